@@ -1,0 +1,8 @@
+"""xborder: localized listings, live-stream scripts and local prices from a factory spreadsheet."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("xborder")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -1,0 +1,254 @@
+"""Parse one spreadsheet cell into a typed value: money, weight, dimensions, options, counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from xborder import data
+from xborder.values import Dimensions, Money, Quantity, plain
+
+
+class CellError(ValueError):
+    """The cell's text cannot be read as the column's kind; the message says what to write."""
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width), lower case, collapsed spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def to_text(value: object) -> str:
+    """A cell value as text: whole floats without '.0', dates as ISO, text stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return plain(Decimal(repr(value)))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class UnitTables:
+    currencies: dict[str, str]
+    weight: dict[str, tuple[str, Decimal]]
+    length: dict[str, tuple[str, Decimal]]
+    count: dict[str, str]
+
+
+@cache
+def unit_tables() -> UnitTables:
+    """The alias → unit tables of data/units.toml."""
+    raw = data.load("units.toml")
+
+    def measure(section: str) -> dict[str, tuple[str, Decimal]]:
+        return {normalize(alias): (spec["unit"], Decimal(spec["factor"]))
+                for spec in raw[section].values() for alias in spec["aliases"]}
+
+    return UnitTables(
+        currencies={normalize(a): code for code, aliases in raw["currencies"].items() for a in aliases},
+        weight=measure("weight"),
+        length=measure("length"),
+        count={normalize(a): unit for unit, aliases in raw["count"].items() for a in aliases},
+    )
+
+
+def unit_hint(text: str) -> str | None:
+    """Classify a header's bracketed hint ('kg', 'USD', '元') as a currency code or unit, else None."""
+    key = normalize(text)
+    tables = unit_tables()
+    if key in tables.currencies:
+        return tables.currencies[key]
+    for table in (tables.weight, tables.length):
+        if key in table:
+            return key
+    return None
+
+
+_NUMBER = r"[-+]?\d[\d,']*(?:\.\d+)?(?:,\d+)?"
+
+
+def parse_number(text: str) -> Decimal:
+    """'1,234.5' '1.234,56' '3,50' '25.8' → Decimal; raises CellError otherwise."""
+    raw = text.replace(" ", "").replace("'", "")
+    if "," in raw and "." in raw:
+        # whichever separator comes last is the decimal one
+        raw = raw.replace(".", "").replace(",", ".") if raw.rfind(",") > raw.rfind(".") \
+            else raw.replace(",", "")
+    elif "," in raw:
+        head, _, tail = raw.rpartition(",")
+        raw = raw.replace(",", "") if len(tail) == 3 else head.replace(",", "") + "." + tail
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise CellError(f"'{text}' is not a number") from None
+    if not number.is_finite():
+        raise CellError(f"'{text}' is not a number")
+    return number
+
+
+def _number_and_rest(text: str) -> tuple[str, Decimal, str]:
+    """Split '¥ 25.8 元/个' into ('¥', 25.8, '元/个'); exactly one number is allowed."""
+    found = list(re.finditer(_NUMBER, text))
+    if not found:
+        raise CellError(f"'{text}' has no number")
+    if len(found) > 1:
+        raise CellError(f"'{text}' holds more than one number")
+    match = found[0]
+    return text[:match.start()].strip(), parse_number(match.group()), text[match.end():].strip()
+
+
+def _strip_per_unit(rest: str) -> str:
+    """Drop a trailing '/个', '/pc', '每件' from a price or weight ('25元/个' is 25 元)."""
+    tables = unit_tables()
+    for marker in ("/", "每", "per "):
+        head, sep, tail = rest.rpartition(marker)
+        if sep and (tail.strip() in tables.count or tail.strip() in ("套", "袋", "盒")):
+            return head.strip()
+    return rest
+
+
+def parse_money(value: object, currency: str) -> Money:
+    """'¥25.8', '￥58', '25.8元', '$4.15', 'USD 4.15', 25.8 (currency from the column) → Money."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return _checked_money(amount, currency, to_text(value))
+    text = normalize(to_text(value))
+    if re.search(r"\d\s*[-~～至]\s*\d", text):
+        raise CellError(f"'{to_text(value)}' is a price range; give one price per row")
+    not_a_price = f"'{to_text(value)}' is not a price (write it like 25.8, ¥25.8 or $4.15)"
+    try:
+        before, amount, after = _number_and_rest(text)
+    except CellError:
+        raise CellError(not_a_price) from None
+    tables = unit_tables()
+    found = set()
+    for part in (before, _strip_per_unit(after)):
+        if not part:
+            continue
+        if part not in tables.currencies:
+            raise CellError(not_a_price)
+        found.add(tables.currencies[part])
+    if len(found) > 1:
+        raise CellError(f"'{to_text(value)}' names two currencies")
+    return _checked_money(amount, found.pop() if found else currency, to_text(value))
+
+
+def _checked_money(amount: Decimal, currency: str, shown: str) -> Money:
+    if amount < 0:
+        raise CellError(f"'{shown}' is negative; a price must be above 0")
+    if amount == 0:
+        raise CellError(f"'{shown}' is zero; a price must be above 0")
+    return Money(amount, currency)
+
+
+def _measure(value: object, default_unit: str, table: dict[str, tuple[str, Decimal]], what: str,
+             example: str) -> Quantity:
+    text = normalize(to_text(value))
+    before, number, after = _number_and_rest(text)
+    after = _strip_per_unit(after)
+    if before or (after and after not in table):
+        raise CellError(f"'{to_text(value)}' is not a {what} (write it like {example})")
+    unit, factor = table[after or normalize(default_unit)]
+    if number < 0:
+        raise CellError(f"'{to_text(value)}' is negative")
+    return Quantity(number * factor, unit)
+
+
+def parse_weight(value: object, default_unit: str = "kg") -> Quantity:
+    """'500g', '0.5kg', '2斤' (→ 1 kg), '1.2 lb', 13 (in the column's unit) → Quantity."""
+    return _measure(value, default_unit, unit_tables().weight, "weight", "0.5kg, 500g or 2斤")
+
+
+def parse_weight_pair(value: object, default_unit: str = "kg") -> tuple[Quantity, Quantity]:
+    """Net and gross weight written together: '12/13', '12kg/13kg', '12/13 kg'."""
+    text = normalize(to_text(value))
+    parts = [part.strip() for part in text.split("/")]
+    if len(parts) != 2 or not all(parts):
+        raise CellError(f"'{to_text(value)}' is not a net/gross weight pair (write it like 12/13)")
+    tail_unit = re.sub(r"^[\d.,\s]+", "", parts[1])
+    net_text = parts[0] if re.search(r"[^\d.,\s]", parts[0]) else parts[0] + tail_unit
+    net = parse_weight(net_text, default_unit)
+    gross = parse_weight(parts[1], default_unit)
+    if gross.unit == net.unit and gross.value < net.value:
+        raise CellError(f"'{to_text(value)}': gross weight is below net weight")
+    return net, gross
+
+
+_DIMENSION_SEPARATORS = re.compile(r"\s*[*x×✕✖╳]\s*")
+
+
+def parse_dimensions(value: object, default_unit: str = "cm") -> Dimensions:
+    """'16*10*5', '25×12×3', '60x40x35 cm', 'L60*W40*H35cm', '60cm*40cm*35cm' → Dimensions."""
+    shown = to_text(value)
+    text = normalize(shown)
+    lengths = unit_tables().length
+    unit_pattern = "|".join(sorted((re.escape(u) for u in lengths), key=len, reverse=True))
+    text = re.sub(r"^\((.*)\)$", r"\1", text)
+    parts = _DIMENSION_SEPARATORS.split(text)
+    if len(parts) != 3:
+        raise CellError(f"'{shown}' is not length×width×height (write it like 60*40*35 cm)")
+    numbers, units = [], set()
+    for index, part in enumerate(parts):
+        match = re.fullmatch(rf"[lwhd长宽高]?[:：]?\s*({_NUMBER})\s*(?:\(?({unit_pattern})\)?)?", part.strip())
+        if not match:
+            raise CellError(f"'{shown}' is not length×width×height (write it like 60*40*35 cm)")
+        number = parse_number(match.group(1))
+        if number <= 0:
+            raise CellError(f"'{shown}' has a side of {plain(number)}; every side must be above 0")
+        numbers.append(number)
+        if match.group(2):
+            units.add(lengths[match.group(2)][0])
+    if len(units) > 1:
+        raise CellError(f"'{shown}' mixes units; use one unit for all three sides")
+    unit = units.pop() if units else lengths[normalize(default_unit)][0]
+    return Dimensions(numbers[0], numbers[1], numbers[2], unit)
+
+
+_LIST_SEPARATORS = re.compile(r"\s*(?:[/、,，;；|\n]|\s-\s)\s*")
+
+
+def parse_list(value: object) -> list[str]:
+    """Variant options: '黄色/黑色', 'S/M/L', '红、黄、蓝' → ['黄色', '黑色'], without repeats."""
+    items = [item.strip() for item in _LIST_SEPARATORS.split(to_text(value))]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+_ENUMERATION = re.compile(r"[①-⑳]\s*|(?:^|(?<=\s))(?:\d{1,2}[.、)）](?!\d)|[•·●▪◆■✓✔★☆-](?=\s*\S))\s*")
+
+
+def parse_lines(value: object) -> list[str]:
+    """Selling points: one per line, per '；', or per '1. 2. 3.' / '①②' marker."""
+    text = to_text(value)
+    items: list[str] = []
+    for line in re.split(r"[\r\n；;]+", text):
+        pieces = _ENUMERATION.split(line) if _ENUMERATION.search(line) else [line]
+        items.extend(piece.strip(" ，,。") for piece in pieces)
+    return [item for item in items if item]
+
+
+def parse_count(value: object) -> Quantity:
+    """A minimum order or carton quantity: '500', '500pcs', '500件', '≥500', '100斤' → Quantity."""
+    text = normalize(to_text(value))
+    text = re.sub(r"^(?:moq|起订|≥|>=|min\.?)\s*[:：]?\s*", "", text).rstrip("+起 ")
+    _, number, after = _number_and_rest(text)
+    tables = unit_tables()
+    if after in tables.weight:
+        return parse_weight(text)
+    if after and after not in tables.count:
+        raise CellError(f"'{to_text(value)}' is not a quantity (write it like 500 or 500pcs)")
+    unit = tables.count.get(after, "pcs")
+    if number <= 0 or number != number.to_integral_value():
+        raise CellError(f"'{to_text(value)}' is not a whole number above 0")
+    return Quantity(number, unit)

@@ -1,0 +1,150 @@
+"""What reading a catalog yields: products, the column mapping and the problems found."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, fields
+
+from xborder.errors import locate
+from xborder.values import Dimensions, Money, Quantity
+
+
+@dataclass
+class Product:
+    """One product row of a factory catalog, with typed values and where it came from."""
+
+    sku: str
+    name: str
+    cost: Money
+    file: str
+    sheet: str
+    row: int
+    sku_generated: bool = False
+    model: str | None = None
+    name_en: str | None = None
+    retail_price: Money | None = None
+    spec: str | None = None
+    material: str | None = None
+    colors: list[str] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)
+    product_size: Dimensions | None = None
+    package_size: Dimensions | None = None
+    carton_size: Dimensions | None = None
+    carton_qty: Quantity | None = None
+    net_weight: Quantity | None = None
+    gross_weight: Quantity | None = None
+    moq: Quantity | None = None
+    selling_points: list[str] = field(default_factory=list)
+    description: str | None = None
+    brand: str | None = None
+    category: str | None = None
+    barcode: str | None = None
+    hs_code: str | None = None
+    origin: str | None = None
+    image: str | None = None
+    stock: Quantity | None = None
+    notes: str | None = None
+    variant_rows: list[int] = field(default_factory=list)
+
+    @property
+    def options(self) -> dict[str, list[str]]:
+        """Variant options by name ('colour', 'size'), only those with values."""
+        return {name: values for name, values in (("colour", self.colors), ("size", self.sizes)) if values}
+
+    @property
+    def variants(self) -> list[dict[str, str]]:
+        """Every combination of the options, e.g. [{'colour': '黄色', 'size': 'S'}, …]; [{}] if none."""
+        names = list(self.options)
+        return [dict(zip(names, combo)) for combo in itertools.product(*self.options.values())]
+
+    def to_json(self) -> dict:
+        """Plain JSON: money as amount + currency, quantities as value + unit."""
+        out: dict = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value == [] or (f.name == "variant_rows" and not value):
+                continue
+            out[f.name] = value.to_json() if hasattr(value, "to_json") else value
+        if self.options:
+            out["options"] = self.options
+        return out
+
+
+PRODUCT_FIELDS = {f.name for f in fields(Product)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something found while reading: an error drops the row, a warning or note keeps it."""
+
+    severity: str  # "error" | "warning" | "info"
+    code: str
+    message: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        return locate(self.file, self.sheet, self.row, self.column) + self.message
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """A header cell and the product field it was mapped to (None when unmapped)."""
+
+    index: int
+    letter: str
+    header: str
+    field: str | None
+    unit: str | None = None
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.header} ({self.letter})" if self.header else self.letter
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Catalog:
+    """The result of reading one catalog file."""
+
+    file: str
+    sheet: str
+    header_row: int
+    columns: list[ColumnMapping]
+    products: list[Product]
+    problems: list[Problem]
+    sheets: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """Field → column label, for the mapped columns."""
+        return {c.field: c.label for c in self.columns if c.field}
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [c.label for c in self.columns if not c.field and c.header]
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "sheets": self.sheets,
+            "header_row": self.header_row,
+            "mapping": self.mapping,
+            "columns": [c.to_json() for c in self.columns if c.header],
+            "unmapped": self.unmapped,
+            "products": [p.to_json() for p in self.products],
+            "problems": [p.to_json() for p in self.problems],
+        }

@@ -1,0 +1,159 @@
+"""Read a spreadsheet file into plain grids of cell values, one per sheet."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+
+from xborder.errors import InputError
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
+_ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
+
+
+@dataclass
+class SheetGrid:
+    """One sheet's cells; rows[i] is spreadsheet row i + 1, cells as calamine gives them."""
+
+    name: str
+    rows: list[list[object]]
+    hidden: bool = False
+
+
+def read_grids(path: Path) -> list[SheetGrid]:
+    """Every sheet of a workbook, or the one table of a CSV file."""
+    if not path.exists():
+        raise InputError("no such file; check the path", file=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a spreadsheet; give the .xlsx or .csv file inside it",
+                         file=str(path))
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return [SheetGrid(path.stem, read_text_table(path))]
+    if suffix in WORKBOOK_SUFFIXES:
+        return _read_workbook(path)
+    raise InputError(f"'{path.suffix or 'no extension'}' is not a spreadsheet type xborder reads; "
+                     "save it as .xlsx or .csv", file=str(path))
+
+
+def _read_workbook(path: Path) -> list[SheetGrid]:
+    head = path.read_bytes()[:8]
+    if not head:
+        raise InputError("the file is empty (0 bytes); export the catalog again", file=str(path))
+    suffix = path.suffix.lower()
+    if suffix in _ZIP_SUFFIXES and not head.startswith(b"PK"):
+        if _looks_like_text(path):
+            raise InputError(f"this is a text (CSV) file named {suffix}; rename it to .csv",
+                             file=str(path))
+        raise InputError(f"this is not an Excel workbook although it is named {suffix}; "
+                         "open it in Excel or WPS and save it as .xlsx", file=str(path))
+    if suffix in _ZIP_SUFFIXES and not zipfile.is_zipfile(path):
+        raise InputError("the workbook is damaged or truncated (incomplete download?); "
+                         "get the file again or re-save it in Excel", file=str(path))
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        grids = []
+        for meta in workbook.sheets_metadata:
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = workbook.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            _fill_merged(rows, sheet.merged_cell_ranges or [])
+            grids.append(SheetGrid(meta.name, rows,
+                                   hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible))
+    except python_calamine.PasswordError:
+        raise InputError("the workbook is password-protected; save a copy without a password",
+                         file=str(path)) from None
+    except (python_calamine.CalamineError, python_calamine.ZipError, python_calamine.XmlError,
+            OSError, ValueError) as error:
+        raise InputError(f"the workbook cannot be read ({_first_line(error)}); open it in Excel "
+                         "or WPS and save it again as .xlsx", file=str(path)) from None
+    if not grids or all(not any(_filled(row) for row in grid.rows) for grid in grids):
+        raise InputError("the workbook has no data in any sheet", file=str(path))
+    return grids
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:120]
+
+
+def _filled(row: list[object]) -> bool:
+    return any(cell not in (None, "") for cell in row)
+
+
+def _fill_merged(rows: list[list[object]], ranges) -> None:
+    """Give every cell of a merged range the value of its top-left cell, as Excel shows it."""
+    for (top, left), (bottom, right) in ranges:
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                row[c] = value
+
+
+def _looks_like_text(path: Path) -> bool:
+    sample = path.read_bytes()[:4096]
+    try:
+        _decode(sample, partial=True)
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in sample and any(sep in sample for sep in (b",", b";", b"\t"))
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _decode(raw: bytes, partial: bool = False) -> tuple[str, str]:
+    """Decode CSV bytes: a BOM wins, then UTF-8, then GB18030 (a superset of GBK and GB2312)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding, errors="strict" if not partial else "ignore"), encoding
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            if partial:
+                codecs.getincrementaldecoder(encoding)().decode(raw, final=False)
+                return "", encoding
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("unknown", raw, 0, 1, "neither UTF-8 nor GBK/GB18030")
+
+
+def detect_encoding(raw: bytes) -> str:
+    """The encoding read_text_table would use for these bytes ('utf-8', 'utf-8-sig', 'gb18030' ...)."""
+    return _decode(raw)[1]
+
+
+def read_text_table(path: Path) -> list[list[object]]:
+    """A CSV/TSV file as rows of text, encoding and delimiter detected."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError("the file is empty; export the catalog again", file=str(path))
+    if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("this is a binary file, not a CSV; give the catalog as .xlsx or .csv",
+                         file=str(path))
+    try:
+        text, _ = _decode(raw)
+    except UnicodeDecodeError:
+        raise InputError("the text is neither UTF-8 nor GBK; save it from Excel as "
+                         "'CSV UTF-8 (comma delimited)'", file=str(path)) from None
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as error:
+        raise InputError(f"the CSV is malformed ({error}); check for an unclosed quote",
+                         file=str(path)) from None

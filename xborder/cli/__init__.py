@@ -1,0 +1,55 @@
+"""The xborder command line: thin click commands over the core."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from xborder import __version__
+from xborder.errors import XborderError
+
+
+class XborderGroup(click.Group):
+    """Turns XborderError into one line on stderr and its exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except XborderError as error:
+            click.echo(f"xborder: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("xborder: interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # a bug, not bad input: say so, keep the traceback for --debug
+            if os.environ.get("XBORDER_DEBUG"):
+                raise
+            click.echo(f"xborder: internal error: {type(error).__name__}: {error}\n"
+                       "Set XBORDER_DEBUG=1 to see the traceback, and please report it.", err=True)
+            ctx.exit(70)
+
+
+@click.group(cls=XborderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="xborder")
+def cli() -> None:
+    """Localized listings, live-stream scripts and local prices from a factory spreadsheet.
+
+    Start with `xborder inspect catalog.xlsx` to see what xborder reads from your file.
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="xborder")
+
+
+from xborder.cli import inspect as _inspect  # noqa: E402  (registers the command)
+
+__all__ = ["cli", "main", "_inspect"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

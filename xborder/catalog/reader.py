@@ -130,7 +130,8 @@ class _SheetReader:
         if sum(a == b for a, b in zip(row_heads, self.header_texts) if a) >= max(2, len(self.columns) // 2):
             self.problem("info", "repeated-header", "the header repeats here; skipped", row=number)
             return
-        if len(set(filled)) == 1 and not self._value(row, "cost"):
+        if len(set(filled)) == 1 and (len(filled) > 1 or not self._value(row, "name")):
+            # one text across a merged row, or alone outside the name column: a heading like 电工工具
             self.section = filled[0]
             self.problem("info", "section-row",
                          f"'{filled[0][:40]}' is a section heading; used as category for the rows below",

@@ -22,7 +22,10 @@ def project_config(config_path: Path | None, inputs: list[Path]) -> Config:
 
 def console(err: bool = False) -> Console:
     """A rich console; plain text when not a terminal, so logs and pipes stay readable."""
-    return Console(stderr=err, highlight=False, soft_wrap=False)
+    out = Console(stderr=err, highlight=False, soft_wrap=False)
+    if not out.is_terminal:
+        out.width = max(out.width, 140)  # a log or a pipe: wide beats wrapped CJK
+    return out
 
 
 def print_json(payload: object) -> None:

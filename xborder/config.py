@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xborder.errors import ConfigError
+from xborder.settings import CatalogSettings, PricingSettings, pricing_settings
+
+__all__ = ["CatalogSettings", "Config", "PricingSettings", "find_config", "load_config", "parse_date"]
 
 CONFIG_NAME = "xborder.toml"
 
 
-@dataclass
-class CatalogSettings:
-    """[catalog]: how to read the factory's spreadsheet."""
-
-    sheet: str | None = None
-    currency: str = "CNY"
-    weight_unit: str = "kg"
-    length_unit: str = "cm"
-    aliases: dict[str, list[str]] = field(default_factory=dict)
+DEFAULT_MARKETS = ["amazon-us"]
 
 
 @dataclass
@@ -27,7 +23,13 @@ class Config:
     """A project's settings; every section has defaults, so an empty file is valid."""
 
     path: Path | None = None
+    name: str = ""
+    markets: list[str] = field(default_factory=lambda: list(DEFAULT_MARKETS))
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    pricing: PricingSettings = field(default_factory=PricingSettings)
+    fx_date: dt.date | None = None
+    rates_file: Path | None = None
+    market_overrides: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict)
 
     @property
@@ -56,9 +58,50 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot be read ({error})") from None
+    unknown = set(raw) - _SECTIONS
+    if unknown:
+        raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}]; known: "
+                          f"{', '.join(sorted(_SECTIONS))}")
     config = Config(path=path, raw=raw)
+    project = raw.get("project", {})
+    _check_keys(path, "project", project, {"name", "markets"})
+    config.name = str(project.get("name", ""))
+    if "markets" in project:
+        markets = project["markets"]
+        if not isinstance(markets, list) or not markets or not all(isinstance(m, str) for m in markets):
+            raise ConfigError(f'{path}: [project] markets must be a list such as ["amazon-us", "amazon-de"]')
+        config.markets = markets
     config.catalog = _catalog_settings(path, raw.get("catalog", {}))
+    pricing = dict(raw.get("pricing", {}))
+    fx_date = pricing.pop("fx_date", None)
+    rates_file = pricing.pop("rates_file", None)
+    if fx_date is not None:
+        config.fx_date = parse_date(str(fx_date), f"{path}: [pricing] fx_date")
+    if rates_file is not None:
+        config.rates_file = (path.parent / str(rates_file)).resolve()
+    config.pricing = pricing_settings(pricing, where=f"{path}: [pricing]")
+    overrides = raw.get("markets", {})
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{path}: [markets] must hold tables such as [markets.amazon-de]")
+    config.market_overrides = overrides
     return config
+
+
+_SECTIONS = {"project", "catalog", "pricing", "markets"}
+
+
+def _check_keys(path: Path, section: str, table: dict, known: set[str]) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{path}: [{section}] has no setting '{key}'; known: {', '.join(sorted(known))}")
+
+
+def parse_date(text: str, what: str) -> dt.date:
+    """YYYY-MM-DD or ConfigError naming `what`."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{what} '{text}' is not a date; write it as YYYY-MM-DD") from None
 
 
 def _catalog_settings(path: Path, section: dict) -> CatalogSettings:

@@ -47,9 +47,10 @@ def main() -> None:
     cli(prog_name="xborder")
 
 
-from xborder.cli import inspect as _inspect  # noqa: E402  (registers the command)
+from xborder.cli import inspect as _inspect  # noqa: E402  (importing registers the commands)
+from xborder.cli import price as _price  # noqa: E402
 
-__all__ = ["cli", "main", "_inspect"]
+__all__ = ["cli", "main", "_inspect", "_price"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

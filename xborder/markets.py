@@ -1,0 +1,225 @@
+"""Market presets (xborder/data/markets.toml) merged with a project's [markets] overrides."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import babel
+import babel.numbers
+
+from xborder import data
+from xborder.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TaxRule:
+    name: str
+    rate: Decimal
+    included_in_price: bool
+
+
+@dataclass(frozen=True)
+class Fees:
+    referral: Decimal
+    payment: Decimal
+    fixed: Decimal
+
+    @property
+    def percent(self) -> Decimal:
+        """Fees charged as a share of the tax-exclusive price."""
+        return self.referral + self.payment
+
+
+@dataclass(frozen=True)
+class Duty:
+    rate: Decimal
+    per_item: Decimal
+
+
+@dataclass(frozen=True)
+class RoundingBand:
+    below: Decimal | None
+    step: Decimal
+    ending: Decimal
+
+
+@dataclass(frozen=True)
+class RoundingRule:
+    direction: str  # "up" | "nearest"
+    bands: tuple[RoundingBand, ...]
+
+    def band_for(self, price: Decimal) -> RoundingBand:
+        """The first band whose `below` is above the price; the last band otherwise."""
+        return next((b for b in self.bands if b.below is not None and price < b.below), self.bands[-1])
+
+
+@dataclass(frozen=True)
+class Market:
+    """One marketplace in one country: everything xborder needs to price and list there."""
+
+    key: str
+    name: str
+    platform: str
+    country: str
+    locale: str
+    language: str
+    currency: str
+    unit_system: str
+    dual_units: bool
+    exports: tuple[str, ...]
+    tax: TaxRule
+    fees: Fees
+    duty: Duty
+    rounding: RoundingRule
+    limits: dict
+    rules: dict
+    pricing: dict
+    notes: str = ""
+
+    @property
+    def minor_digits(self) -> int:
+        """Decimals the currency uses in prices (JPY 0, USD 2), from CLDR."""
+        return babel.numbers.get_currency_precision(self.currency)
+
+
+_REQUIRED = ("name", "platform", "country", "locale", "language", "currency", "unit_system",
+             "tax", "fees", "duty", "rounding", "limits", "rules")
+_DECIMAL_KEYS = {"tax": ("rate",), "fees": ("referral", "payment", "fixed"), "duty": ("rate", "per_item")}
+
+
+def preset_keys() -> list[str]:
+    """The keys of the built-in market presets."""
+    return list(data.load("markets.toml")["markets"])
+
+
+def load_markets(overrides: dict | None = None) -> dict[str, dict]:
+    """Built-in market records deep-merged with a project's [markets.KEY] tables (raw dicts).
+
+    A new market either names `base = "amazon-us"` to start from a preset or gives every setting.
+    """
+    merged = copy.deepcopy(data.load("markets.toml")["markets"])
+    for key, table in (overrides or {}).items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"xborder.toml [markets.{key}] must be a table")
+        table = dict(table)
+        base = table.pop("base", None)
+        if base is not None:
+            if base not in merged:
+                raise ConfigError(f"xborder.toml [markets.{key}] base = '{base}' is not a market; "
+                                  f"known: {', '.join(merged)}")
+            start = copy.deepcopy(merged[base])
+        else:
+            start = merged.get(key, {})
+        merged[key] = _deep_merge(start, table)
+    return merged
+
+
+def _deep_merge(base: dict, extra: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def build_market(key: str, record: dict) -> Market:
+    """Check one merged market record and turn it into a Market; ConfigError names the bad value."""
+    where = f"market {key}"
+    missing = [name for name in _REQUIRED if name not in record]
+    if missing:
+        raise ConfigError(f"{where}: missing {', '.join(missing)}; start a new market from a preset "
+                          f"with base = \"amazon-us\" in [markets.{key}]")
+    currency = str(record["currency"]).upper()
+    if currency not in babel.numbers.list_currencies():
+        raise ConfigError(f"{where}: '{record['currency']}' is not an ISO 4217 currency code (e.g. USD, EUR, JPY)")
+    try:
+        babel.Locale.parse(record["locale"])
+    except (ValueError, babel.UnknownLocaleError):
+        raise ConfigError(f"{where}: '{record['locale']}' is not a locale (e.g. en_US, de_DE, ja_JP)") from None
+    numbers = {section: {name: _decimal(record[section].get(name, "0"), f"{where}: {section}.{name}")
+                         for name in names} for section, names in _DECIMAL_KEYS.items()}
+    for section in ("tax", "fees", "duty"):
+        for name, value in numbers[section].items():
+            if value < 0 or (name != "fixed" and name != "per_item" and value >= 1):
+                raise ConfigError(f"{where}: {section}.{name} = {record[section].get(name)} is out of range; "
+                                  "rates are fractions such as \"0.15\" for 15%")
+    fees = Fees(**numbers["fees"])
+    if fees.percent >= 1:
+        raise ConfigError(f"{where}: referral and payment fees add up to {fees.percent:%} of the price")
+    precision = babel.numbers.get_currency_precision(currency)
+    market = Market(
+        key=key, name=str(record["name"]), platform=str(record["platform"]), country=str(record["country"]),
+        locale=str(record["locale"]), language=str(record["language"]), currency=currency,
+        unit_system=str(record["unit_system"]), dual_units=bool(record.get("dual_units", False)),
+        exports=tuple(record.get("exports", ["json"])),
+        tax=TaxRule(str(record["tax"].get("name", "tax")), numbers["tax"]["rate"],
+                    bool(record["tax"].get("included_in_price", False))),
+        fees=fees, duty=Duty(**numbers["duty"]),
+        rounding=_rounding(where, record["rounding"], currency, precision),
+        limits=dict(record["limits"]), rules=dict(record["rules"]),
+        pricing=dict(record.get("pricing", {})), notes=str(record.get("notes", "")),
+    )
+    if market.unit_system not in ("metric", "us"):
+        raise ConfigError(f"{where}: unit_system must be \"metric\" or \"us\", not '{market.unit_system}'")
+    return market
+
+
+def _decimal(value: object, what: str) -> Decimal:
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ConfigError(f"{what} = '{value}' is not a number") from None
+    if not number.is_finite():
+        raise ConfigError(f"{what} = '{value}' is not a number")
+    return number
+
+
+def _rounding(where: str, table: dict, currency: str, precision: int) -> RoundingRule:
+    direction = table.get("direction", "up")
+    if direction not in ("up", "nearest"):
+        raise ConfigError(f"{where}: rounding.direction must be \"up\" or \"nearest\", not '{direction}'")
+    raw_bands = table.get("bands") or []
+    if not raw_bands:
+        raise ConfigError(f"{where}: rounding needs at least one band, e.g. "
+                          "bands = [{ step = \"1\", ending = \"0.99\" }]")
+    bands, previous = [], None
+    for number, band in enumerate(raw_bands, start=1):
+        label = f"{where}: rounding band {number}"
+        step = _decimal(band.get("step", ""), f"{label} step")
+        ending = _decimal(band.get("ending", "0"), f"{label} ending")
+        below = _decimal(band["below"], f"{label} below") if band.get("below") not in (None, "") else None
+        if step <= 0:
+            raise ConfigError(f"{label}: step {step} must be above 0")
+        if not 0 <= ending < step:
+            raise ConfigError(f"{label}: ending {ending} must be at least 0 and below the step {step}")
+        for name, value in (("step", step), ("ending", ending)):
+            if -value.as_tuple().exponent > precision and value != value.quantize(Decimal(1).scaleb(-precision)):
+                raise ConfigError(f"{label}: {name} {value} has more decimals than {currency} prices "
+                                  f"({precision})")
+        if below is not None and previous is not None and below <= previous:
+            raise ConfigError(f"{label}: below = {below} must be above the band before it ({previous})")
+        if below is None and number != len(raw_bands):
+            raise ConfigError(f"{label}: only the last band may leave out `below`")
+        bands.append(RoundingBand(below, step, ending))
+        previous = below
+    if bands[-1].below is not None:
+        raise ConfigError(f"{where}: the last rounding band must leave out `below` so every price has a rule")
+    return RoundingRule(direction, tuple(bands))
+
+
+def get_markets(keys: list[str], overrides: dict | None = None) -> list[Market]:
+    """The named markets, checked; ConfigError for an unknown key."""
+    records = load_markets(overrides)
+    out = []
+    for key in keys:
+        if key not in records:
+            raise ConfigError(f"unknown market '{key}'; known: {', '.join(records)} "
+                              "(or define it in xborder.toml under [markets.NAME])")
+        out.append(build_market(key, records[key]))
+    return out

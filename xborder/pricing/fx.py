@@ -75,6 +75,7 @@ class FxTable:
         self.rates_file = rates_file
         self._own = _read_rates_file(rates_file) if rates_file else []
         self._cache: dict[str, _PerEuro] = {}
+        self._resolving: set[str] = set()
 
     def rate(self, base: str, quote: str) -> FxRate:
         """1 base in quote; exact Decimal from the published figures."""
@@ -88,22 +89,35 @@ class FxTable:
     def _per_euro(self, currency: str) -> _PerEuro:
         currency = currency.upper()
         if currency not in self._cache:
-            self._cache[currency] = self._lookup(currency)
+            if currency in self._resolving:
+                raise ConfigError(f"{self.rates_file}: the rates of {' and '.join(sorted(self._resolving))} "
+                                  "are defined by each other; anchor one of them to EUR or to a currency "
+                                  "the ECB publishes")
+            self._resolving.add(currency)
+            try:
+                self._cache[currency] = self._lookup(currency)
+            finally:
+                self._resolving.discard(currency)
         return self._cache[currency]
 
     def _lookup(self, currency: str) -> _PerEuro:
         if currency == "EUR":
             return _PerEuro(Decimal(1), self.date, "definition")
-        own = [r for r in self._own if currency in (r.base, r.quote) and r.date <= self.date]
+        # a row "base,quote,rate" defines its quote currency; it is read backwards only for a
+        # currency the ECB does not publish and no row defines
+        own = [r for r in self._own if r.quote == currency and r.date <= self.date]
+        backwards = not own and currency not in bundled_currencies()
+        if backwards:
+            own = [r for r in self._own if r.base == currency and r.date <= self.date]
         if own:
             best = max(own, key=lambda r: r.date)
-            other = best.base if best.quote == currency else best.quote
+            other = best.quote if backwards else best.base
             if other == currency:
                 raise ConfigError(f"{self.rates_file}: a rate from {currency} to itself")
             anchor = self._per_euro(other)
-            value = anchor.value * best.rate if best.quote == currency else anchor.value / best.rate
-            return _PerEuro(value, best.date, f"{self.rates_file.name} ({best.source})" if best.source
-                            else str(self.rates_file.name))
+            value = anchor.value / best.rate if backwards else anchor.value * best.rate
+            label = self.rates_file.name + (f" ({best.source})" if best.source else "")
+            return _PerEuro(value, best.date, label)
         converter = _converter()
         if currency not in converter.currencies:
             hint = f"add a line to {self.rates_file}" if self.rates_file else \

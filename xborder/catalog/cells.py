@@ -65,14 +65,17 @@ def unit_tables() -> UnitTables:
 
 
 def unit_hint(text: str) -> str | None:
-    """Classify a header's bracketed hint ('kg', 'USD', '元') as a currency code or unit, else None."""
+    """Classify a header's unit hint ('kg', 'USD', '元', 'USD/pc', '长*宽*高cm') as a currency code or
+    unit, else None."""
     key = normalize(text)
     tables = unit_tables()
-    if key in tables.currencies:
-        return tables.currencies[key]
-    for table in (tables.weight, tables.length):
-        if key in table:
-            return key
+    # '美元/个', 'USD/pc': a price per piece is still in USD; '长*宽*高 cm', 'L×W×H mm': sides in cm/mm
+    for candidate in (key, _strip_per_unit(key), re.sub(r"^(?:[长宽高lwh]\s*[*x×]?\s*){3}", "", key)):
+        if candidate in tables.currencies:
+            return tables.currencies[candidate]
+        for table in (tables.weight, tables.length):
+            if candidate in table:
+                return candidate
     return None
 
 

@@ -71,7 +71,9 @@ class HeaderMap:
         slash = re.fullmatch(r"(.+?)/(.+)", key)
         if slash and slash.group(1) in self._lookup and unit_hint(slash.group(2)):
             return (*self._lookup[slash.group(1)], unit_hint(slash.group(2)))
-        for cut in range(len(key) - 1, 0, -1):
+        # a unit glued to the end ('重量g', 'Price $'); units are short, so only short tails are
+        # tried (trying every cut is quadratic: seconds for a long text cell scanned as a header)
+        for cut in range(len(key) - 1, max(len(key) - 16, 1) - 1, -1):
             head, tail = key[:cut], key[cut:]
             if head in self._lookup and unit_hint(tail):
                 return (*self._lookup[head], unit_hint(tail))

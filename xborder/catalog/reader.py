@@ -123,7 +123,7 @@ class _SheetReader:
         texts = [to_text(cell) for cell in row]
         filled = [t for t in texts if t]
         first = normalize(filled[0])
-        if first.startswith(self.header_map.summary_markers):
+        if _is_summary(first, self.header_map.summary_markers):
             self.problem("info", "summary-row", f"'{filled[0][:40]}' is a total or note row; skipped", row=number)
             return
         row_heads = [normalize(texts[c.index]) if c.index < len(texts) else "" for c in self.columns]
@@ -229,6 +229,16 @@ class _SheetReader:
 
 def _filled(row: list[object]) -> bool:
     return any(to_text(cell) for cell in row)
+
+
+def _is_summary(first: str, markers: tuple[str, ...]) -> bool:
+    """'合计', 'Total', 'Remarks: …' start a summary row; 'Totally …', 'Remarkable …' are products."""
+    for marker in markers:
+        if first.startswith(marker):
+            after = first[len(marker):len(marker) + 1]
+            if not (marker[-1].isascii() and marker[-1].isalpha() and after.isascii() and after.isalpha()):
+                return True
+    return False
 
 
 def _generated_sku(values: dict) -> str:

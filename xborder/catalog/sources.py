@@ -16,6 +16,7 @@ from xborder.errors import InputError
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 _ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
 
 
 @dataclass
@@ -48,7 +49,9 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
     if not head:
         raise InputError("the file is empty (0 bytes); export the catalog again", file=str(path))
     suffix = path.suffix.lower()
-    if suffix in _ZIP_SUFFIXES and not head.startswith(b"PK"):
+    # many ERP "Excel exports" are text (CSV, tab-separated) or HTML named .xls
+    if (suffix in _ZIP_SUFFIXES and not head.startswith(b"PK")) or \
+            (suffix == ".xls" and not head.startswith((_OLE_SIGNATURE, b"PK"))):
         if _looks_like_text(path):
             raise InputError(f"this is a text (CSV) file named {suffix}; rename it to .csv",
                              file=str(path))
@@ -105,6 +108,8 @@ def _looks_like_text(path: Path) -> bool:
     try:
         _decode(sample, partial=True)
     except UnicodeDecodeError:
+        return False
+    if sample.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<"):  # HTML or XML, not a CSV
         return False
     return b"\x00" not in sample and any(sep in sample for sep in (b",", b";", b"\t"))
 

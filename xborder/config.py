@@ -30,7 +30,24 @@ class Config:
     fx_date: dt.date | None = None
     rates_file: Path | None = None
     market_overrides: dict = field(default_factory=dict)
+    source_language: str = "zh"
+    memory: Path | None = None
+    glossaries: list[Path] = field(default_factory=list)
+    starter_glossaries: bool = True
     raw: dict = field(default_factory=dict)
+
+    @property
+    def glossary_files(self) -> list[Path]:
+        """The project's glossary files: [glossary] files, else glossary.csv in the project if present."""
+        if self.glossaries:
+            return list(self.glossaries)
+        default = self.root / "glossary.csv"
+        return [default] if default.is_file() else []
+
+    @property
+    def project_glossary(self) -> Path:
+        """The file `xborder glossary add/import` writes: the last of [glossary] files, else glossary.csv."""
+        return self.glossaries[-1] if self.glossaries else self.root / "glossary.csv"
 
     @property
     def root(self) -> Path:
@@ -64,8 +81,18 @@ def load_config(path: Path | None) -> Config:
                           f"{', '.join(sorted(_SECTIONS))}")
     config = Config(path=path, raw=raw)
     project = raw.get("project", {})
-    _check_keys(path, "project", project, {"name", "markets"})
+    _check_keys(path, "project", project, {"name", "markets", "memory", "source_language"})
     config.name = str(project.get("name", ""))
+    config.source_language = str(project.get("source_language", "zh"))
+    if "memory" in project:
+        config.memory = (path.parent / str(project["memory"])).resolve()
+    glossary = raw.get("glossary", {})
+    _check_keys(path, "glossary", glossary, {"files", "starter"})
+    files = glossary.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ConfigError(f'{path}: [glossary] files must be a list such as ["glossary.csv"]')
+    config.glossaries = [(path.parent / f).resolve() for f in files]
+    config.starter_glossaries = bool(glossary.get("starter", True))
     if "markets" in project:
         markets = project["markets"]
         if not isinstance(markets, list) or not markets or not all(isinstance(m, str) for m in markets):
@@ -87,7 +114,7 @@ def load_config(path: Path | None) -> Config:
     return config
 
 
-_SECTIONS = {"project", "catalog", "pricing", "markets"}
+_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary"}
 
 
 def _check_keys(path: Path, section: str, table: dict, known: set[str]) -> None:

@@ -76,7 +76,14 @@ class Market:
     limits: dict
     rules: dict
     pricing: dict
+    glossaries: tuple[str, ...] = ()
     notes: str = ""
+
+    @property
+    def lang_tag(self) -> str:
+        """BCP 47 tag of the listing language in this country ('en-GB', 'de-DE'), for glossaries."""
+        locale = babel.Locale.parse(self.locale)
+        return f"{self.language}-{locale.territory}" if locale.territory else self.language
 
     @property
     def minor_digits(self) -> int:
@@ -162,6 +169,7 @@ def build_market(key: str, record: dict) -> Market:
         rounding=_rounding(where, record["rounding"], currency, precision),
         limits=dict(record["limits"]), rules=dict(record["rules"]),
         pricing=dict(record.get("pricing", {})), notes=str(record.get("notes", "")),
+        glossaries=tuple(record.get("glossary", ())),
     )
     if market.unit_system not in ("metric", "us"):
         raise ConfigError(f"{where}: unit_system must be \"metric\" or \"us\", not '{market.unit_system}'")

@@ -1,0 +1,87 @@
+"""`xborder tm …`: the translation memory's approved translations in and out, and its size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from xborder.cli import cli
+from xborder.cli.common import config_option, console, print_json, project_config
+from xborder.translate.glossary import GlossaryError
+from xborder.translate.project import open_memory
+from xborder.translate.tmx import read_tmx, write_tmx
+
+memory_option = click.option("--memory", "memory_path", type=click.Path(path_type=Path, dir_okay=False),
+                             help="Translation memory file (default: $XBORDER_MEMORY, else .xborder/memory.sqlite).")
+
+
+def import_rows(path: Path, source_lang: str) -> tuple[list[tuple[str, str, str, str, str]], str]:
+    """Approved translations from a TMX or XLIFF file, and the origin to record."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise GlossaryError(f"{path}: no such file")
+    if suffix == ".tmx":
+        return read_tmx(path, source_lang), "import"
+    if suffix in (".xlf", ".xliff"):
+        from xborder.translate.xliff import read_xliff
+
+        return read_xliff(path, source_lang), "human"
+    raise GlossaryError(f"{path}: the memory imports .tmx and .xlf/.xliff files")
+
+
+@cli.group()
+def tm() -> None:
+    """The translation memory: approved translations that every later run reuses."""
+
+
+@tm.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@memory_option
+@config_option
+def import_(files: tuple[Path, ...], memory_path: Path | None, config_path: Path | None) -> None:
+    """Store the translations in FILES (TMX, translated XLIFF) as approved."""
+    config = project_config(config_path, [])
+    batches = [(f, *import_rows(f, config.source_language)) for f in files]  # read all before writing any
+    with open_memory(config, memory_path) as memory:
+        for path, rows, origin in batches:
+            count = memory.approve_many(rows, origin)
+            click.echo(f"{path}: {count} approved translations stored in {memory.path}")
+
+
+@tm.command()
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The .tmx file to write.")
+@click.option("--lang", "langs", multiple=True, help="Only these target languages.")
+@memory_option
+@config_option
+def export(output: Path, langs: tuple[str, ...], memory_path: Path | None, config_path: Path | None) -> None:
+    """Write the approved translations as TMX, to keep them in git or share them."""
+    config = project_config(config_path, [])
+    with open_memory(config, memory_path, readonly=True) as memory:
+        count = write_tmx(memory.all_approved(list(langs) or None), output, config.source_language)
+    click.echo(f"wrote {count} approved translations to {output}")
+
+
+@tm.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@memory_option
+@config_option
+def stats(as_json: bool, memory_path: Path | None, config_path: Path | None) -> None:
+    """How many approved and cached translations the memory holds, per language."""
+    config = project_config(config_path, [])
+    with open_memory(config, memory_path, readonly=True) as memory:
+        counts = memory.stats()
+    if as_json:
+        print_json(counts)
+        return
+    table = Table(title=f"Translation memory {counts['path']}", title_justify="left")
+    for name in ("kind", "language", "origin / engine", "count"):
+        table.add_column(name)
+    for row in counts["approved"]:
+        table.add_row("approved", row["lang"], row["origin"], str(row["count"]))
+    for row in counts["cached"]:
+        table.add_row("cached", row["lang"], row["engine"], str(row["count"]))
+    console().print(table)
+    console().print(f"{counts['total_approved']} approved, {counts['total_cached']} cached")

@@ -1,0 +1,223 @@
+"""The translation memory: approved translations and the engines' cache, in one SQLite file.
+
+Approved translations (a person's, or imported) are looked up by source text, languages and
+market, and always beat a machine translation. Machine translations are cached under a key
+that covers everything that changes the output, so editing one glossary term invalidates only
+the segments that contain it. Each write is its own transaction: a killed run loses at most
+the segment in flight, and several processes may write at once (WAL, busy timeout).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from xborder.errors import XborderError
+
+DEFAULT_PATH = Path(".xborder") / "memory.sqlite"
+ENV_VAR = "XBORDER_MEMORY"
+SCHEMA_VERSION = 1
+_BUSY_MS = 15_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS approved (
+    source TEXT NOT NULL,
+    source_lang TEXT NOT NULL,
+    target_lang TEXT NOT NULL,
+    market TEXT NOT NULL DEFAULT '',
+    target TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source, source_lang, target_lang, market)
+);
+CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    source_lang TEXT NOT NULL,
+    target_lang TEXT NOT NULL,
+    market TEXT NOT NULL DEFAULT '',
+    target TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    prompt_version TEXT NOT NULL DEFAULT '',
+    glossary TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cache_source ON cache (source, target_lang);
+"""
+
+
+class MemoryFileError(XborderError):
+    """The memory file cannot be opened, is locked, or is not a translation memory."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A stored translation and where it came from."""
+
+    source: str
+    target: str
+    source_lang: str
+    target_lang: str
+    market: str
+    origin: str  # human | import | model | template …
+    approved: bool
+    engine: str = ""
+    model: str = ""
+
+
+def memory_path(explicit: Path | None, configured: Path | None, root: Path) -> Path:
+    """--memory, else $XBORDER_MEMORY, else [project] memory, else .xborder/memory.sqlite in the project."""
+    if explicit is not None:
+        return explicit
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return configured or root / DEFAULT_PATH
+
+
+def cache_key(source: str, source_lang: str, target_lang: str, market: str, glossary: list[str], engine: str,
+              model: str = "", prompt_version: str = "") -> str:
+    """SHA-256 over everything that changes a machine translation of one segment."""
+    payload = json.dumps([source, source_lang, target_lang, market, sorted(glossary), engine, model, prompt_version],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class TranslationMemory:
+    """One SQLite file; use as a context manager or call close()."""
+
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = Path(path)
+        if readonly and not self.path.exists():
+            raise MemoryFileError(f"{self.path}: no translation memory here yet")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+            self.db = sqlite3.connect(uri, uri=readonly, timeout=_BUSY_MS / 1000, isolation_level=None)
+            self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                if version == 0:
+                    self.db.executescript(_SCHEMA)
+                    self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    version = SCHEMA_VERSION
+            if version > SCHEMA_VERSION:
+                raise MemoryFileError(f"{self.path}: written by a newer xborder (schema {version}); upgrade xborder")
+        except sqlite3.DatabaseError as error:
+            raise MemoryFileError(_explain(self.path, error)) from None
+        except OSError as error:
+            raise MemoryFileError(f"{self.path}: cannot open the translation memory ({error.strerror})") from None
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _write(self, sql: str, params: tuple) -> None:
+        try:
+            self.db.execute(sql, params)
+        except sqlite3.DatabaseError as error:
+            raise MemoryFileError(_explain(self.path, error)) from None
+
+    # approved ------------------------------------------------------------------------------
+    def approve(self, source: str, target: str, source_lang: str, target_lang: str, market: str = "",
+                origin: str = "human", note: str = "") -> None:
+        """Store a person's translation; it wins over any machine translation of the same text."""
+        self._write("INSERT INTO approved VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, source_lang, target_lang, "
+                    "market) DO UPDATE SET target = excluded.target, origin = excluded.origin, note = excluded.note, "
+                    "updated_at = excluded.updated_at",
+                    (source, source_lang, target_lang, market, target, origin, note, _now()))
+
+    def approve_many(self, rows: list[tuple[str, str, str, str, str]], origin: str) -> int:
+        """(source, target, source_lang, target_lang, market) rows in one transaction; returns the count."""
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for source, target, source_lang, target_lang, market in rows:
+                    self.db.execute(
+                        "INSERT INTO approved VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, source_lang, "
+                        "target_lang, market) DO UPDATE SET target = excluded.target, origin = excluded.origin, "
+                        "updated_at = excluded.updated_at",
+                        (source, source_lang, target_lang, market, target, origin, "", _now()))
+        except sqlite3.DatabaseError as error:
+            raise MemoryFileError(_explain(self.path, error)) from None
+        return len(rows)
+
+    def approved(self, source: str, source_lang: str, target_lang: str, market: str = "") -> Translation | None:
+        """The approved translation for this market, else for any market."""
+        row = self.db.execute(
+            "SELECT target, market, origin FROM approved WHERE source = ? AND source_lang = ? AND target_lang = ? "
+            "AND market IN (?, '') ORDER BY market = '' LIMIT 1", (source, source_lang, target_lang, market)).fetchone()
+        if row is None:
+            return None
+        return Translation(source, row[0], source_lang, target_lang, row[1], row[2], True)
+
+    # cache ---------------------------------------------------------------------------------
+    def cached(self, key: str) -> Translation | None:
+        row = self.db.execute("SELECT source, target, source_lang, target_lang, market, origin, engine, model "
+                              "FROM cache WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return Translation(row[0], row[1], row[2], row[3], row[4], row[5], False, row[6], row[7])
+
+    def store(self, key: str, source: str, target: str, source_lang: str, target_lang: str, market: str,
+              engine: str, origin: str = "model", model: str = "", prompt_version: str = "",
+              glossary: list[str] | None = None) -> None:
+        """Cache a machine translation under its key (one transaction)."""
+        self._write("INSERT OR REPLACE INTO cache VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (key, source, source_lang, target_lang, market, target, origin, engine, model, prompt_version,
+                     "\n".join(sorted(glossary or [])), _now()))
+
+    def lookup(self, source: str, source_lang: str, target_lang: str, market: str, key: str) -> Translation | None:
+        """Approved first, then the cache entry for exactly this key."""
+        return self.approved(source, source_lang, target_lang, market) or self.cached(key)
+
+    # reporting and exchange ---------------------------------------------------------------
+    def stats(self) -> dict:
+        """Counts of approved translations and cached segments per language and origin."""
+        approved = self.db.execute("SELECT target_lang, origin, COUNT(*) FROM approved GROUP BY 1, 2 "
+                                   "ORDER BY 1, 2").fetchall()
+        cached = self.db.execute("SELECT target_lang, engine, COUNT(*) FROM cache GROUP BY 1, 2 "
+                                 "ORDER BY 1, 2").fetchall()
+        return {
+            "path": str(self.path),
+            "approved": [{"lang": lang, "origin": origin, "count": n} for lang, origin, n in approved],
+            "cached": [{"lang": lang, "engine": engine, "count": n} for lang, engine, n in cached],
+            "total_approved": sum(n for *_, n in approved),
+            "total_cached": sum(n for *_, n in cached),
+        }
+
+    def all_approved(self, target_langs: list[str] | None = None) -> list[Translation]:
+        rows = self.db.execute("SELECT source, target, source_lang, target_lang, market, origin FROM approved "
+                               "ORDER BY source_lang, target_lang, market, source").fetchall()
+        return [Translation(s, t, sl, tl, m, o, True) for s, t, sl, tl, m, o in rows
+                if not target_langs or tl in target_langs]
+
+
+def _explain(path: Path, error: sqlite3.DatabaseError) -> str:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return f"{path}: the translation memory is locked by another xborder run; wait for it to finish"
+    if "file is not a database" in text or "malformed" in text:
+        return (f"{path}: not a translation memory (not an SQLite file, or damaged); move it away, or point "
+                "--memory / XBORDER_MEMORY at the right file")
+    if "readonly" in text or "unable to open" in text:
+        return f"{path}: cannot write the translation memory here ({text}); check the folder's permissions"
+    return f"{path}: translation memory error: {text}"

@@ -1,0 +1,23 @@
+"""What a project's glossaries and memory are: one place that resolves them from the config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xborder.config import Config
+from xborder.markets import Market
+from xborder.translate.glossary import Glossary, stack
+from xborder.translate.memory import TranslationMemory, memory_path
+
+
+def project_glossary(config: Config, market: Market | None = None) -> Glossary:
+    """Starter glossaries, the project's [glossary] files, then the market's own glossary files."""
+    paths = config.glossary_files
+    if market is not None:
+        paths += [(config.root / p).resolve() for p in market.glossaries]
+    return stack(paths, include_starter=config.starter_glossaries)
+
+
+def open_memory(config: Config, explicit: Path | None = None, readonly: bool = False) -> TranslationMemory:
+    """The project's translation memory (--memory, $XBORDER_MEMORY, [project] memory, .xborder/)."""
+    return TranslationMemory(memory_path(explicit, config.memory, config.root), readonly=readonly)

@@ -81,5 +81,7 @@ def test_bad_config_through_the_cli_is_one_line(tmp_path, monkeypatch):
 
 def test_every_command_is_documented_in_the_readme():
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
-    for name in cli.commands:
+    for name, command in cli.commands.items():
         assert f"`xborder {name}" in readme, f"README has no section for `xborder {name}`"
+        for sub in getattr(command, "commands", {}):
+            assert f"xborder {name} {sub}" in readme, f"README never shows `xborder {name} {sub}`"

@@ -32,6 +32,7 @@ class Config:
     market_overrides: dict = field(default_factory=dict)
     source_language: str = "zh"
     memory: Path | None = None
+    translations: list[Path] = field(default_factory=list)
     glossaries: list[Path] = field(default_factory=list)
     starter_glossaries: bool = True
     raw: dict = field(default_factory=dict)
@@ -81,11 +82,15 @@ def load_config(path: Path | None) -> Config:
                           f"{', '.join(sorted(_SECTIONS))}")
     config = Config(path=path, raw=raw)
     project = raw.get("project", {})
-    _check_keys(path, "project", project, {"name", "markets", "memory", "source_language"})
+    _check_keys(path, "project", project, {"name", "markets", "memory", "source_language", "translations"})
     config.name = str(project.get("name", ""))
     config.source_language = str(project.get("source_language", "zh"))
     if "memory" in project:
         config.memory = (path.parent / str(project["memory"])).resolve()
+    translations = project.get("translations", [])
+    if not isinstance(translations, list) or not all(isinstance(t, str) for t in translations):
+        raise ConfigError(f'{path}: [project] translations must be a list of TMX files such as ["memory.tmx"]')
+    config.translations = [(path.parent / t).resolve() for t in translations]
     glossary = raw.get("glossary", {})
     _check_keys(path, "glossary", glossary, {"files", "starter"})
     files = glossary.get("files", [])

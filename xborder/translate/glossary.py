@@ -70,6 +70,12 @@ def _fallbacks(lang: str) -> list[str]:
     return [tag] if len(parts) == 1 else [tag, parts[0]]
 
 
+def first_line(error: Exception) -> str:
+    """The first line of an exception's message, or its type when it has none (a parser's assert)."""
+    lines = str(error).strip().splitlines()
+    return lines[0][:100] if lines else f"{type(error).__name__}: not the expected XML"
+
+
 def fold(text: str) -> str:
     """Comparison form: NFKC and lower case."""
     return unicodedata.normalize("NFKC", text).casefold()
@@ -152,21 +158,22 @@ class Glossary:
             if folded:
                 index.setdefault(folded[0], []).append(entry)
         for bucket in index.values():
-            bucket.sort(key=lambda e: len(e.source), reverse=True)
+            # longest first; for one source, the term (or keep) entry before its forbidden renderings
+            bucket.sort(key=lambda e: (-len(e.source), TYPES.index(e.type)))
         return index
 
     def find(self, text: str) -> list[TermMatch]:
         """Glossary terms in text, longest first and never overlapping (works without spaces)."""
         if self._index is None:
             self._index = self._build_index()
-        folded = fold(text)
-        if len(folded) != len(text):  # a character whose lower case has another length: match as is
-            folded = text
+        folded, normal = fold(text), unicodedata.normalize("NFKC", text)
+        if len(folded) != len(text) or len(normal) != len(text):
+            folded = normal = text  # a character whose normal or lower case has another length: match as is
         matches, i = [], 0
         while i < len(folded):
             best = None
             for entry in self._index.get(folded[i], ()):
-                end = _match_at(entry, text, folded, i)
+                end = _match_at(entry, normal, folded, i)
                 if end is not None and (best is None or end > best[1]):
                     best = (entry, end)
             if best:
@@ -200,10 +207,11 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _match_at(entry: GlossaryEntry, text: str, folded: str, i: int) -> int | None:
-    """End of entry's source matched at i, honouring case and word boundaries (with plurals)."""
-    term = entry.source if entry.case_sensitive else fold(entry.source)
-    hay = text if entry.case_sensitive else folded
+def _match_at(entry: GlossaryEntry, normal: str, folded: str, i: int) -> int | None:
+    """End of entry's source matched at i, honouring case and word boundaries (with plurals).
+    `normal` is the text in NFKC (full-width ＶＤＥ is VDE), `folded` also in lower case."""
+    term = unicodedata.normalize("NFKC", entry.source) if entry.case_sensitive else fold(entry.source)
+    hay = normal if entry.case_sensitive else folded
     if not hay.startswith(term, i):
         return None
     end = i + len(term)
@@ -224,7 +232,8 @@ def contains_form(target: str, form: str, case_sensitive: bool) -> bool:
     """Whether a target text contains a term form, on word boundaries where the form has them."""
     if not form:
         return False
-    hay, needle = (target, form) if case_sensitive else (fold(target), fold(form))
+    hay, needle = ((unicodedata.normalize("NFKC", target), unicodedata.normalize("NFKC", form)) if case_sensitive
+                   else (fold(target), fold(form)))
     start = 0
     while True:
         at = hay.find(needle, start)
@@ -288,11 +297,19 @@ def read_csv(text: str, origin: str) -> list[GlossaryEntry]:
     if SOURCE_COLUMN not in columns:
         raise GlossaryError(f"{origin}: the header needs a '{SOURCE_COLUMN}' column with the Chinese term "
                             f"(found: {', '.join(columns) or 'nothing'})")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise GlossaryError(f"{origin}: the header names column '{repeated[0]}' twice; keep one column per language")
     languages = [c for c in columns if c not in META_COLUMNS]
     entries, seen = [], {}
     for number, row in enumerate(reader, start=2):
         if None in row:
             raise GlossaryError(f"{origin}, row {number}: more cells than header columns; quote cells with commas")
+        broken = next((c for c in [SOURCE_COLUMN, *languages] if "\n" in (row.get(c) or "")
+                       or "\r" in (row.get(c) or "")), None)
+        if broken is not None:  # a quote left open swallows the rows after it
+            raise GlossaryError(f"{origin}, row {number}: the '{broken}' cell runs over several lines; "
+                                "is a quote (\") left open?")
         source = (row.get(SOURCE_COLUMN) or "").strip()
         if not source:
             if any((v or "").strip() for v in row.values()):
@@ -345,12 +362,17 @@ def write_tbx(glossary: Glossary) -> bytes:
         unit = store.addsourceunit(entry.source)
         node = unit.xmlelement
         for lang, forms in sorted(entry.targets.items()):
+            langset = None  # one langSet per language (ISO 30042), a tig per form
             for form in forms:
-                langset = unit.createlanguageNode(lang, form, "target")
-                status = etree.SubElement(langset[0], unit.namespaced("termNote"), type="administrativeStatus")
+                created = unit.createlanguageNode(lang, form, "target")
+                status = etree.SubElement(created[0], unit.namespaced("termNote"), type="administrativeStatus")
                 status.text = _TBX_STATUS[entry.type] if form == forms[0] or entry.type == "forbidden" \
                     else "admittedTerm-admn-sts"
-                node.append(langset)
+                if langset is None:
+                    langset = created
+                    node.append(langset)
+                else:
+                    langset.append(created[0])
         # TBX puts entry-level descriptions before the language sections
         for at, (kind, text) in enumerate((("xborderType", entry.type),
                                            ("caseSensitive", str(entry.case_sensitive).lower()))):
@@ -369,7 +391,7 @@ def read_tbx(raw: bytes, origin: str) -> list[GlossaryEntry]:
     try:
         store = tbx.tbxfile.parsestring(raw)
     except Exception as error:  # lxml raises several types for broken XML
-        raise GlossaryError(f"{origin}: not a readable TBX file ({str(error).splitlines()[0][:100]})") from None
+        raise GlossaryError(f"{origin}: not a readable TBX file ({first_line(error)})") from None
     entries = []
     xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
     for unit in store.units:

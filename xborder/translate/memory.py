@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,14 +102,23 @@ class TranslationMemory:
         self.path = Path(path)
         if readonly and not self.path.exists():
             raise MemoryFileError(f"{self.path}: no translation memory here yet")
+        self.db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+            # a URI (percent-encoded, so '#', '?' or '%' in a folder name stay part of the path)
+            uri = self.path.absolute().as_uri() + "?mode=ro" if readonly else str(self.path)
             self.db = sqlite3.connect(uri, uri=readonly, timeout=_BUSY_MS / 1000, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if tables - {"approved", "cache"}:  # another program's database: leave it alone
+                    raise MemoryFileError(f"{self.path}: not a translation memory (an SQLite file with other "
+                                          "tables); point --memory / XBORDER_MEMORY at the right file")
+                if readonly and not tables:
+                    raise MemoryFileError(f"{self.path}: no translation memory here yet")
             if not readonly:
-                self.db.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 if version == 0:
                     self.db.executescript(_SCHEMA)
@@ -117,9 +127,32 @@ class TranslationMemory:
             if version > SCHEMA_VERSION:
                 raise MemoryFileError(f"{self.path}: written by a newer xborder (schema {version}); upgrade xborder")
         except sqlite3.DatabaseError as error:
+            self._close_quietly()
             raise MemoryFileError(_explain(self.path, error)) from None
         except OSError as error:
+            self._close_quietly()
             raise MemoryFileError(f"{self.path}: cannot open the translation memory ({error.strerror})") from None
+        except MemoryFileError:
+            self._close_quietly()
+            raise
+
+    def _close_quietly(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL. SQLite does not wait (busy timeout) for the lock this needs, so two
+        runs opening a new memory at once would fail: retry until the busy timeout instead."""
+        deadline = time.monotonic() + _BUSY_MS / 1000
+        while True:
+            try:
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     def __enter__(self) -> TranslationMemory:
         return self

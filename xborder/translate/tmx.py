@@ -6,7 +6,7 @@ from pathlib import Path
 
 from xborder.files import write_bytes
 from xborder.translate.memory import Translation
-from xborder.translate.glossary import GlossaryError
+from xborder.translate.glossary import GlossaryError, first_line
 
 MARKET_PROP = "x-xborder-market"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -40,7 +40,7 @@ def read_tmx(path: Path, default_source_lang: str = "zh") -> list[tuple[str, str
     try:
         store = tmx.tmxfile.parsefile(str(path))
     except Exception as error:  # lxml raises several types for broken XML
-        raise ExchangeFileError(f"{path}: not a readable TMX file ({str(error).splitlines()[0][:100]})") from None
+        raise ExchangeFileError(f"{path}: not a readable TMX file ({first_line(error)})") from None
     header_src = None
     header = store.document.getroot().find("header")
     if header is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xborder.files import write_bytes
-from xborder.translate.glossary import GlossaryError
+from xborder.translate.glossary import GlossaryError, first_line
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,14 @@ class PendingSegment:
     context: str  # e.g. "UM-88 title (amazon-de)"
 
 
-def write_xliff(segments: list[PendingSegment], path: Path) -> int:
-    """One XLIFF 1.2 file (translate-toolkit), a <file> per target language; returns the unit count."""
+def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str] | None = None,
+                source_lang: str = "zh") -> int:
+    """One XLIFF 1.2 file (translate-toolkit), a <file> per target language (also for each of `languages`
+    with nothing pending, so the file always says what it covers); returns the unit count."""
     from translate.storage import xliff
 
     store = xliff.xlifffile()
-    by_lang: dict[tuple[str, str], dict[str, list[str]]] = {}
+    by_lang: dict[tuple[str, str], dict[str, list[str]]] = {(source_lang, lang): {} for lang in languages or []}
     for s in segments:
         by_lang.setdefault((s.source_lang, s.target_lang), {}).setdefault(s.source, []).append(s.context)
     first = True
@@ -36,8 +38,7 @@ def write_xliff(segments: list[PendingSegment], path: Path) -> int:
             first = False
         else:
             store.switchfile(name, createifmissing=True)
-        store.setsourcelanguage(source_lang)
-        store.settargetlanguage(target_lang)
+        # on this <file> only: the toolkit's settargetlanguage() would relabel every <file>
         store.getfilenode(name).set("target-language", target_lang)
         store.getfilenode(name).set("source-language", source_lang)
         for source, contexts in sorted(sources.items()):
@@ -55,7 +56,7 @@ def read_xliff(path: Path, default_source_lang: str = "zh") -> list[tuple[str, s
     try:
         store = xliff.xlifffile.parsefile(str(path))
     except Exception as error:  # lxml raises several types for broken XML
-        raise GlossaryError(f"{path}: not a readable XLIFF file ({str(error).splitlines()[0][:100]})") from None
+        raise GlossaryError(f"{path}: not a readable XLIFF file ({first_line(error)})") from None
     rows = []
     for file_node in store.document.getroot().iter(store.namespaced("file")):
         source_lang = (file_node.get("source-language") or default_source_lang).split("-")[0]
@@ -66,6 +67,21 @@ def read_xliff(path: Path, default_source_lang: str = "zh") -> list[tuple[str, s
             if unit.xmlelement.getparent().getparent() is not file_node:
                 continue
             target = (unit.target or "").strip()
-            if target and unit.source and not unit.isfuzzy():
+            if target and unit.source and not _unfinished(unit):
                 rows.append((unit.source, target, source_lang, target_lang.split("-")[0], ""))
     return rows
+
+
+_UNFINISHED = {"new", "needs-translation", "needs-adaptation", "needs-l10n", "needs-review-translation",
+               "needs-review-adaptation", "needs-review-l10n"}
+
+
+def _unfinished(unit) -> bool:
+    """A unit marked as a draft: approved="no", a needs-… state or a fuzzy match. A plain <target>
+    (a translator's editor that sets no attributes) counts as translated; translate-toolkit's
+    isfuzzy() would skip it for lacking approved="yes"."""
+    if unit.xmlelement.get("approved") == "no":
+        return True
+    target = unit.xmlelement.find(unit.namespaced("target"))
+    return target is not None and (target.get("state") in _UNFINISHED
+                                   or target.get("state-qualifier") == "fuzzy-match")

@@ -1,0 +1,294 @@
+"""Compose one product's listing for one market: translate, assemble, fit the limits, check."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from xborder.catalog.model import Product
+from xborder.listing import measures, qa
+from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
+from xborder.listing.model import Listing, ListingField, Variant
+from xborder.listing.phrases import PhraseBank, phrasebank
+from xborder.markets import Market
+from xborder.pricing import Quote
+from xborder.translate.engine import Engine, Rendering, Segment, TranslationContext, has_cjk, weakest
+
+
+def _segments(product: Product) -> list[Segment]:
+    out = [Segment(product.name, "name")]
+    for name in ("spec", "material", "category", "description"):
+        value = getattr(product, name)
+        if value:
+            out.append(Segment(value, name))
+    out += [Segment(point, "selling_point") for point in product.selling_points]
+    out += [Segment(option, "option") for option in product.colors + product.sizes]
+    return out
+
+
+def handle_for(product: Product, title: str) -> str:
+    """A URL handle of letters, digits and dashes: from an ASCII title, else from the SKU."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    base = "-".join(words[:8]) if len(words) >= 2 and not has_cjk(title) else ""
+    sku = "-".join(re.findall(r"[a-z0-9]+", product.sku.lower()))
+    return f"{base}-{sku}" if base else sku or "product"
+
+
+class ListingComposer:
+    """Builds listings for one market with one engine; stateless between products."""
+
+    def __init__(self, market: Market, engine: Engine, context_factory):
+        self.market = market
+        self.engine = engine
+        self.context_factory = context_factory  # product → TranslationContext
+        self.bank: PhraseBank = phrasebank(market.lang_tag)
+        self.limits = market.limits
+        self.rules = market.rules
+        self.pending: list[Rendering] = []  # the last product's segments left in the source language
+
+    def compose(self, product: Product, quote: Quote) -> Listing:
+        """The listing for one product; every field checked, nothing silently cut."""
+        context: TranslationContext = self.context_factory(product)
+        r = self.engine.render(_segments(product), context)
+        self.pending = [rendering for rendering in r.values() if rendering.pending]
+        name = self._name(product, r)
+        attributes = self._attributes(product, r)
+        fields = [self._title(product, r, name, context)]
+        fields += self._bullets(product, r, attributes, context)
+        fields.append(self._description(product, r, name, attributes, context))
+        fields += self._keywords(product, r, fields[0].text, context)
+        for field in fields:
+            self._check(field, context)
+        variants = self._variants(product, r, quote)
+        category = r[product.category].text if product.category else ""
+        listing = Listing(product, self.market, quote, fields, [(k, v.text) for k, v in attributes], variants,
+                          handle_for(product, fields[0].text), category)
+        listing.findings += [qa.Finding("price", "warning", f, "price") for f in quote.findings]
+        return listing
+
+    # parts -----------------------------------------------------------------------------------
+    def _name(self, product: Product, r: dict[str, Rendering]) -> Rendering:
+        rendering = r[product.name]
+        if rendering.pending and product.name_en and self.market.language == "en":
+            return Rendering(product.name, product.name_en, "catalog")
+        return rendering
+
+    def _approved(self, source: str, context: TranslationContext) -> str | None:
+        found = context.memory.approved(source, context.source_lang, context.lang, self.market.key)
+        return found.target if found else None
+
+    def _title(self, product: Product, r, name: Rendering, context) -> ListingField:
+        source = " ".join(p for p in (product.brand, product.name, product.material, product.spec) if p)
+        limit = self.limits.get("title_chars", 0)
+        approved = self._approved(source, context)
+        if approved:
+            text = fit_chars(approved, limit)
+            field = ListingField("title", text, source, "memory")
+            field.findings += qa.check_length("title", text, limit, len(approved) if text != approved else None)
+            return field
+        head = " ".join(p for p in (product.brand, _title_case(name.text, self.market.language)
+                                    if name.provenance in ("glossary", "template") else name.text) if p)
+        parts, provenances = [head], [name.provenance]
+        for value in (product.material, product.spec):
+            if value and value not in product.name:
+                parts.append(r[value].text)
+                provenances.append(r[value].provenance)
+        separator = self.bank.format.get("title_separator", ", ")
+        text, dropped = fit_parts(parts, separator, limit)
+        full = separator.join(parts)
+        used = [product.name] + [v for v in (product.material, product.spec) if v and v not in product.name]
+        field = ListingField("title", text, source, weakest(provenances[:len(parts) - dropped] or provenances),
+                             qa_source=" ".join(used[:len(parts) - dropped]))
+        field.findings += qa.check_length("title", text, limit, len(full) if text != full else None)
+        return field
+
+    def _attributes(self, product: Product, r) -> list[tuple[str, Rendering]]:
+        """(label, value) pairs in the market's language; empty when its phrase bank has no labels."""
+        if not self.bank.complete:
+            return []
+        bank, market = self.bank, self.market
+        out: list[tuple[str, Rendering]] = []
+
+        def add(key: str, rendering: Rendering) -> None:
+            label = bank.label(key)
+            if label:
+                out.append((label, rendering))
+
+        if product.material:
+            add("material", r[product.material])
+        if product.spec:
+            add("specification", r[product.spec])
+        for key, values in (("colour", product.colors), ("size", product.sizes)):
+            if values:
+                parts = [r[v] for v in values]
+                add(key, Rendering("/".join(values), bank.join([p.text for p in parts]),
+                                   weakest([p.provenance for p in parts])))
+        for key, value in (("product_size", product.product_size), ("package_size", product.package_size)):
+            if value:
+                add(key, Rendering(str(value), measures.dimensions(value, market, bank), "template"))
+        for key, value in (("net_weight", product.net_weight), ("gross_weight", product.gross_weight)):
+            if value:
+                add(key, Rendering(str(value), measures.weight(value, market, bank), "template"))
+        return out
+
+    def _line(self, label: str, value: str) -> str:
+        return self.bank.fmt("bullet", label=label, value=value) or f"{label}: {value}"
+
+    def _bullets(self, product: Product, r, attributes, context) -> list[ListingField]:
+        count = self.limits.get("bullet_count", 0)
+        if not count:
+            return []
+        limit = self.limits.get("bullet_chars", 0)
+        points = [r[p] for p in product.selling_points]
+        slots = count - 1 if attributes and len(points) >= count else count
+        chosen: list[tuple[str, str, str]] = [(p.source, p.text, p.provenance) for p in points[:slots]]
+        remaining = count - len(chosen)
+        if attributes and remaining:
+            singles = attributes[:remaining - 1] if len(attributes) > remaining else attributes
+            rest = attributes[len(singles):]
+            for label, value in singles:
+                chosen.append((f"{label}={value.source}", self._line(label, value.text), value.provenance))
+            if rest:
+                separator = "; " if self.market.language != "ja" else "／"
+                chosen.append((" | ".join(f"{label}={value.source}" for label, value in rest),
+                               separator.join(self._line(label, value.text) for label, value in rest),
+                               weakest([value.provenance for _, value in rest])))
+        fields = []
+        for number, (source, text, provenance) in enumerate(chosen, start=1):
+            approved = self._approved(source, context)
+            if approved:
+                text, provenance = approved, "memory"
+            fitted = fit_chars(text, limit)
+            field = ListingField(f"bullet_{number}", fitted, source, provenance)
+            field.findings += qa.check_length(field.name, fitted, limit, len(text) if fitted != text else None)
+            fields.append(field)
+        return fields
+
+    def _description(self, product: Product, r, name: Rendering, attributes, context) -> ListingField:
+        source = "\n".join([product.name, *product.selling_points] + ([product.description] if product.description
+                                                                        else []))
+        limit = self.limits.get("description_chars", 0)
+        approved = self._approved(source, context)
+        if approved:
+            text = fit_chars(approved, limit)
+            field = ListingField("description", text, source, "memory")
+            field.findings += qa.check_length("description", text, limit, len(approved) if text != approved else None)
+            return field
+        points = [r[p] for p in product.selling_points]
+        extra = [r[product.description]] if product.description else []
+        provenances = [name.provenance] + [p.provenance for p in points + extra] + \
+                      [v.provenance for _, v in attributes]
+        lines = [self._line(label, value.text) for label, value in attributes]
+        html = self.rules.get("html_description", False)
+        allowed = set(self.rules.get("allowed_html_tags", []))
+        if html and {"p", "ul", "li"} <= allowed:
+            blocks = [f"<p>{_escape(name.text)}</p>"]
+            blocks += [f"<p>{_escape(e.text)}</p>" for e in extra]
+            if points:
+                blocks.append("<ul>" + "".join(f"<li>{_escape(p.text)}</li>" for p in points) + "</ul>")
+            if lines:
+                blocks.append("<ul>" + "".join(f"<li>{_escape(line)}</li>" for line in lines) + "</ul>")
+            parts, separator = blocks, ""
+        else:
+            parts = [name.text] + [e.text for e in extra] + [p.text for p in points] + lines
+            separator = "\n"
+        text, dropped = fit_parts(parts, separator, limit)
+        field = ListingField("description", text, source, weakest(provenances))
+        full = separator.join(parts)
+        field.findings += qa.check_length("description", text, limit, len(full) if dropped or text != full else None)
+        return field
+
+    def _keywords(self, product: Product, r, title: str, context) -> list[ListingField]:
+        byte_limit = self.limits.get("keywords_bytes", 0)
+        tag_count = self.limits.get("tag_count", 0)
+        if not byte_limit and not tag_count:
+            return []
+        words: list[str] = []
+        sources = [product.name, product.material or "", product.spec or "", *product.selling_points]
+        candidates = [r[product.category].text] if product.category else []
+        for entry in context.glossary.entries_for(" ".join(sources)):
+            if entry.type == "term" and entry.target(context.lang_tag):
+                candidates.append(entry.target(context.lang_tag))
+        candidates += [r[c].text for c in product.colors]
+        if product.material:
+            candidates.append(r[product.material].text)
+        lowered_title = title.casefold()
+        for candidate in candidates:
+            candidate = candidate.strip()
+            if candidate and not has_cjk(candidate) and candidate.casefold() not in lowered_title \
+                    and candidate.casefold() not in (w.casefold() for w in words):
+                words.append(candidate)
+        source = "keywords: " + product.name
+        fields = []
+        if byte_limit:
+            text, dropped = fit_bytes([w.casefold() if self.market.platform == "amazon" else w for w in words],
+                                      " ", byte_limit)
+            field = ListingField("keywords", text, source, "glossary" if text else "kept")
+            if dropped:
+                field.findings.append(qa.Finding("keywords-dropped", "warning",
+                                                 f"left out to stay under {byte_limit} bytes: {', '.join(dropped)}",
+                                                 "keywords"))
+            fields.append(field)
+        if tag_count:
+            tag_chars = self.limits.get("tag_chars", 0) or 999
+            tags = [w for w in words if len(w) <= tag_chars][:tag_count]
+            fields.append(ListingField("tags", ", ".join(tags), "tags: " + product.name, "glossary" if tags else "kept"))
+        return fields
+
+    def _variants(self, product: Product, r, quote: Quote) -> list[Variant]:
+        names = [(self.bank.label("colour") or "Colour", "colour", product.colors),
+                 (self.bank.label("size") or "Size", "size", product.sizes)]
+        names = [n for n in names if n[2]]
+        combos: list[list[tuple[str, str, str]]] = [[]]
+        for label, key, values in names:
+            combos = [c + [(label, key, v)] for c in combos for v in values]
+        out = []
+        for index, combo in enumerate(combos, start=1):
+            sku = product.sku if len(combos) == 1 else f"{product.sku}-{index:02d}"
+            out.append(Variant(sku, [(label, r[v].text) for label, _, v in combo],
+                               [(key, v) for _, key, v in combo], quote.price))
+        return out
+
+    # checks ----------------------------------------------------------------------------------
+    def _check(self, field: ListingField, context: TranslationContext) -> None:
+        rules, market, text = self.rules, self.market, field.text
+        found = qa.check_source_language(field.name, text, market)
+        if field.name == "title":
+            found += qa.check_min_length("title", text, self.limits.get("title_min_chars", 0))
+            found += qa.check_banned_characters("title", text, rules.get("banned_title_chars", ""))
+            found += qa.check_word_repeats("title", text, rules.get("max_word_repeats", 0))
+            found += qa.check_all_caps("title", text)
+        else:
+            found += qa.check_banned_characters(field.name, text, rules.get("banned_text_chars", ""))
+        if field.name == "keywords":
+            found += qa.check_bytes("keywords", text, self.limits.get("keywords_bytes", 0))
+        found += qa.check_emoji(field.name, text)
+        found += qa.check_banned_phrases(field.name, text, rules.get("banned_phrases", []))
+        found += qa.check_banned_phrases(field.name, text, rules.get("banned_claims", []), "banned-claim")
+        if field.name.startswith("bullet_") or field.name == "description":
+            found += qa.check_source_claims(field.name, field.source)
+        if not field.pending and not has_cjk(text):
+            if field.name.startswith("bullet_") and "=" not in field.source:
+                found += qa.check_numbers(field.name, field.source, text)
+            if field.name in ("title", "description") or field.name.startswith("bullet_"):
+                found += context.glossary.check(field.qa_source or field.source, text, context.lang_tag, field.name)
+        field.findings += found
+
+
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "per", "the", "to", "with"}
+
+
+def _title_case(text: str, language: str) -> str:
+    """Composed English names in Title Case ('Composted Sheep Manure'); other languages get a capital first letter."""
+    if not text:
+        return text
+    if language != "en":
+        return text[0].upper() + text[1:]
+    words = text.split(" ")
+    return " ".join(w[:1].upper() + w[1:] if w[:1].islower() and (i == 0 or w not in _SMALL_WORDS) else w
+                    for i, w in enumerate(words))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,170 @@
+"""Shopify and WooCommerce product CSVs for the project's own-store markets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from xborder.files import neutralize, write_text
+from xborder.listing.model import Listing
+from xborder.markets import Market
+from xborder.pricing.quote import weight_in_kg
+from xborder.values import plain
+
+# Shopify's product CSV, current headers in order (../shared/reference/marketplaces.md)
+SHOPIFY_HEADERS = [
+    "Title", "URL handle", "Description", "Vendor", "Product category", "Type", "Tags",
+    "Published on online store", "Status", "SKU", "Barcode", "Option1 name", "Option1 value", "Option1 Linked To",
+    "Option2 name", "Option2 value", "Option2 Linked To", "Option3 name", "Option3 value", "Option3 Linked To",
+    "Price", "Compare-at price", "Cost per item", "Charge tax", "Tax code", "Unit price total measure",
+    "Unit price total measure unit", "Unit price base measure", "Unit price base measure unit", "Inventory tracker",
+    "Inventory quantity", "Continue selling when out of stock", "Weight value (grams)", "Weight unit for display",
+    "Requires shipping", "Fulfillment service", "Product image URL", "Image position", "Image alt text",
+    "Variant image URL", "Gift card", "SEO title", "SEO description",
+]
+SEO_TITLE_CHARS = 70
+SEO_DESCRIPTION_CHARS = 160
+
+
+def _csv(rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if v is None else neutralize(v if isinstance(v, str) else str(v)) for v in row])
+    return out.getvalue()
+
+
+def _strip_html(text: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+
+
+def _short(text: str, limit: int) -> str:
+    from xborder.listing.fit import fit_chars
+
+    return fit_chars(" ".join(text.split()), limit)
+
+
+def write_shopify(path: Path, markets: list[Market], listings: dict[str, list[Listing]], vendor: str) -> int:
+    """One Shopify CSV for every store market: the first market's text and price, then Price / <Market> per
+    market. Variants are rows repeating the URL handle. Products start as drafts for the seller to review."""
+    primary, per_market = markets[0], markets
+    headers = SHOPIFY_HEADERS + [f"{kind} / {m.name}" for m in per_market
+                                 for kind in ("Included", "Price", "Compare-at price")]
+    rows: list[list[object]] = [headers]
+    by_sku = {m.key: {item.product.sku: item for item in listings.get(m.key, [])} for m in per_market}
+    for listing in listings.get(primary.key, []):
+        product, quote = listing.product, listing.quote
+        kg = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
+        grams = str(int((kg * 1000).to_integral_value())) if kg is not None else ""
+        display = "lb" if primary.unit_system == "us" else "kg"
+        option_names = [name for name, _ in listing.variants[0].options] if listing.variants else []
+        for index, variant in enumerate(listing.variants):
+            first = index == 0
+            row = dict.fromkeys(SHOPIFY_HEADERS, "")
+            row.update({"URL handle": listing.handle, "SKU": variant.sku, "Price": plain(variant.price),
+                        "Cost per item": plain(quote.landed.quantize(Decimal("0.01"))),
+                        "Charge tax": "TRUE", "Inventory tracker": "shopify" if product.stock else "",
+                        "Inventory quantity": plain(product.stock.value) if product.stock else "",
+                        "Continue selling when out of stock": "DENY", "Weight value (grams)": grams,
+                        "Weight unit for display": display, "Requires shipping": "TRUE",
+                        "Fulfillment service": "manual", "Barcode": product.barcode or ""})
+            for number, (name, value) in enumerate(variant.options[:3], start=1):
+                row[f"Option{number} value"] = value
+                if first:
+                    row[f"Option{number} name"] = name
+            if first:
+                description = listing.text("description")
+                row.update({"Title": listing.text("title"), "Description": description, "Vendor": vendor,
+                            "Type": listing.category, "Tags": ", ".join(_tags(listing)),
+                            "Published on online store": "FALSE", "Status": "draft", "Gift card": "FALSE",
+                            "SEO title": _short(listing.text("title"), SEO_TITLE_CHARS),
+                            "SEO description": _short(_strip_html(description), SEO_DESCRIPTION_CHARS)})
+                if product.image:
+                    row.update({"Product image URL": product.image, "Image position": "1",
+                                "Image alt text": _short(listing.text("title"), 120)})
+            elif not option_names:
+                continue
+            values = [row[h] for h in SHOPIFY_HEADERS]
+            for market in per_market:
+                other = by_sku[market.key].get(product.sku)
+                values += ["TRUE" if other else "FALSE", plain(other.quote.price) if other else "", ""]
+            rows.append(values)
+    write_text(path, _csv(rows))
+    return len(rows) - 1
+
+
+def _tags(listing: Listing) -> list[str]:
+    tags = [t for t in listing.text("tags").split(", ") if t]
+    return tags + ([listing.category] if listing.category and listing.category not in tags else [])
+
+
+WOO_HEADERS = ["ID", "Type", "SKU", "Name", "Published", "Is featured?", "Visibility in catalog", "Short description",
+               "Description", "Tax status", "Tax class", "In stock?", "Stock", "Weight (kg)", "Length (cm)",
+               "Width (cm)", "Height (cm)", "Sale price", "Regular price", "Categories", "Tags", "Images", "Parent"]
+
+
+def write_woocommerce(path: Path, market: Market, listings: list[Listing]) -> int:
+    """WooCommerce's default product CSV: simple products, or a variable product and its variations."""
+    max_options = max((len(v.options) for item in listings for v in item.variants), default=0)
+    headers = WOO_HEADERS + [f"Attribute {n} {kind}" for n in range(1, max_options + 1)
+                             for kind in ("name", "value(s)", "visible", "global")]
+    rows: list[list[object]] = [headers]
+    for listing in listings:
+        product = listing.product
+        kg = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
+        size = product.package_size
+        cm = _cm(size) if size else ["", "", ""]
+        variable = len(listing.variants) > 1
+        bullets = [b.text for b in listing.bullets]
+        base = dict.fromkeys(WOO_HEADERS, "")
+        base.update({"Name": listing.text("title"), "Published": "-1", "Is featured?": "0",
+                     "Visibility in catalog": "visible", "Description": listing.text("description"),
+                     "Short description": "\n".join(bullets), "Tax status": "taxable",
+                     "In stock?": "1", "Stock": plain(product.stock.value) if product.stock else "",
+                     "Weight (kg)": plain(kg.quantize(Decimal("0.001"))) if kg is not None else "",
+                     "Length (cm)": cm[0], "Width (cm)": cm[1], "Height (cm)": cm[2],
+                     "Categories": listing.category, "Tags": ", ".join(_tags(listing)), "Images": product.image or ""})
+        parent = dict(base, Type="variable" if variable else "simple", SKU=product.sku)
+        if not variable:
+            parent["Regular price"] = plain(listing.quote.price)
+        attributes = _attribute_columns(listing, max_options)
+        rows.append([parent[h] for h in WOO_HEADERS] + attributes)
+        if variable:
+            for variant in listing.variants:
+                child = dict.fromkeys(WOO_HEADERS, "")
+                child.update({"Type": "variation", "SKU": variant.sku, "Name": listing.text("title"),
+                              "Published": "1", "Tax status": "taxable", "Tax class": "parent", "In stock?": "1",
+                              "Regular price": plain(variant.price), "Parent": product.sku})
+                values = []
+                for name, value in variant.options:
+                    values += [name, value, "", "1"]
+                values += [""] * (4 * max_options - len(values))
+                rows.append([child[h] for h in WOO_HEADERS] + values)
+    write_text(path, _csv(rows))
+    return len(rows) - 1
+
+
+def _attribute_columns(listing: Listing, width: int) -> list[str]:
+    names: list[str] = []
+    values: dict[str, list[str]] = {}
+    for variant in listing.variants:
+        for name, value in variant.options:
+            if name not in values:
+                names.append(name)
+                values[name] = []
+            if value not in values[name]:
+                values[name].append(value)
+    out = []
+    for name in names:
+        out += [name, ", ".join(values[name]), "1", "1"]
+    return out + [""] * (4 * width - len(out))
+
+
+def _cm(size) -> list[str]:
+    factor = {"cm": Decimal(1), "mm": Decimal("0.1"), "m": Decimal(100), "in": Decimal("2.54")}.get(size.unit)
+    if factor is None:
+        return ["", "", ""]
+    return [plain((side * factor).quantize(Decimal("0.1"))) for side in (size.length, size.width, size.height)]

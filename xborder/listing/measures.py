@@ -1,0 +1,55 @@
+"""Weights and sizes written for a market: its locale's numbers, imperial where it uses them."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+
+from xborder.listing.phrases import PhraseBank
+from xborder.markets import Market
+from xborder.values import Dimensions, Quantity
+
+_TO_KG = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"), "oz": Decimal("0.028349523125")}
+_TO_CM = {"cm": Decimal(1), "mm": Decimal("0.1"), "m": Decimal(100), "in": Decimal("2.54")}
+_LB_PER_KG = Decimal(1) / Decimal("0.45359237")
+
+
+def number(value: Decimal, market: Market, places: int = 2) -> str:
+    """A figure in the market's locale, at most `places` decimals, no trailing zeros."""
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP).normalize()
+    return format_decimal(rounded, locale=market.locale, format="#,##0.##" if places else "#,##0")
+
+
+def weight(quantity: Quantity, market: Market, bank: PhraseBank) -> str:
+    """'0.45 kg', or '0.45 kg (0.99 lb)' where US labels show both."""
+    if quantity.unit not in _TO_KG:
+        return f"{number(quantity.value, market)} {quantity.unit}"
+    kg = quantity.value * _TO_KG[quantity.unit]
+    metric = f"{number(kg, market)} kg" if kg >= 1 or quantity.unit == "kg" else f"{number(kg * 1000, market, 0)} g"
+    if market.unit_system != "us":
+        return metric
+    pounds = kg * _LB_PER_KG
+    imperial = f"{number(pounds, market)} lb" if pounds >= 1 else f"{number(pounds * 16, market, 1)} oz"
+    return (bank.fmt("dual", metric=metric, imperial=imperial) or f"{metric} ({imperial})") \
+        if market.dual_units else imperial
+
+
+def dimensions(size: Dimensions, market: Market, bank: PhraseBank) -> str:
+    """'60 × 40 × 35 cm', or with inches in brackets for a US market."""
+    factor = _TO_CM.get(size.unit)
+    if factor is None:
+        return str(size)
+    cm = [side * factor for side in (size.length, size.width, size.height)]
+
+    def shown(sides: list[Decimal], unit: str, places: int) -> str:
+        values = [number(s, market, places) for s in sides]
+        return bank.fmt("dimensions", length=values[0], width=values[1], height=values[2], unit=unit) \
+            or f"{values[0]} × {values[1]} × {values[2]} {unit}"
+
+    metric = shown(cm, "cm", 1)
+    if market.unit_system != "us":
+        return metric
+    imperial = shown([c / Decimal("2.54") for c in cm], "in", 1)
+    return (bank.fmt("dual", metric=metric, imperial=imperial) or f"{metric} ({imperial})") \
+        if market.dual_units else imperial

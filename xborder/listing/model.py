@@ -1,0 +1,104 @@
+"""A listing: one product made ready for one market, field by field, with where each text came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xborder.catalog.model import Product
+from xborder.markets import Market
+from xborder.pricing import Quote
+from xborder.translate.findings import Finding
+from xborder.values import plain
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class ListingField:
+    """One field of a listing. `source` is the Chinese text it renders: the key a correction is stored under."""
+
+    name: str
+    text: str
+    source: str
+    provenance: str
+    findings: list[Finding] = field(default_factory=list)
+    qa_source: str = ""  # what the glossary and number checks compare with, when not all of `source` is used
+
+    @property
+    def pending(self) -> bool:
+        return self.provenance == "pending"
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "source": self.source, "provenance": self.provenance,
+                "findings": [f.to_json() for f in self.findings]}
+
+
+@dataclass
+class Variant:
+    """One buyable combination of options."""
+
+    sku: str
+    options: list[tuple[str, str]]  # (localized option name, localized value)
+    source_options: list[tuple[str, str]]
+    price: Decimal
+
+    def to_json(self) -> dict:
+        return {"sku": self.sku, "options": {name: value for name, value in self.options},
+                "source_options": {name: value for name, value in self.source_options}, "price": plain(self.price)}
+
+
+@dataclass
+class Listing:
+    """Everything a marketplace upload or a reviewer needs for one product in one market."""
+
+    product: Product
+    market: Market
+    quote: Quote
+    fields: list[ListingField]
+    attributes: list[tuple[str, str]]
+    variants: list[Variant]
+    handle: str
+    category: str = ""
+    findings: list[Finding] = field(default_factory=list)  # about the listing as a whole (price bounds …)
+
+    def get(self, name: str) -> ListingField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def text(self, name: str) -> str:
+        found = self.get(name)
+        return found.text if found else ""
+
+    @property
+    def bullets(self) -> list[ListingField]:
+        return [f for f in self.fields if f.name.startswith("bullet_")]
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return [f for fld in self.fields for f in fld.findings] + self.findings
+
+    @property
+    def pending(self) -> bool:
+        return any(f.pending for f in self.fields)
+
+    def to_json(self) -> dict:
+        """The per-market JSON export's record for this product (schema documented in the README)."""
+        return {
+            "sku": self.product.sku,
+            "handle": self.handle,
+            "source_row": {"file": self.product.file, "sheet": self.product.sheet, "row": self.product.row},
+            "language": self.market.language,
+            "title": self.text("title"),
+            "bullets": [f.text for f in self.bullets],
+            "description": self.text("description"),
+            "keywords": self.text("keywords"),
+            "tags": [t for t in self.text("tags").split(", ") if t],
+            "category": self.category,
+            "attributes": [{"name": k, "value": v} for k, v in self.attributes],
+            "price": {"amount": plain(self.quote.price), "currency": self.quote.currency,
+                      "formatted": self.quote.formatted, "tax_included": self.quote.tax_included},
+            "variants": [v.to_json() for v in self.variants],
+            "fields": {f.name: f.to_json() for f in self.fields},
+            "findings": [f.to_json() for f in self.findings],
+            "pending": self.pending,
+        }

@@ -1,0 +1,129 @@
+"""QA checks run on every listing field, whichever engine wrote it. Each check is a named
+function returning Findings with a message that says what to change."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from xborder.markets import Market
+from xborder.translate.engine import has_cjk
+from xborder.translate.findings import Finding
+
+# Claims that marketplaces and the Chinese Advertising Law (Art. 9) flag, in the source language.
+SOURCE_SUPERLATIVES = ("国家级", "最高级", "最佳", "最好", "第一", "唯一", "顶级", "极品", "最")
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    """Case-insensitive, on word boundaries for Latin script, anywhere for CJK/Thai."""
+    hay, needle = text.casefold(), phrase.casefold()
+    if not needle:
+        return False
+    if needle[0].isascii() and needle[-1].isascii():
+        return re.search(r"(?<![\w])" + re.escape(needle) + r"(?![\w])", hay) is not None
+    return needle in hay
+
+
+def check_length(field: str, text: str, limit: int, shortened_from: int | None = None) -> list[Finding]:
+    """A field longer than the market allows (limit 0 = none)."""
+    out = []
+    if shortened_from is not None:
+        out.append(Finding("shortened", "warning", f"shortened from {shortened_from} to {len(text)} characters "
+                                                   f"to fit {limit}; check the end still reads well", field))
+    if limit and len(text) > limit:
+        out.append(Finding("too-long", "error", f"{len(text)} characters; the limit is {limit}", field))
+    return out
+
+
+def check_min_length(field: str, text: str, minimum: int) -> list[Finding]:
+    if minimum and len(text) < minimum:
+        return [Finding("too-short", "error", f"{len(text)} characters; the market needs at least {minimum}", field)]
+    return []
+
+
+def check_bytes(field: str, text: str, limit: int) -> list[Finding]:
+    """Backend keywords are limited in UTF-8 bytes, not characters."""
+    size = len(text.encode("utf-8"))
+    if limit and size > limit:
+        return [Finding("too-many-bytes", "error", f"{size} bytes; the limit is {limit} bytes", field)]
+    return []
+
+
+def check_banned_characters(field: str, text: str, banned: str) -> list[Finding]:
+    """Characters the market rejects in this field (Amazon titles: ! $ ? _ { } ^ ¬ ¦ …)."""
+    found = sorted({ch for ch in text if ch in banned})
+    if found:
+        return [Finding("banned-character", "error", f"remove {' '.join(found)}: not allowed here", field)]
+    return []
+
+
+def check_emoji(field: str, text: str) -> list[Finding]:
+    found = sorted({ch for ch in text if unicodedata.category(ch) == "So" and ord(ch) > 0x2600})
+    if found:
+        return [Finding("emoji", "error", f"remove the symbols {' '.join(found)}", field)]
+    return []
+
+
+def check_banned_phrases(field: str, text: str, phrases: list[str], kind: str = "banned-phrase") -> list[Finding]:
+    """Promotional wording and risky claims ('free shipping', 'best seller', 'cure')."""
+    return [Finding(kind, "error", f"'{p}' is not allowed in listings on this market; reword it", field, p)
+            for p in phrases if _contains_phrase(text, p)]
+
+
+def check_source_claims(field: str, source: str) -> list[Finding]:
+    """Superlatives in the Chinese source that a faithful translation would carry over."""
+    found = [w for w in SOURCE_SUPERLATIVES if w in source]
+    if found:
+        return [Finding("superlative", "warning", f"the source says {'/'.join(found)}: superlatives are banned "
+                                                  "claims; make sure the translation does not repeat them", field)]
+    return []
+
+
+def check_word_repeats(field: str, text: str, most: int) -> list[Finding]:
+    """A word at most `most` times in a title (articles and prepositions excepted)."""
+    if not most:
+        return []
+    small = {"a", "an", "the", "and", "or", "of", "for", "with", "in", "on", "to", "by", "de", "la", "le", "et",
+             "und", "mit", "für", "der", "die", "das", "y", "con", "para", "el", "e", "per", "di"}
+    counts: dict[str, int] = {}
+    for word in re.findall(r"[^\W\d_]{2,}", text.casefold()):
+        if word not in small:
+            counts[word] = counts.get(word, 0) + 1
+    over = sorted(w for w, n in counts.items() if n > most)
+    if over:
+        return [Finding("word-repeated", "warning", f"{', '.join(over)} used more than {most} times", field)]
+    return []
+
+
+def check_all_caps(field: str, text: str) -> list[Finding]:
+    letters = [ch for ch in text if ch.isalpha() and ch.isascii()]
+    if len(letters) >= 12 and all(ch.isupper() for ch in letters):
+        return [Finding("all-caps", "warning", "written all in capitals; use normal capitalisation", field)]
+    return []
+
+
+def check_source_language(field: str, text: str, market: Market) -> list[Finding]:
+    """Chinese text left in a listing for a market that does not read Chinese."""
+    if market.language != "zh" and has_cjk(text):
+        return [Finding("untranslated", "error", "has Chinese text still to be translated (see pending.xlf)", field)]
+    return []
+
+
+def _numbers(text: str) -> set[str]:
+    """Figures in text, thousands separators removed and decimal commas read: {'1000', '0.45'}."""
+    out = set()
+    for raw in re.findall(r"\d[\d.,]*\d|\d", text.replace("\u202f", "").replace("\xa0", "").replace("'", "")):
+        value = re.sub(r"[.,]", "", raw) if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw) else raw.replace(",", ".")
+        out.add(value.rstrip("0").rstrip(".") if "." in value else value)
+    return out
+
+
+def check_numbers(field: str, source: str, text: str) -> list[Finding]:
+    """Every figure of the source (600V, 105cm, 3 months) appears in the translation."""
+    if has_cjk(text):
+        return []  # still pending: check_source_language reports it
+    missing = sorted(_numbers(source) - _numbers(text))
+    if missing:
+        return [Finding("number-mismatch", "warning", f"the source has {', '.join(missing)} but the translation "
+                                                       "does not; check figures and units", field)]
+    return []

@@ -1,0 +1,56 @@
+"""report.json: what a build made, what it found, where the text came from, which rates it used."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from xborder import __version__
+from xborder.files import write_text
+
+
+def summarize(result) -> dict:
+    """The build report as data; the only output with timestamps and timings."""
+    from xborder.build import provenance_totals
+
+    listings = result.listings
+    findings = [{"market": item.market.key, "sku": item.product.sku, **f.to_json()}
+                for item in listings for f in item.all_findings]
+    severities = Counter(f["severity"] for f in findings)
+    rates = {}
+    for item in listings:
+        for rate in (item.quote.fx, item.quote.freight_fx):
+            rates[(rate.base, rate.quote)] = rate.to_json()
+    return {
+        "xborder": __version__,
+        "started_at": result.started.isoformat(timespec="seconds"),
+        "seconds": round(result.seconds, 3),
+        "engine": {"name": result.engine.name, "model": result.engine.model},
+        "markets": [m.key for m in result.markets],
+        "fx": {"date": result.fx.date.isoformat(), "rates": [rates[k] for k in sorted(rates)]},
+        "catalogs": [{
+            "file": str(c.path), "out": str(c.out), "products": len(c.catalog.products),
+            "rows_with_errors": len({p.row for p in c.catalog.errors}),
+            "problems": [p.to_json() for p in c.catalog.problems if p.severity != "info"],
+            "listings": {key: len(items) for key, items in c.listings.items()},
+            "pending_segments": len(c.pending), "files": [str(f) for f in c.files], "seconds": round(c.seconds, 3),
+        } for c in result.catalogs],
+        "totals": {
+            "products": sum(len(c.catalog.products) for c in result.catalogs),
+            "listings": len(listings),
+            "complete_listings": sum(1 for item in listings if not item.pending),
+            "pending_segments": sum(len(c.pending) for c in result.catalogs),
+            "provenance": provenance_totals(listings),
+            "findings": {"error": severities.get("error", 0), "warning": severities.get("warning", 0)},
+            "catalog_errors": len(result.problems),
+        },
+        "findings": findings,
+    }
+
+
+def write_report(result, out: Path) -> Path:
+    from xborder.listing.exports import dumps
+
+    path = out / "report.json"
+    write_text(path, dumps(summarize(result)))
+    return path

@@ -89,12 +89,13 @@ def make_engine(name: str) -> Engine:
 
 
 def import_translations(memory: TranslationMemory, paths: list[Path], source_lang: str) -> int:
-    """Load the project's TMX files of approved translations into the memory (idempotent)."""
+    """Load the project's TMX files of approved translations into the memory; a correction a person made
+    since (origin 'human') is kept. Returns how many translations were new or changed."""
     count = 0
     for path in paths:
         if not path.is_file():
             raise ConfigError(f"{path}: listed in [project] translations but not found")
-        count += memory.approve_many(read_tmx(path, source_lang), "import")
+        count += memory.approve_many(read_tmx(path, source_lang), "import", keep_human=True)
     return count
 
 

@@ -171,6 +171,9 @@ def build_market(key: str, record: dict) -> Market:
         pricing=dict(record.get("pricing", {})), notes=str(record.get("notes", "")),
         glossaries=tuple(record.get("glossary", ())),
     )
+    glossaries = record.get("glossary", [])
+    if not isinstance(glossaries, list) or not all(isinstance(g, str) for g in glossaries):
+        raise ConfigError(f'{where}: glossary must be a list of files such as ["de-terms.csv"]')
     if market.unit_system not in ("metric", "us"):
         raise ConfigError(f"{where}: unit_system must be \"metric\" or \"us\", not '{market.unit_system}'")
     return market

@@ -135,6 +135,10 @@ def import_(file: Path, replace: bool, config_path: Path | None) -> None:
     """Merge a CSV or TBX glossary into the project glossary; conflicts stop it unless --replace."""
     config = project_config(config_path, [])
     incoming = load_glossary(file)
+    if incoming.conflicts:  # a TBX may hold one term in several entries that disagree
+        lines = "; ".join(f"{c.source} ({c.lang}): '{c.earlier}' and '{c.later}'" for c in incoming.conflicts[:5])
+        raise GlossaryError(f"{file}: {len(incoming.conflicts)} entries contradict each other in this file ({lines}); "
+                            "nothing was written; keep one entry per term")
     path = config.project_glossary
     current = load_glossary(path) if path.exists() else Glossary(name=path.name)
     before = len(current.conflicts)

@@ -28,7 +28,11 @@ def import_rows(path: Path, source_lang: str) -> tuple[list[tuple[str, str, str,
         from xborder.translate.xliff import read_xliff
 
         return read_xliff(path, source_lang), "human"
-    raise GlossaryError(f"{path}: the memory imports .tmx and .xlf/.xliff files")
+    if suffix in (".xlsx", ".xlsm"):
+        from xborder.listing.export_xlsx import read_corrections
+
+        return read_corrections(path), "human"
+    raise GlossaryError(f"{path}: the memory imports .tmx, .xlf/.xliff and the review workbook listings.xlsx")
 
 
 @cli.group()
@@ -41,13 +45,14 @@ def tm() -> None:
 @memory_option
 @config_option
 def import_(files: tuple[Path, ...], memory_path: Path | None, config_path: Path | None) -> None:
-    """Store the translations in FILES (TMX, translated XLIFF) as approved."""
+    """Store the translations in FILES as approved: TMX, translated XLIFF (pending.xlf), or the
+    review workbook listings.xlsx, of which only the cells a person changed are taken."""
     config = project_config(config_path, [])
     batches = [(f, *import_rows(f, config.source_language)) for f in files]  # read all before writing any
     with open_memory(config, memory_path) as memory:
         for path, rows, origin in batches:
             count = memory.approve_many(rows, origin)
-            click.echo(f"{path}: {count} approved translations stored in {memory.path}")
+            click.echo(f"{path}: {count} approved translations stored in {memory.path} (new or changed)")
 
 
 @tm.command()

@@ -253,7 +253,7 @@ class ListingComposer:
     # checks ----------------------------------------------------------------------------------
     def _check(self, field: ListingField, context: TranslationContext) -> None:
         rules, market, text = self.rules, self.market, field.text
-        found = qa.check_source_language(field.name, text, market)
+        found = qa.check_source_language(field.name, text, market, field.pending)
         if field.name == "title":
             found += qa.check_min_length("title", text, self.limits.get("title_min_chars", 0))
             found += qa.check_banned_characters("title", text, rules.get("banned_title_chars", ""))
@@ -268,7 +268,7 @@ class ListingComposer:
         found += qa.check_banned_phrases(field.name, text, rules.get("banned_claims", []), "banned-claim")
         if field.name.startswith("bullet_") or field.name == "description":
             found += qa.check_source_claims(field.name, field.source)
-        if not field.pending and not has_cjk(text):
+        if not field.pending and (market.language == "ja" or not has_cjk(text)):
             if field.name.startswith("bullet_") and "=" not in field.source:
                 found += qa.check_numbers(field.name, field.source, text)
             if field.name in ("title", "description") or field.name.startswith("bullet_"):

@@ -102,9 +102,12 @@ def check_all_caps(field: str, text: str) -> list[Finding]:
     return []
 
 
-def check_source_language(field: str, text: str, market: Market) -> list[Finding]:
-    """Chinese text left in a listing for a market that does not read Chinese."""
-    if market.language != "zh" and has_cjk(text):
+_HAN_LANGUAGES = {"zh", "ja"}  # written with Han characters: their presence proves nothing
+
+
+def check_source_language(field: str, text: str, market: Market, pending: bool) -> list[Finding]:
+    """Text still in Chinese: a pending field, or Chinese characters in a language not written with them."""
+    if pending or (market.language not in _HAN_LANGUAGES and has_cjk(text)):
         return [Finding("untranslated", "error", "has Chinese text still to be translated (see pending.xlf)", field)]
     return []
 

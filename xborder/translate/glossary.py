@@ -405,7 +405,7 @@ def read_tbx(raw: bytes, origin: str) -> list[GlossaryEntry]:
                 text = (term.text or "").strip()
                 statuses = [t.text for t in langset.iter(unit.namespaced("termNote"))
                             if t.get("type") == "administrativeStatus" and t.getparent() is term.getparent()]
-                if lang == SOURCE_COLUMN and source is None:
+                if source is None and lang.replace("_", "-").split("-")[0].lower() == SOURCE_COLUMN:  # zh, zh-CN …
                     source = text
                     continue
                 kind = "forbidden" if "deprecatedTerm-admn-sts" in statuses else "term"

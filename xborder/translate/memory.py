@@ -110,6 +110,8 @@ class TranslationMemory:
             self.db = sqlite3.connect(uri, uri=readonly, timeout=_BUSY_MS / 1000, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:  # before anything below changes the file
+                raise MemoryFileError(f"{self.path}: written by a newer xborder (schema {version}); upgrade xborder")
             if version == 0:
                 tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if tables - {"approved", "cache"}:  # another program's database: leave it alone
@@ -124,8 +126,6 @@ class TranslationMemory:
                     self.db.executescript(_SCHEMA)
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                     version = SCHEMA_VERSION
-            if version > SCHEMA_VERSION:
-                raise MemoryFileError(f"{self.path}: written by a newer xborder (schema {version}); upgrade xborder")
         except sqlite3.DatabaseError as error:
             self._close_quietly()
             raise MemoryFileError(_explain(self.path, error)) from None
@@ -178,20 +178,25 @@ class TranslationMemory:
                     "updated_at = excluded.updated_at",
                     (source, source_lang, target_lang, market, target, origin, note, _now()))
 
-    def approve_many(self, rows: list[tuple[str, str, str, str, str]], origin: str) -> int:
-        """(source, target, source_lang, target_lang, market) rows in one transaction; returns the count."""
+    def approve_many(self, rows: list[tuple[str, str, str, str, str]], origin: str,
+                     keep_human: bool = False) -> int:
+        """(source, target, source_lang, target_lang, market) rows in one transaction; returns how many
+        were new or changed. With keep_human, a person's translation already stored is left as it is."""
+        guard = " AND approved.origin != 'human'" if keep_human else ""
         try:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
+                before = self.db.total_changes
                 for source, target, source_lang, target_lang, market in rows:
                     self.db.execute(
                         "INSERT INTO approved VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, source_lang, "
                         "target_lang, market) DO UPDATE SET target = excluded.target, origin = excluded.origin, "
-                        "updated_at = excluded.updated_at",
+                        "updated_at = excluded.updated_at WHERE approved.target != excluded.target" + guard,
                         (source, source_lang, target_lang, market, target, origin, "", _now()))
+                changed = self.db.total_changes - before
         except sqlite3.DatabaseError as error:
             raise MemoryFileError(_explain(self.path, error)) from None
-        return len(rows)
+        return changed
 
     def approved(self, source: str, source_lang: str, target_lang: str, market: str = "") -> Translation | None:
         """The approved translation for this market, else for any market."""

@@ -34,7 +34,8 @@ def write_tmx(translations: list[Translation], path: Path, source_lang: str = "z
 
 
 def read_tmx(path: Path, default_source_lang: str = "zh") -> list[tuple[str, str, str, str, str]]:
-    """(source, target, source_lang, target_lang, market) for every translated pair in a TMX file."""
+    """(source, target, source_lang, target_lang, market) for every translated pair in a TMX file;
+    languages as the memory keeps them ('zh-CN' → 'zh', 'en-US' → 'en')."""
     from translate.storage import tmx
 
     try:
@@ -59,8 +60,9 @@ def read_tmx(path: Path, default_source_lang: str = "zh") -> list[tuple[str, str
         if not source:
             continue
         for lang, text in texts.items():
-            if lang.lower() != src_lang.lower() and text and not lang.lower().startswith(src_lang.lower() + "-"):
-                rows.append((source, text, _short(src_lang), lang, market))
+            # the memory keys translations by language ('de', not 'de-DE'), as the engines look them up
+            if text and _short(lang) != _short(src_lang):
+                rows.append((source, text, _short(src_lang), _short(lang), market))
     return rows
 
 

@@ -78,7 +78,7 @@ def _require_columns(path: Path, grid: SheetGrid, header_index: int, columns: li
             raise InputError(
                 f"no {spec.label.lower()} column (such as {examples}); headers found: {headers}. "
                 f"Rename the column or add it in xborder.toml: [catalog.aliases] {spec.name} = [\"…\"]",
-                file=str(path), sheet=grid.name, row=header_index + 1)
+                file=str(path), sheet=None if grid.text else grid.name, row=header_index + 1)
 
 
 class _SheetReader:
@@ -98,8 +98,8 @@ class _SheetReader:
 
     def problem(self, severity: str, code: str, message: str, row: int | None = None,
                 column: ColumnMapping | None = None) -> None:
-        self.problems.append(Problem(severity, code, message, self.file, self.grid.name, row,
-                                     column.label if column else None))
+        self.problems.append(Problem(severity, code, message, self.file, None if self.grid.text else self.grid.name,
+                                     row, column.label if column else None))
 
     def read(self) -> None:
         rows = self.grid.rows

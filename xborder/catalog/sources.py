@@ -26,6 +26,7 @@ class SheetGrid:
     name: str
     rows: list[list[object]]
     hidden: bool = False
+    text: bool = False  # a CSV/TSV: its one "sheet" is the file, so messages name no sheet
 
 
 def read_grids(path: Path) -> list[SheetGrid]:
@@ -37,7 +38,7 @@ def read_grids(path: Path) -> list[SheetGrid]:
                          file=str(path))
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        return [SheetGrid(path.stem, read_text_table(path))]
+        return [SheetGrid(path.stem, read_text_table(path), text=True)]
     if suffix in WORKBOOK_SUFFIXES:
         return _read_workbook(path)
     raise InputError(f"'{path.suffix or 'no extension'}' is not a spreadsheet type xborder reads; "

@@ -78,15 +78,25 @@ class ListingComposer:
         found = context.memory.approved(source, context.source_lang, context.lang, self.market.key)
         return found.target if found else None
 
+    @staticmethod
+    def _fitted(name: str, text: str, source: str, provenance: str, limit: int) -> ListingField:
+        """A field shortened to the limit at a word boundary, with the shortening reported."""
+        fitted = fit_chars(text, limit)
+        field = ListingField(name, fitted, source, provenance)
+        field.findings += qa.check_length(name, fitted, limit, len(text) if fitted != text else None)
+        return field
+
+    def _from_memory(self, name: str, source: str, limit: int, context) -> ListingField | None:
+        """The whole field as a person approved it for this source text, if they did."""
+        approved = self._approved(source, context)
+        return self._fitted(name, approved, source, "memory", limit) if approved else None
+
     def _title(self, product: Product, r, name: Rendering, context) -> ListingField:
         source = " ".join(p for p in (product.brand, product.name, product.material, product.spec) if p)
         limit = self.limits.get("title_chars", 0)
-        approved = self._approved(source, context)
+        approved = self._from_memory("title", source, limit, context)
         if approved:
-            text = fit_chars(approved, limit)
-            field = ListingField("title", text, source, "memory")
-            field.findings += qa.check_length("title", text, limit, len(approved) if text != approved else None)
-            return field
+            return approved
         head = " ".join(p for p in (product.brand, _title_case(name.text, self.market.language)
                                     if name.provenance in ("glossary", "template") else name.text) if p)
         parts, provenances = [head], [name.provenance]
@@ -154,27 +164,17 @@ class ListingComposer:
                 chosen.append((" | ".join(f"{label}={value.source}" for label, value in rest),
                                separator.join(self._line(label, value.text) for label, value in rest),
                                weakest([value.provenance for _, value in rest])))
-        fields = []
-        for number, (source, text, provenance) in enumerate(chosen, start=1):
-            approved = self._approved(source, context)
-            if approved:
-                text, provenance = approved, "memory"
-            fitted = fit_chars(text, limit)
-            field = ListingField(f"bullet_{number}", fitted, source, provenance)
-            field.findings += qa.check_length(field.name, fitted, limit, len(text) if fitted != text else None)
-            fields.append(field)
-        return fields
+        return [self._from_memory(f"bullet_{number}", source, limit, context)
+                or self._fitted(f"bullet_{number}", text, source, provenance, limit)
+                for number, (source, text, provenance) in enumerate(chosen, start=1)]
 
     def _description(self, product: Product, r, name: Rendering, attributes, context) -> ListingField:
         source = "\n".join([product.name, *product.selling_points] + ([product.description] if product.description
                                                                         else []))
         limit = self.limits.get("description_chars", 0)
-        approved = self._approved(source, context)
+        approved = self._from_memory("description", source, limit, context)
         if approved:
-            text = fit_chars(approved, limit)
-            field = ListingField("description", text, source, "memory")
-            field.findings += qa.check_length("description", text, limit, len(approved) if text != approved else None)
-            return field
+            return approved
         points = [r[p] for p in product.selling_points]
         extra = [r[product.description]] if product.description else []
         provenances = [name.provenance] + [p.provenance for p in points + extra] + \
@@ -285,9 +285,14 @@ def _title_case(text: str, language: str) -> str:
         return text
     if language != "en":
         return text[0].upper() + text[1:]
-    words = text.split(" ")
-    return " ".join(w[:1].upper() + w[1:] if w[:1].islower() and (i == 0 or w not in _SMALL_WORDS) else w
-                    for i, w in enumerate(words))
+    out, depth = [], 0
+    for i, word in enumerate(text.split(" ")):
+        # words in brackets are an explanation, '(horse-face skirt)': left as the glossary writes them
+        if depth == 0 and word[:1].islower() and (i == 0 or word not in _SMALL_WORDS):
+            word = word[:1].upper() + word[1:]
+        depth += word.count("(") - word.count(")")
+        out.append(word)
+    return " ".join(out)
 
 
 def _escape(text: str) -> str:

@@ -183,7 +183,7 @@ def test_check_on_the_example_lists_its_terms_from_the_starter_glossaries(run_cl
         assert fragment in table
 
 
-def test_check_strict_exits_1_when_a_term_lacks_a_translation(run_cli, tmp_path):
+def test_check_strict_exits_2_when_a_term_lacks_a_translation(run_cli, tmp_path):
     no_starter(tmp_path)
     write_xlsx(tmp_path / "catalog.xlsx", [["款号", "品名", "出厂价"], ["HF-1", "明制马面裙", 99], ["U-1", "雨伞", 20]])
     glossary = tmp_path / "glossary.csv"
@@ -191,7 +191,7 @@ def test_check_strict_exits_1_when_a_term_lacks_a_translation(run_cli, tmp_path)
     payload = json.loads(ok(run_cli("glossary", "check", "catalog.xlsx", "--json")).output)
     assert [(t["source"], t["missing"]) for t in payload["terms"]] == [("雨伞", []), ("马面裙", ["de-DE"])]
     result = run_cli("glossary", "check", "catalog.xlsx", "--strict")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     words = " ".join(result.output.split())
     assert "(2 terms, 1 missing a translation)" in words and "mamianqun │ missing" in words
     glossary.write_text("type,zh,en,de\nterm,马面裙,mamianqun,Mamianqun\nterm,雨伞,umbrella,Regenschirm\n",

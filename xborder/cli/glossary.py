@@ -99,7 +99,7 @@ def add(source: str, targets: tuple[str, ...], kind: str, note: str, case_sensit
 @glossary.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", help="Read this sheet of the catalog.")
-@click.option("--strict", is_flag=True, help="Exit with 1 when a term lacks a translation for a project language.")
+@click.option("--strict", is_flag=True, help="Exit with 2 when a term lacks a translation for a project language.")
 @click.option("--json", "as_json", is_flag=True, help="Print the terms as JSON.")
 @config_option
 def check(file: Path, sheet: str | None, strict: bool, as_json: bool, config_path: Path | None) -> None:
@@ -124,7 +124,10 @@ def check(file: Path, sheet: str | None, strict: bool, as_json: bool, config_pat
             table.add_row(u.entry.source, u.entry.type, ", ".join(u.skus), *cells)
         console().print(table)
     if strict and missing:
-        raise SystemExit(1)
+        click.echo(f"xborder: {len(missing)} glossary terms have no translation for "
+                   f"{', '.join(sorted({lang for u in missing for lang in u.missing}))}; add them with "
+                   "`xborder glossary add`", err=True)
+        raise SystemExit(2)
 
 
 @glossary.command(name="import")

@@ -129,7 +129,9 @@ class ListingComposer:
             add("material", r[product.material])
         if product.spec:
             add("specification", r[product.spec])
-        for key, values in (("colour", product.colors), ("size", product.sizes)):
+        size_key = "cn_size" if any(_APPAREL_SIZE.match(v) for v in product.sizes) and market.country != "CN" \
+            and bank.label("cn_size") else "size"
+        for key, values in (("colour", product.colors), (size_key, product.sizes)):
             if values:
                 parts = [r[v] for v in values]
                 add(key, Rendering("/".join(values), bank.join([p.text for p in parts]),
@@ -276,6 +278,8 @@ class ListingComposer:
         field.findings += found
 
 
+# letter and height/chest sizes of Chinese apparel run small: state them as CN sizes, never convert
+_APPAREL_SIZE = re.compile(r"^(?:X{0,3}S|M|X{0,4}L|\d?XL|\d{3}/\d{2,3}[AB]?)$", re.IGNORECASE)
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "per", "the", "to", "with"}
 
 

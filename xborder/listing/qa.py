@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 from xborder.markets import Market
 from xborder.translate.engine import has_cjk
@@ -58,7 +59,7 @@ def check_banned_characters(field: str, text: str, banned: str) -> list[Finding]
 
 
 def check_emoji(field: str, text: str) -> list[Finding]:
-    found = sorted({ch for ch in text if unicodedata.category(ch) == "So" and ord(ch) > 0x2600})
+    found = sorted({ch for ch in text if unicodedata.category(ch) == "So" and ord(ch) >= 0x2600})
     if found:
         return [Finding("emoji", "error", f"remove the symbols {' '.join(found)}", field)]
     return []
@@ -121,11 +122,21 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
+# Chinese market units a listing must convert (斤 → kg, 两 → g): the converted figure counts as the same
+_CONVERTED = {"斤": Decimal("0.5"), "两": Decimal(50)}
+
+
 def check_numbers(field: str, source: str, text: str) -> list[Finding]:
-    """Every figure of the source (600V, 105cm, 3 months) appears in the translation."""
-    if has_cjk(text):
-        return []  # still pending: check_source_language reports it
-    missing = sorted(_numbers(source) - _numbers(text))
+    """Every figure of the source (600V, 105cm, 3 months, 2斤 as 1 kg) appears in the translation."""
+    found = _numbers(text)
+    missing = []
+    for figure in sorted(_numbers(source)):
+        accepted = {figure}
+        for unit, factor in _CONVERTED.items():
+            if re.search(re.escape(figure) + r"\s*" + unit, source):
+                accepted |= _numbers(format(Decimal(figure) * factor, "f"))
+        if not accepted & found:
+            missing.append(figure)
     if missing:
         return [Finding("number-mismatch", "warning", f"the source has {', '.join(missing)} but the translation "
                                                        "does not; check figures and units", field)]

@@ -80,7 +80,10 @@ def test_shopify_csv_headers_and_variant_rows(example, run_cli):
     assert skirt[0]["Title"] and all(not r["Title"] for r in skirt[1:])
     assert skirt[0]["Option1 name"] and skirt[0]["Option2 name"] and not skirt[1]["Option1 name"]
     assert {r["Option2 value"] for r in skirt} == {"S", "M", "L"}
-    assert all(r["Price"] == skirt[0]["Price"] == r["Price / Own store (USD)"] for r in skirt)
+    assert all(r["Price"] == r["Price / Own store (USD)"] for r in skirt)
+    # the black skirt's row in the catalog has its own, higher factory cost
+    black = [r for r in skirt if r["Option1 value"] == "Black"]
+    assert len(black) == 3 and all(float(r["Price"]) > float(skirt[0]["Price"]) for r in black)
     assert all(set(r["URL handle"]) <= set("abcdefghijklmnopqrstuvwxyz0123456789-") for r in rows)
     single = [r for r in rows if r["SKU"] == "GF-500"]
     assert len(single) == 1 and single[0]["Status"] == "draft" and single[0]["Weight value (grams)"] == "550"

@@ -490,10 +490,25 @@ def test_rows_differing_only_in_colour_are_one_product(xlsx, merged):
     assert "HF-M01" in note.message and "row 2" in note.message
 
 
-def test_same_sku_with_another_cost_is_a_duplicate(xlsx):
+def test_variant_row_with_its_own_cost_keeps_it(xlsx):
     rows = [["款号", "品名", "出厂价", "颜色"],
             ["A-1", "马克杯", 25.8, "白色"],
             ["A-1", "马克杯", 30, "黑色"],
+            ["A-2", "汤碗", 12, "白色"]]
+    catalog = read_catalog(xlsx(rows))
+    mug, bowl = catalog.products
+    assert (mug.sku, mug.cost.amount, mug.colors) == ("A-1", D("25.8"), ["白色", "黑色"])
+    assert mug.cost_for({"colour": "黑色"}).amount == D("30")
+    assert mug.cost_for({"colour": "白色"}).amount == D("25.8")
+    assert bowl.variant_costs == [] and catalog.errors == []
+    note = only_problem(catalog, "variant-row")
+    assert note.row == 3 and "30 CNY applies to 黑色" in note.message
+
+
+def test_same_sku_same_options_another_cost_is_a_duplicate(xlsx):
+    rows = [["款号", "品名", "出厂价", "颜色"],
+            ["A-1", "马克杯", 25.8, "白色"],
+            ["A-1", "马克杯", 30, "白色"],
             ["A-2", "汤碗", 12, "白色"]]
     catalog = read_catalog(xlsx(rows))
     assert [(p.sku, p.cost.amount, p.colors) for p in catalog.products] == [

@@ -42,11 +42,13 @@ def test_price_json_quotes_cover_break_even_and_record_fx(project):
     payload = json.loads(result.output)
     assert set(payload["markets"]) == {"amazon-us", "amazon-de", "amazon-jp", "tiktok-uk", "shopify"}
     for key, quotes in payload["markets"].items():
-        assert len(quotes) == 13
+        assert len(quotes) == 14  # 13 products, and the black skirt's own cost
         for q in quotes:
             assert D(q["price"]) >= D(q["break_even"])
             assert q["fx"]["date"] <= "2025-06-02" and "ECB" in q["fx"]["source"] or q["currency"] == "CNY"
     jp = {q["sku"]: q for q in payload["markets"]["amazon-jp"]}
+    assert D(jp["HF-M01 [黑色]"]["price"]) > D(jp["HF-M01"]["price"])
+    assert jp["HF-M01 [黑色]"]["cost"] == {"amount": "178", "currency": "CNY"}
     assert D(jp["UM-88"]["price"]) == D(jp["UM-88"]["price"]).to_integral_value()
     # the project's per-market freight applies to Japan only
     us = {q["sku"]: q for q in payload["markets"]["amazon-us"]}

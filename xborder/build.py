@@ -132,7 +132,11 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
                 items = []
                 for product in products:
                     quote = quote_price(product, market, settings, fx)
-                    items.append(composer.compose(product, quote))
+
+                    def price_for(cost, product=product, market=market):
+                        return quote_price(product, market, settings, fx, cost).price
+
+                    items.append(composer.compose(product, quote, price_for))
                     for rendering in composer.pending:
                         key = (rendering.source, market.language)
                         if key not in pending:

@@ -9,6 +9,25 @@ from xborder.errors import locate
 from xborder.values import Dimensions, Money, Quantity
 
 
+@dataclass(frozen=True)
+class VariantCost:
+    """A catalog row merged into a product as variants, with the cost the factory gave for it."""
+
+    colors: tuple[str, ...]
+    sizes: tuple[str, ...]
+    cost: Money
+    row: int
+
+    @property
+    def label(self) -> str:
+        """What sets this row apart, for people: its colours, else its sizes ('黑色')."""
+        return "/".join(self.colors or self.sizes)
+
+    def covers(self, options: dict[str, str]) -> bool:
+        return (not self.colors or options.get("colour") in self.colors) and \
+            (not self.sizes or options.get("size") in self.sizes)
+
+
 @dataclass
 class Product:
     """One product row of a factory catalog, with typed values and where it came from."""
@@ -45,6 +64,11 @@ class Product:
     stock: Quantity | None = None
     notes: str | None = None
     variant_rows: list[int] = field(default_factory=list)
+    variant_costs: list[VariantCost] = field(default_factory=list)  # only when merged rows cost differently
+
+    def cost_for(self, options: dict[str, str]) -> Money:
+        """The factory cost of one variant ({'colour': '黑色', 'size': 'M'}); the product's cost by default."""
+        return next((v.cost for v in self.variant_costs if v.covers(options)), self.cost)
 
     @property
     def options(self) -> dict[str, list[str]]:
@@ -64,6 +88,9 @@ class Product:
             value = getattr(self, f.name)
             if value is None or value == [] or (f.name == "variant_rows" and not value):
                 continue
+            if f.name == "variant_costs":
+                value = [{"colors": list(v.colors), "sizes": list(v.sizes), "cost": v.cost.to_json(), "row": v.row}
+                         for v in value]
             out[f.name] = value.to_json() if hasattr(value, "to_json") else value
         if self.options:
             out["options"] = self.options

@@ -8,7 +8,7 @@ from pathlib import Path
 from xborder.catalog import cells
 from xborder.catalog.cells import CellError, normalize, to_text
 from xborder.catalog.header import HeaderMap, find_header
-from xborder.catalog.model import Catalog, ColumnMapping, Problem, Product
+from xborder.catalog.model import Catalog, ColumnMapping, Problem, Product, VariantCost
 from xborder.catalog.sources import SheetGrid, read_grids
 from xborder.config import CatalogSettings
 from xborder.errors import InputError
@@ -94,6 +94,7 @@ class _SheetReader:
         self.products: list[Product] = []
         self.problems: list[Problem] = []
         self.by_sku: dict[str, Product] = {}
+        self.variant_costs: dict[str, list[VariantCost]] = {}
         self.section: str | None = None
 
     def problem(self, severity: str, code: str, message: str, row: int | None = None,
@@ -197,6 +198,20 @@ class _SheetReader:
                 return {spec.name: cells.parse_count(raw)}
         raise AssertionError(f"unknown kind {spec.kind!r} in header_aliases.toml")
 
+    def _merge_variant(self, earlier: Product, product: Product) -> None:
+        """Add a variant row's options to the product; a row with its own cost keeps that cost for its options."""
+        rows = self.variant_costs.setdefault(earlier.sku, [
+            VariantCost(tuple(earlier.colors), tuple(earlier.sizes), earlier.cost, earlier.row)])
+        rows.append(VariantCost(tuple(product.colors), tuple(product.sizes), product.cost, product.row))
+        earlier.colors = list(dict.fromkeys(earlier.colors + product.colors))
+        earlier.sizes = list(dict.fromkeys(earlier.sizes + product.sizes))
+        earlier.variant_rows.append(product.row)
+        if len({v.cost for v in rows}) > 1:
+            earlier.variant_costs = list(rows)
+        own = f"; its cost {product.cost} applies to {rows[-1].label}" if product.cost != earlier.cost else ""
+        self.problem("info", "variant-row",
+                     f"a variant of {earlier.sku} (row {earlier.row}); its options were added to it{own}", product.row)
+
     def _add(self, number: int, values: dict) -> None:
         given = values.pop("sku", None) or values.get("model")
         sku = given or _generated_sku(values)
@@ -205,11 +220,7 @@ class _SheetReader:
         earlier = self.by_sku.get(sku)
         if earlier is not None:
             if _same_but_options(earlier, product):
-                earlier.colors = list(dict.fromkeys(earlier.colors + product.colors))
-                earlier.sizes = list(dict.fromkeys(earlier.sizes + product.sizes))
-                earlier.variant_rows.append(number)
-                self.problem("info", "variant-row",
-                             f"a variant of {sku} (row {earlier.row}); its options were added to it", number)
+                self._merge_variant(earlier, product)
                 return
             if given:
                 self.problem("error", "duplicate-sku",
@@ -251,5 +262,6 @@ def _same_but_options(a: Product, b: Product) -> bool:
     """True when b differs from a only in colours/sizes: a variant row of the same product."""
     if (a.colors, a.sizes) == (b.colors, b.sizes):
         return False
-    skip = {"row", "colors", "sizes", "variant_rows", "net_weight", "gross_weight", "stock", "image"}
+    skip = {"row", "colors", "sizes", "variant_rows", "variant_costs", "cost", "retail_price", "net_weight",
+            "gross_weight", "stock", "image", "barcode"}
     return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in skip)

@@ -47,8 +47,9 @@ class ListingComposer:
         self.rules = market.rules
         self.pending: list[Rendering] = []  # the last product's segments left in the source language
 
-    def compose(self, product: Product, quote: Quote) -> Listing:
-        """The listing for one product; every field checked, nothing silently cut."""
+    def compose(self, product: Product, quote: Quote, price_for=None) -> Listing:
+        """The listing for one product; every field checked, nothing silently cut. price_for(Money) prices
+        a variant whose factory cost differs from the product's."""
         context: TranslationContext = self.context_factory(product)
         r = self.engine.render(_segments(product), context)
         self.pending = [rendering for rendering in r.values() if rendering.pending]
@@ -60,7 +61,7 @@ class ListingComposer:
         fields += self._keywords(product, r, fields[0].text, context)
         for field in fields:
             self._check(field, context)
-        variants = self._variants(product, r, quote)
+        variants = self._variants(product, r, quote, price_for)
         category = r[product.category].text if product.category else ""
         listing = Listing(product, self.market, quote, fields, [(k, v.text) for k, v in attributes], variants,
                           handle_for(product, fields[0].text), category)
@@ -238,7 +239,7 @@ class ListingComposer:
             fields.append(ListingField("tags", ", ".join(tags), "tags: " + product.name, "glossary" if tags else "kept"))
         return fields
 
-    def _variants(self, product: Product, r, quote: Quote) -> list[Variant]:
+    def _variants(self, product: Product, r, quote: Quote, price_for) -> list[Variant]:
         names = [(self.bank.label("colour") or "Colour", "colour", product.colors),
                  (self.bank.label("size") or "Size", "size", product.sizes)]
         names = [n for n in names if n[2]]
@@ -248,8 +249,10 @@ class ListingComposer:
         out = []
         for index, combo in enumerate(combos, start=1):
             sku = product.sku if len(combos) == 1 else f"{product.sku}-{index:02d}"
+            cost = product.cost_for({key: v for _, key, v in combo})
+            price = price_for(cost) if price_for and cost != product.cost else quote.price
             out.append(Variant(sku, [(label, r[v].text) for label, _, v in combo],
-                               [(key, v) for _, key, v in combo], quote.price))
+                               [(key, v) for _, key, v in combo], price))
         return out
 
     # checks ----------------------------------------------------------------------------------

@@ -90,7 +90,8 @@ def write_shopify(path: Path, markets: list[Market], listings: dict[str, list[Li
             values = [row[h] for h in SHOPIFY_HEADERS]
             for market in per_market:
                 other = by_sku[market.key].get(product.sku)
-                values += ["TRUE" if other else "FALSE", plain(other.quote.price) if other else "", ""]
+                twin = next((v for v in other.variants if v.sku == variant.sku), None) if other else None
+                values += ["TRUE" if twin else "FALSE", plain(twin.price) if twin else "", ""]
             rows.append(values)
     write_text(path, _csv(rows))
     return len(rows) - 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xborder.catalog.model import Product
@@ -130,14 +130,17 @@ def weight_in_kg(weight: Quantity | None) -> Decimal | None:
     return weight.value * _KG_PER[weight.unit]
 
 
-def quote_price(product: Product, market: Market, settings: PricingSettings, fx: FxTable) -> Quote:
-    """Price one product for one market. Pure: the same inputs and FX date give the same quote."""
+def quote_price(product: Product, market: Market, settings: PricingSettings, fx: FxTable,
+                factory_cost: Money | None = None) -> Quote:
+    """Price one product (or, with factory_cost, one of its variants) for one market.
+    Pure: the same inputs and FX date give the same quote."""
     settings = settings.for_market(market)
     settings.check()
     findings: list[str] = []
-    cost_fx = fx.rate(product.cost.currency, market.currency)
+    factory_cost = factory_cost or product.cost
+    cost_fx = fx.rate(factory_cost.currency, market.currency)
     freight_fx = fx.rate(settings.freight_currency, market.currency)
-    cost = product.cost.amount * cost_fx.rate
+    cost = factory_cost.amount * cost_fx.rate
 
     weight = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
     if weight is None and settings.freight_per_kg:
@@ -169,7 +172,7 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
     findings.extend(_bounds(market, price))
     return Quote(
         sku=product.sku, name=product.name, market=market.key, currency=market.currency, locale=market.locale,
-        fx=cost_fx, freight_fx=freight_fx, cost_source=product.cost, cost=cost, freight=freight,
+        fx=cost_fx, freight_fx=freight_fx, cost_source=factory_cost, cost=cost, freight=freight,
         weight_kg=weight, duty=duty, duty_rate=market.duty.rate, duty_per_item=market.duty.per_item,
         landed=landed, fixed_fees=fixed, fee_rate=fee_rate,
         margin_target=settings.margin, margin_basis=settings.margin_basis, tax_name=market.tax.name,
@@ -191,5 +194,15 @@ def _bounds(market: Market, price: Decimal) -> list[str]:
 
 def quote_catalog(products: list[Product], markets: list[Market], settings: PricingSettings,
                   fx: FxTable) -> dict[str, list[Quote]]:
-    """Every product in every market, by market key, in catalog order."""
-    return {market.key: [quote_price(p, market, settings, fx) for p in products] for market in markets}
+    """Every product in every market, by market key, in catalog order; a product whose variants cost
+    differently is followed by a quote for each of its other costs (sku 'SKU [options]')."""
+    out: dict[str, list[Quote]] = {}
+    for market in markets:
+        quotes = out[market.key] = []
+        for product in products:
+            quotes.append(quote_price(product, market, settings, fx))
+            for variant in product.variant_costs:
+                if variant.cost != product.cost:
+                    quote = quote_price(product, market, settings, fx, variant.cost)
+                    quotes.append(replace(quote, sku=f"{product.sku} [{variant.label}]"))
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 from xborder.markets import Market
 from xborder.translate.engine import has_cjk
@@ -15,13 +16,18 @@ from xborder.translate.findings import Finding
 SOURCE_SUPERLATIVES = ("国家级", "最高级", "最佳", "最好", "第一", "唯一", "顶级", "极品", "最")
 
 
+@lru_cache(maxsize=4096)
+def _phrase_pattern(needle: str) -> re.Pattern:
+    return re.compile(r"(?<![\w])" + re.escape(needle) + r"(?![\w])")
+
+
 def _contains_phrase(text: str, phrase: str) -> bool:
     """Case-insensitive, on word boundaries for Latin script, anywhere for CJK/Thai."""
     hay, needle = text.casefold(), phrase.casefold()
     if not needle:
         return False
     if needle[0].isascii() and needle[-1].isascii():
-        return re.search(r"(?<![\w])" + re.escape(needle) + r"(?![\w])", hay) is not None
+        return _phrase_pattern(needle).search(hay) is not None
     return needle in hay
 
 

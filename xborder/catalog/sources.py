@@ -134,11 +134,6 @@ def _decode(raw: bytes, partial: bool = False) -> tuple[str, str]:
     raise UnicodeDecodeError("unknown", raw, 0, 1, "neither UTF-8 nor GBK/GB18030")
 
 
-def detect_encoding(raw: bytes) -> str:
-    """The encoding read_text_table would use for these bytes ('utf-8', 'utf-8-sig', 'gb18030' ...)."""
-    return _decode(raw)[1]
-
-
 def read_text_table(path: Path) -> list[list[object]]:
     """A CSV/TSV file as rows of text, encoding and delimiter detected."""
     raw = path.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_percent
 
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
@@ -15,7 +15,3 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 def format_rate(rate: Decimal, locale: str = "en_US") -> str:
     """0.3 → '30%', 0.0218 → '2.18%'."""
     return format_percent(rate, format="#,##0.##%", locale=locale)
-
-
-def format_number(value: Decimal, locale: str = "en_US") -> str:
-    return format_decimal(value, locale=locale)

@@ -126,3 +126,18 @@ def test_approved_translation_beats_the_engine(context):
     ctx.memory.approve("遇水变色", "changes colour when wet", "zh", "en")
     rendering = OfflineEngine().render([Segment("遇水变色", "x")], ctx)["遇水变色"]
     assert (rendering.text, rendering.provenance) == ("changes colour when wet", "memory")
+
+
+@pytest.mark.parametrize("text, target, expected", [
+    ("遇水变色", "en", True),
+    ("S", "de", False),
+    ("CAT III 600V", "de", False),
+    ("304", "ja", False),
+    ("Color Changing Umbrella", "en", False),  # a factory's English stays English for English markets
+    ("Color Changing Umbrella", "de", True),   # but is not German
+    ("", "de", False),
+])
+def test_what_needs_translation(text, target, expected):
+    from xborder.translate.engine import needs_translation
+
+    assert needs_translation(text, "zh", target) is expected

@@ -27,6 +27,19 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+def needs_translation(text: str, source_lang: str, target_lang: str) -> bool:
+    """Whether a segment must be translated for target_lang, or stays as written.
+
+    Chinese text always needs it; Latin text needs it only for another language, and only when it has
+    real words: sizes, codes and figures (S, XL, 600V, CAT III, 304) stay as written everywhere."""
+    if not text.strip() or target_lang == source_lang:
+        return False
+    if has_cjk(text):
+        return True
+    words = [w for w in re.findall(r"[^\W\d_]+", text) if len(w) > 3 and not w.isupper()]
+    return bool(words) and target_lang != "en"
+
+
 def weakest(provenances: list[str]) -> str:
     """The weakest provenance of a composed field's parts."""
     return min(provenances, key=PROVENANCE_ORDER.index) if provenances else "kept"
@@ -98,7 +111,7 @@ class Engine(ABC):
             source = segment.source
             if source in out or any(m.source == source for m in missing):
                 continue
-            if not source.strip() or (context.source_lang == "zh" and not has_cjk(source)):
+            if not needs_translation(source, context.source_lang, context.lang):
                 out[source] = Rendering(source, source, "kept")
                 continue
             approved = context.memory.approved(source, context.source_lang, context.lang, context.market.key)

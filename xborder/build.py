@@ -133,7 +133,7 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
                 for product in products:
                     quote = quote_price(product, market, settings, fx)
 
-                    def price_for(cost, product=product, market=market):
+                    def price_for(cost, product=product, market=market, settings=settings):
                         return quote_price(product, market, settings, fx, cost).price
 
                     items.append(composer.compose(product, quote, price_for))

@@ -203,7 +203,7 @@ def parse_dimensions(value: object, default_unit: str = "cm") -> Dimensions:
     if len(parts) != 3:
         raise CellError(f"'{shown}' is not length×width×height (write it like 60*40*35 cm)")
     numbers, units = [], set()
-    for index, part in enumerate(parts):
+    for part in parts:
         match = re.fullmatch(rf"[lwhd长宽高]?[:：]?\s*({_NUMBER})\s*(?:\(?({unit_pattern})\)?)?", part.strip())
         if not match:
             raise CellError(f"'{shown}' is not length×width×height (write it like 60*40*35 cm)")

@@ -35,7 +35,8 @@ def _catalog_files(inputs: tuple[Path, ...]) -> list[Path]:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--market", "-m", "market_keys", multiple=True, help="Market to build (repeatable; default: the project's).")
+@click.option("--market", "-m", "market_keys", multiple=True,
+              help="Market to build (repeatable; default: the project's).")
 @click.option("--out", "-o", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Folder for the outputs.")
 @click.option("--engine", type=click.Choice(["offline"]), default="offline", show_default=True,

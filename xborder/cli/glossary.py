@@ -150,7 +150,8 @@ def import_(file: Path, replace: bool, config_path: Path | None) -> None:
         merged.add(entry)
     conflicts = merged.conflicts[before:]
     if conflicts and not replace:
-        lines = "; ".join(f"{c.source} ({c.lang}): '{c.earlier}' here, '{c.later}' in {file.name}" for c in conflicts[:5])
+        lines = "; ".join(f"{c.source} ({c.lang}): '{c.earlier}' here, '{c.later}' in {file.name}"
+                          for c in conflicts[:5])
         raise GlossaryError(f"{file}: {len(conflicts)} entries contradict {path.name} ({lines}); nothing was "
                             "written; fix them or import with --replace")
     write_text(path, write_csv(merged))

@@ -236,7 +236,8 @@ class ListingComposer:
         if tag_count:
             tag_chars = self.limits.get("tag_chars", 0) or 999
             tags = [w for w in words if len(w) <= tag_chars][:tag_count]
-            fields.append(ListingField("tags", ", ".join(tags), "tags: " + product.name, "glossary" if tags else "kept"))
+            fields.append(ListingField("tags", ", ".join(tags), "tags: " + product.name,
+                                       "glossary" if tags else "kept"))
         return fields
 
     def _variants(self, product: Product, r, quote: Quote, price_for) -> list[Variant]:

@@ -115,7 +115,8 @@ _HAN_LANGUAGES = {"zh", "ja"}  # written with Han characters: their presence pro
 def check_source_language(field: str, text: str, market: Market, pending: bool) -> list[Finding]:
     """Text still in Chinese: a pending field, or Chinese characters in a language not written with them."""
     if pending or (market.language not in _HAN_LANGUAGES and has_cjk(text)):
-        return [Finding("untranslated", "error", "still in the catalog's language: translate it in pending.xlf or correct it in listings.xlsx", field)]
+        return [Finding("untranslated", "error", "still in the catalog's language: translate it in pending.xlf "
+                                                 "or correct it in listings.xlsx", field)]
     return []
 
 

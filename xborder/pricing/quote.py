@@ -96,7 +96,8 @@ class Quote:
         ]
         if self.tax_included:
             rows.append((f"  {self.tax_name} at this price", "", self.tax))
-        rows.append(("  profit", f"{pct(self.margin)} {'of the price before tax' if self.margin_basis == 'price' else 'on landed cost'}",
+        basis = "of the price before tax" if self.margin_basis == "price" else "on landed cost"
+        rows.append(("  profit", f"{pct(self.margin)} {basis}",
                      self.profit))
         return rows
 
@@ -182,12 +183,14 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
 
 
 def _bounds(market: Market, price: Decimal) -> list[str]:
+    """Findings for a price outside what the platform accepts (TikTok US: 0.01–7,600 USD)."""
     out = []
     low, high = market.limits.get("price_min") or "", market.limits.get("price_max") or ""
     if low and price < Decimal(str(low)):
         out.append(f"{market.name} accepts prices from {format_money(Decimal(str(low)), market.currency, market.locale)}")
     if high and price > Decimal(str(high)):
-        out.append(f"{market.name} accepts prices up to {format_money(Decimal(str(high)), market.currency, market.locale)}")
+        shown = format_money(Decimal(str(high)), market.currency, market.locale)
+        out.append(f"{market.name} accepts prices up to {shown}")
     return out
 
 

@@ -234,6 +234,17 @@ def test_review_workbook_round_trip(example, run_cli):
     assert us["bullets"][0] == "Shows a flower pattern when it gets wet"
     de = next(i for i in load(example / "dist" / "amazon-de.json")["listings"] if i["sku"] == "UM-88")
     assert de["title"] != us["title"]
+    # a corrected keyword list is used as written, in the market's byte limit
+    wb = load_workbook(path := example / "dist" / "listings.xlsx")
+    ws = wb["amazon-us"]
+    header = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "UM-88")
+    row[header.index("Keywords")].value = "rain umbrella changes color"
+    wb.save(path)
+    assert "1 approved translations" in run_cli("tm", "import", "dist/listings.xlsx").output
+    assert run_cli("build", "catalog.xlsx", *FX).exit_code == 0
+    us = next(i for i in load(example / "dist" / "amazon-us.json")["listings"] if i["sku"] == "UM-88")
+    assert us["keywords"] == "rain umbrella changes color"
     # importing the unchanged new workbook stores nothing more
     assert "0 approved translations" in run_cli("tm", "import", "dist/listings.xlsx").output
 

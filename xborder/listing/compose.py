@@ -225,9 +225,11 @@ class ListingComposer:
         source = "keywords: " + product.name
         fields = []
         if byte_limit:
-            text, dropped = fit_bytes([w.casefold() if self.market.platform == "amazon" else w for w in words],
-                                      " ", byte_limit)
-            field = ListingField("keywords", text, source, "glossary" if text else "kept")
+            approved = self._approved(source, context)
+            chosen = approved.split() if approved else \
+                [w.casefold() if self.market.platform == "amazon" else w for w in words]
+            text, dropped = fit_bytes(chosen, " ", byte_limit)
+            field = ListingField("keywords", text, source, "memory" if approved else "glossary" if text else "kept")
             if dropped:
                 field.findings.append(qa.Finding("keywords-dropped", "warning",
                                                  f"left out to stay under {byte_limit} bytes: {', '.join(dropped)}",
@@ -235,9 +237,11 @@ class ListingComposer:
             fields.append(field)
         if tag_count:
             tag_chars = self.limits.get("tag_chars", 0) or 999
-            tags = [w for w in words if len(w) <= tag_chars][:tag_count]
+            approved = self._approved("tags: " + product.name, context)
+            candidates = [t.strip() for t in approved.split(",")] if approved else words
+            tags = [w for w in candidates if w and len(w) <= tag_chars][:tag_count]
             fields.append(ListingField("tags", ", ".join(tags), "tags: " + product.name,
-                                       "glossary" if tags else "kept"))
+                                       "memory" if approved else "glossary" if tags else "kept"))
         return fields
 
     def _variants(self, product: Product, r, quote: Quote, price_for) -> list[Variant]:

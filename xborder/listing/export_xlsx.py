@@ -69,8 +69,9 @@ def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[L
                                     market.language, market.key, field.text])
             findings = listing.all_findings
             row += [float(listing.quote.price), listing.quote.formatted,
-                    "; ".join(f"{v.sku}: " + " / ".join(value for _, value in v.options) for v in listing.variants
-                              if v.options),
+                    "; ".join(f"{v.sku}: " + " / ".join(value for _, value in v.options)
+                              + (f" ({_price(v.price, listing)})" if v.price != listing.quote.price else "")
+                              for v in listing.variants if v.options),
                     "pending" if listing.pending else ("check" if findings else "ok"),
                     "\n".join(f"{f.field}: {f.message}" for f in findings)]
             ws.append([neutralize(v) for v in row])
@@ -86,6 +87,10 @@ def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[L
     buffer = io.BytesIO()
     wb.save(buffer)
     write_bytes(path, reproducible_zip(buffer.getvalue()))
+
+
+def _price(amount, listing: Listing) -> str:
+    return listing.quote.money(amount)
 
 
 def _highlight(ws, row: int, listing: Listing, fields: list[str]) -> None:

@@ -265,13 +265,16 @@ def test_several_catalogs_sku_filter_and_bad_rows(tmp_path, run_cli):
     new_catalog(folder / "tea.xlsx")
     write_xlsx(folder / "bad.xlsx", [HEADER, ["B-1", "雨伞", "", "", "", "", "abc", "", "", ""],
                                       ["B-2", "雨伞二", "", "", "", "", 20, "", "", ""]])
-    result = run_cli("build", "factories", *FX, "--market", "amazon-us", "--quiet")
-    assert result.exit_code == 2  # a row with an unreadable price; the other rows are built
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    result = run_cli("build", "factories", *FX, "--market", "amazon-us")
+    assert result.exit_code == 2  # a row with an unreadable price and a broken file; the rest is built
+    assert "left out" in result.output and "broken.xlsx" in result.output
     assert (tmp_path / "dist" / "tea" / "amazon-us.json").is_file()
     bad = load(tmp_path / "dist" / "bad" / "amazon-us.json")["listings"]
     assert [i["sku"] for i in bad] == ["B-2"]
     report = load(tmp_path / "dist" / "report.json")
     assert {Path(c["file"]).name for c in report["catalogs"]} == {"tea.xlsx", "bad.xlsx"}
+    assert len(report["unreadable"]) == 1 and "broken.xlsx" in report["unreadable"][0]
     result = run_cli("build", str(folder / "tea.xlsx"), *FX, "--market", "amazon-us", "--sku", "N-2", "--out", "one")
     assert [i["sku"] for i in load(tmp_path / "one" / "amazon-us.json")["listings"]] == ["N-2"]
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 from xborder.catalog import Catalog, read_catalog
 from xborder.config import Config
-from xborder.errors import ConfigError, XborderError
+from xborder.errors import ConfigError, InputError, XborderError
 from xborder.listing.compose import ListingComposer
 from xborder.listing.model import Listing
 from xborder.markets import Market, get_markets
@@ -65,6 +65,7 @@ class BuildResult:
     engine: Engine
     started: dt.datetime
     seconds: float = 0.0
+    unreadable: list[InputError] = field(default_factory=list)
 
     @property
     def listings(self) -> list[Listing]:
@@ -109,7 +110,14 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
     markets = get_markets(options.markets or config.markets, config.market_overrides)
     fx = FxTable(options.fx_date or config.fx_date, options.rates_file or config.rates_file)
     engine = make_engine(options.engine)
-    catalogs = [(path, read_catalog(path, config.catalog, sheet=options.sheet)) for path in paths]
+    catalogs, unreadable = [], []
+    for path in paths:
+        try:
+            catalogs.append((path, read_catalog(path, config.catalog, sheet=options.sheet)))
+        except InputError as error:
+            if len(paths) == 1:
+                raise
+            unreadable.append(error)  # an agency's folder: one broken file does not stop the others
     glossaries = {m.key: project_glossary(config, m) for m in markets}
     results = []
     with open_memory(config, options.memory) as memory:
@@ -148,7 +156,7 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
             result.files = write_catalog_outputs(result, markets)
             result.seconds = time.perf_counter() - begin
             results.append(result)
-    outcome = BuildResult(results, markets, fx, engine, started_at, time.perf_counter() - clock)
+    outcome = BuildResult(results, markets, fx, engine, started_at, time.perf_counter() - clock, unreadable)
     from xborder.listing.report import write_report
 
     write_report(outcome, options.out)

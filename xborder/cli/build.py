@@ -13,6 +13,7 @@ from xborder.cli import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import fx_table, with_fx_options
 from xborder.cli.tm import memory_option
+from xborder.errors import InputError
 from xborder.listing.report import summarize
 
 
@@ -26,7 +27,7 @@ def _catalog_files(inputs: tuple[Path, ...]) -> list[Path]:
             found = sorted(p for p in item.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES | TEXT_SUFFIXES
                            and not p.name.startswith(("~$", ".")))
             if not found:
-                raise click.UsageError(f"{item}: no .xlsx or .csv catalogs in this folder")
+                raise InputError("no .xlsx or .csv catalogs in this folder", file=str(item))
             files += found
         else:
             files.append(item)
@@ -56,8 +57,12 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
 
     Writes listings.xlsx, one JSON per market, shopify.csv and woocommerce.csv for store markets,
     pending.xlf with text still to translate, and report.json into --out.
-    Exit codes: 0 done; 1 listings have errors to fix (or pending text with --fail-on-pending);
-    2 bad input (rows with errors are left out, the rest is built).
+
+    \b
+    Exit codes:
+      0  done
+      1  a listing has an error to fix (or text is pending, with --fail-on-pending)
+      2  bad input: rows with errors, or catalogs that cannot be read, are left out; the rest is built
     """
     files = _catalog_files(inputs)
     config = project_config(config_path, files)
@@ -95,6 +100,8 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
 def _summary(report: dict) -> None:
     out = console()
     totals = report["totals"]
+    for line in report["unreadable"]:
+        out.print(f"[red]left out[/] {line}", highlight=False)
     for c in report["catalogs"]:
         listings = sum(c["listings"].values())
         out.print(f"[bold]{c['file']}[/]: {c['products']} products × {len(c['listings'])} markets = {listings} "

@@ -35,6 +35,7 @@ def summarize(result) -> dict:
             "listings": {key: len(items) for key, items in c.listings.items()},
             "pending_segments": len(c.pending), "files": [str(f) for f in c.files], "seconds": round(c.seconds, 3),
         } for c in result.catalogs],
+        "unreadable": [str(error) for error in result.unreadable],
         "totals": {
             "products": sum(len(c.catalog.products) for c in result.catalogs),
             "listings": len(listings),
@@ -42,7 +43,7 @@ def summarize(result) -> dict:
             "pending_segments": sum(len(c.pending) for c in result.catalogs),
             "provenance": provenance_totals(listings),
             "findings": {"error": severities.get("error", 0), "warning": severities.get("warning", 0)},
-            "catalog_errors": len(result.problems),
+            "catalog_errors": len(result.problems) + len(result.unreadable),
         },
         "findings": findings,
     }

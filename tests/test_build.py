@@ -89,6 +89,24 @@ def test_shopify_csv_headers_and_variant_rows(example, run_cli):
     assert len(single) == 1 and single[0]["Status"] == "draft" and single[0]["Weight value (grams)"] == "550"
 
 
+def test_amazon_flat_file_fields_with_parent_and_child_rows(example, run_cli):
+    from xborder.listing.export_csv import AMAZON_HEADERS
+
+    assert run_cli("build", "catalog.xlsx", *FX).exit_code == 0
+    with (example / "dist" / "amazon-de-flatfile.txt").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+        handle.seek(0)
+        assert next(csv.reader(handle, delimiter="\t")) == AMAZON_HEADERS
+    parent = next(r for r in rows if r["item_sku"] == "HF-M01")
+    children = [r for r in rows if r["parent_sku"] == "HF-M01"]
+    assert parent["parent_child"] == "parent" and parent["variation_theme"] == "SizeColor" and not parent["standard_price"]
+    assert len(children) == 9 and {c["color_name"] for c in children} == {"Rot", "Blau", "Schwarz"}
+    single = next(r for r in rows if r["item_sku"] == "UM-88")
+    assert single["parent_child"] == "" and single["currency"] == "EUR" and single["bullet_point1"]
+    assert len(single["generic_keywords"].encode("utf-8")) < 250
+    assert not (example / "dist" / "tiktok-uk-flatfile.txt").exists()
+
+
 def test_woocommerce_variable_products(example, run_cli):
     assert run_cli("build", "catalog.xlsx", *FX).exit_code == 0
     rows = read_csv(example / "dist" / "woocommerce.csv")

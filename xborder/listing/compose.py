@@ -73,6 +73,9 @@ class ListingComposer:
         rendering = r[product.name]
         if rendering.pending and product.name_en and self.market.language == "en":
             return Rendering(product.name, product.name_en, "catalog")
+        if rendering.provenance in ("glossary", "template"):  # composed from terms: give it a name's capitals
+            return Rendering(rendering.source, _title_case(rendering.text, self.market.language),
+                             rendering.provenance)
         return rendering
 
     def _approved(self, source: str, context: TranslationContext) -> str | None:
@@ -98,8 +101,7 @@ class ListingComposer:
         approved = self._from_memory("title", source, limit, context)
         if approved:
             return approved
-        head = " ".join(p for p in (product.brand, _title_case(name.text, self.market.language)
-                                    if name.provenance in ("glossary", "template") else name.text) if p)
+        head = " ".join(p for p in (product.brand, name.text) if p)
         parts, provenances = [head], [name.provenance]
         for value in (product.material, product.spec):
             if value and value not in product.name:

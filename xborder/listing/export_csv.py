@@ -169,3 +169,44 @@ def _cm(size) -> list[str]:
     if factor is None:
         return ["", "", ""]
     return [plain((side * factor).quantize(Decimal("0.1"))) for side in (size.length, size.width, size.height)]
+
+
+# Amazon inventory flat-file fields (../shared/reference/marketplaces.md): paste these columns into the
+# category's inventory template, which adds the category's own required fields.
+AMAZON_HEADERS = ["item_sku", "item_name", "brand_name", "product_description", "bullet_point1", "bullet_point2",
+                  "bullet_point3", "bullet_point4", "bullet_point5", "generic_keywords", "standard_price", "currency",
+                  "parent_child", "parent_sku", "relationship_type", "variation_theme", "color_name", "size_name"]
+_THEMES = {("colour",): "Color", ("size",): "Size", ("colour", "size"): "SizeColor"}
+
+
+def write_amazon(path: Path, market: Market, listings: list[Listing]) -> int:
+    """A tab-separated file of Amazon flat-file fields: a parent row and child rows for variations."""
+    rows: list[list[object]] = [AMAZON_HEADERS]
+    for listing in listings:
+        base = dict.fromkeys(AMAZON_HEADERS, "")
+        bullets = [b.text for b in listing.bullets][:5]
+        base.update({"item_name": listing.text("title"), "brand_name": listing.product.brand or "",
+                     "product_description": listing.text("description").replace("\n", "<br>"),
+                     "generic_keywords": listing.text("keywords"), "currency": market.currency})
+        for number, bullet in enumerate(bullets, start=1):
+            base[f"bullet_point{number}"] = bullet
+        kinds = tuple(key for key, _ in listing.variants[0].source_options) if listing.variants else ()
+        if len(listing.variants) <= 1:
+            rows.append([dict(base, item_sku=listing.product.sku, standard_price=plain(listing.quote.price))[h]
+                         for h in AMAZON_HEADERS])
+            continue
+        theme = _THEMES.get(kinds, "")
+        rows.append([dict(base, item_sku=listing.product.sku, parent_child="parent", variation_theme=theme)[h]
+                     for h in AMAZON_HEADERS])
+        for variant in listing.variants:
+            values = {key: value for (key, _), (_, value) in zip(variant.source_options, variant.options)}
+            child = dict(base, item_sku=variant.sku, standard_price=plain(variant.price), parent_child="child",
+                         parent_sku=listing.product.sku, relationship_type="Variation", variation_theme=theme,
+                         color_name=values.get("colour", ""), size_name=values.get("size", ""))
+            rows.append([child[h] for h in AMAZON_HEADERS])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    for row in rows:
+        writer.writerow([neutralize(str(v)) for v in row])
+    write_text(path, out.getvalue())
+    return len(rows) - 1

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from xborder.files import write_text
-from xborder.listing.export_csv import write_shopify, write_woocommerce
+from xborder.listing.export_csv import write_amazon, write_shopify, write_woocommerce
 from xborder.listing.export_xlsx import write_workbook
 from xborder.listing.model import SCHEMA_VERSION
 from xborder.markets import Market
@@ -29,7 +29,8 @@ def market_json(market: Market, listings) -> dict:
 
 
 def write_catalog_outputs(result, markets: list[Market]) -> list[Path]:
-    """listings.xlsx, <market>.json, shopify.csv and woocommerce.csv for store markets, pending.xlf."""
+    """listings.xlsx, <market>.json, <market>-flatfile.txt for Amazon, shopify.csv and woocommerce.csv for
+    store markets, pending.xlf."""
     out: Path = result.out
     files = []
     problems = result.catalog.problems
@@ -40,6 +41,10 @@ def write_catalog_outputs(result, markets: list[Market]) -> list[Path]:
         path = out / f"{market.key}.json"
         write_text(path, dumps(market_json(market, result.listings.get(market.key, []))))
         files.append(path)
+        if "amazon" in market.exports:
+            path = out / f"{market.key}-flatfile.txt"
+            write_amazon(path, market, result.listings.get(market.key, []))
+            files.append(path)
     stores = [m for m in markets if "shopify" in m.exports]
     if stores:
         vendor = next((item.product.brand for items in result.listings.values() for item in items

@@ -101,7 +101,7 @@ def test_amazon_flat_file_fields_with_parent_and_child_rows(example, run_cli):
     children = [r for r in rows if r["parent_sku"] == "HF-M01"]
     assert parent["parent_child"] == "parent" and parent["variation_theme"] == "SizeColor" and not parent["standard_price"]
     assert len(children) == 9 and {c["color_name"] for c in children} == {"Rot", "Blau", "Schwarz"}
-    single = next(r for r in rows if r["item_sku"] == "UM-88")
+    single = next(r for r in rows if r["item_sku"] == "GF-500")
     assert single["parent_child"] == "" and single["currency"] == "EUR" and single["bullet_point1"]
     assert len(single["generic_keywords"].encode("utf-8")) < 250
     assert not (example / "dist" / "tiktok-uk-flatfile.txt").exists()

@@ -141,3 +141,10 @@ def test_what_needs_translation(text, target, expected):
     from xborder.translate.engine import needs_translation
 
     assert needs_translation(text, "zh", target) is expected
+
+
+def test_characters_the_market_rejects_are_removed_and_reported():
+    text, found = qa.remove_characters("title", "Umbrella! Rain & Sun ☀ {New}", "!$?_{}^¬¦")
+    assert text == "Umbrella Rain & Sun New"
+    assert [f.check for f in found] == ["removed-characters"] and "!" in found[0].message
+    assert qa.remove_characters("title", "Plain title", "!") == ("Plain title", [])

@@ -264,8 +264,11 @@ class ListingComposer:
 
     # checks ----------------------------------------------------------------------------------
     def _check(self, field: ListingField, context: TranslationContext) -> None:
-        rules, market, text = self.rules, self.market, field.text
-        found = qa.check_source_language(field.name, text, market, field.pending)
+        rules, market = self.rules, self.market
+        banned = rules.get("banned_title_chars" if field.name == "title" else "banned_text_chars", "")
+        field.text, found = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
+        text = field.text
+        found += qa.check_source_language(field.name, text, market, field.pending)
         if field.name == "title":
             found += qa.check_min_length("title", text, self.limits.get("title_min_chars", 0))
             found += qa.check_banned_characters("title", text, rules.get("banned_title_chars", ""))

@@ -64,8 +64,22 @@ def check_banned_characters(field: str, text: str, banned: str) -> list[Finding]
     return []
 
 
+def remove_characters(field: str, text: str, banned: str) -> tuple[str, list[Finding]]:
+    """The text without characters the market rejects (and emoji), and a finding saying what went."""
+    gone = sorted({ch for ch in text if ch in banned or _is_emoji(ch)})
+    if not gone:
+        return text, []
+    cleaned = " ".join("".join(" " if ch in gone else ch for ch in text).split())
+    return cleaned, [Finding("removed-characters", "warning",
+                             f"removed {' '.join(gone)}: not allowed here; check the text still reads well", field)]
+
+
+def _is_emoji(ch: str) -> bool:
+    return unicodedata.category(ch) == "So" and ord(ch) >= 0x2600
+
+
 def check_emoji(field: str, text: str) -> list[Finding]:
-    found = sorted({ch for ch in text if unicodedata.category(ch) == "So" and ord(ch) >= 0x2600})
+    found = sorted({ch for ch in text if _is_emoji(ch)})
     if found:
         return [Finding("emoji", "error", f"remove the symbols {' '.join(found)}", field)]
     return []

@@ -651,3 +651,16 @@ def test_missing_cost_column_can_be_fixed_with_an_alias(tmp_path):
         read_catalog(path)
     catalog = read_catalog(path, CatalogSettings(aliases={"cost": ["报价"]}))
     assert catalog.products[0].cost == Money(D("9"), "CNY")
+
+
+@pytest.mark.parametrize("first, summary", [
+    ("合计", True), ("合计：1234元", True), ("备注：含税", True), ("Total", True), ("Total: 1,234.50", True),
+    ("Grand Total 98", True), ("Remarks: prices include tax", True),
+    ("Total Care Toothpaste", False), ("Totally Tubular Straw", False), ("Remarkable Notebook", False),
+])
+def test_summary_rows_and_products_named_like_them(first, summary):
+    from xborder.catalog.header import HeaderMap
+    from xborder.catalog.reader import _is_summary
+    from xborder.catalog.cells import normalize
+
+    assert _is_summary(normalize(first), HeaderMap().summary_markers) is summary

@@ -243,12 +243,16 @@ def _filled(row: list[object]) -> bool:
 
 
 def _is_summary(first: str, markers: tuple[str, ...]) -> bool:
-    """'合计', 'Total', 'Remarks: …' start a summary row; 'Totally …', 'Remarkable …' are products."""
+    """'合计…', 'Total', 'Total: 1,234', 'Remarks: …' are summary rows; 'Totally …', 'Remarkable …' and
+    'Total Care Toothpaste' are products: an English marker must stand alone or before a colon or a figure."""
     for marker in markers:
-        if first.startswith(marker):
-            after = first[len(marker):len(marker) + 1]
-            if not (marker[-1].isascii() and marker[-1].isalpha() and after.isascii() and after.isalpha()):
-                return True
+        if not first.startswith(marker):
+            continue
+        if not (marker[-1].isascii() and marker[-1].isalpha()):
+            return True  # 合计, 备注, 注： …
+        rest = first[len(marker):].lstrip()
+        if not rest or rest[0] in ":：" or not any(ch.isalpha() for ch in rest):
+            return True
     return False
 
 

@@ -83,8 +83,8 @@ def suggest_terms(products: list[Product], glossary: Glossary, min_count: int = 
 
     def add(source: str, kind: str, reason: str, count: int, example: str) -> None:
         source = source.strip()
-        if len(source) < 2 or source in covered or glossary.find(source) and \
-                glossary.find(source)[0].text == source:
+        if len(source) < 2 or source in covered or \
+                sum(len(m.text) for m in glossary.find(source)) == len(source):  # made of known terms
             return
         key = (kind, source)
         if key not in found or found[key].count < count:

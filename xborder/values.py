@@ -28,12 +28,20 @@ class Money:
         return f"{plain(self.amount)} {self.currency}"
 
 
+KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"), "oz": Decimal("0.028349523125")}
+CM_PER = {"cm": Decimal(1), "mm": Decimal("0.1"), "m": Decimal(100), "in": Decimal("2.54")}
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A number with a unit ('kg', 'g', 'lb', 'cm', 'pcs' ...)."""
 
     value: Decimal
     unit: str
+
+    def in_kg(self) -> Decimal | None:
+        """The weight in kg, or None for a unit that is not a weight."""
+        return self.value * KG_PER[self.unit] if self.unit in KG_PER else None
 
     def to_json(self) -> dict:
         return {"value": plain(self.value), "unit": self.unit}
@@ -50,6 +58,11 @@ class Dimensions:
     width: Decimal
     height: Decimal
     unit: str
+
+    def in_cm(self) -> tuple[Decimal, Decimal, Decimal] | None:
+        """Length, width and height in cm, or None for an unknown unit."""
+        factor = CM_PER.get(self.unit)
+        return None if factor is None else (self.length * factor, self.width * factor, self.height * factor)
 
     def to_json(self) -> dict:
         return {"length": plain(self.length), "width": plain(self.width),

@@ -165,10 +165,8 @@ def _attribute_columns(listing: Listing, width: int) -> list[str]:
 
 
 def _cm(size) -> list[str]:
-    factor = {"cm": Decimal(1), "mm": Decimal("0.1"), "m": Decimal(100), "in": Decimal("2.54")}.get(size.unit)
-    if factor is None:
-        return ["", "", ""]
-    return [plain((side * factor).quantize(Decimal("0.1"))) for side in (size.length, size.width, size.height)]
+    cm = size.in_cm()
+    return ["", "", ""] if cm is None else [plain(side.quantize(Decimal("0.1"))) for side in cm]
 
 
 # Amazon inventory flat-file fields (../shared/reference/marketplaces.md): paste these columns into the

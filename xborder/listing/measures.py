@@ -8,11 +8,9 @@ from babel.numbers import format_decimal
 
 from xborder.listing.phrases import PhraseBank
 from xborder.markets import Market
-from xborder.values import Dimensions, Quantity
+from xborder.values import CM_PER, KG_PER, Dimensions, Quantity
 
-_TO_KG = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"), "oz": Decimal("0.028349523125")}
-_TO_CM = {"cm": Decimal(1), "mm": Decimal("0.1"), "m": Decimal(100), "in": Decimal("2.54")}
-_LB_PER_KG = Decimal(1) / Decimal("0.45359237")
+_LB_PER_KG = 1 / KG_PER["lb"]
 
 
 def number(value: Decimal, market: Market, places: int = 2) -> str:
@@ -23,9 +21,9 @@ def number(value: Decimal, market: Market, places: int = 2) -> str:
 
 def weight(quantity: Quantity, market: Market, bank: PhraseBank) -> str:
     """'0.45 kg', or '0.45 kg (0.99 lb)' where US labels show both."""
-    if quantity.unit not in _TO_KG:
+    kg = quantity.in_kg()
+    if kg is None:
         return f"{number(quantity.value, market)} {quantity.unit}"
-    kg = quantity.value * _TO_KG[quantity.unit]
     metric = f"{number(kg, market)} kg" if kg >= 1 or quantity.unit == "kg" else f"{number(kg * 1000, market, 0)} g"
     if market.unit_system != "us":
         return metric
@@ -37,10 +35,9 @@ def weight(quantity: Quantity, market: Market, bank: PhraseBank) -> str:
 
 def dimensions(size: Dimensions, market: Market, bank: PhraseBank) -> str:
     """'60 × 40 × 35 cm', or with inches in brackets for a US market."""
-    factor = _TO_CM.get(size.unit)
-    if factor is None:
+    cm = size.in_cm()
+    if cm is None:
         return str(size)
-    cm = [side * factor for side in (size.length, size.width, size.height)]
 
     def shown(sides: list[Decimal], unit: str, places: int) -> str:
         values = [number(s, market, places) for s in sides]
@@ -50,6 +47,6 @@ def dimensions(size: Dimensions, market: Market, bank: PhraseBank) -> str:
     metric = shown(cm, "cm", 1)
     if market.unit_system != "us":
         return metric
-    imperial = shown([c / Decimal("2.54") for c in cm], "in", 1)
+    imperial = shown([c / CM_PER["in"] for c in cm], "in", 1)
     return (bank.fmt("dual", metric=metric, imperial=imperial) or f"{metric} ({imperial})") \
         if market.dual_units else imperial

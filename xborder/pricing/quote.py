@@ -14,7 +14,6 @@ from xborder.pricing.rounding import round_price
 from xborder.settings import PricingSettings
 from xborder.values import Money, Quantity, plain
 
-_KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"), "oz": Decimal("0.028349523125")}
 
 
 class PricingError(XborderError):
@@ -126,9 +125,7 @@ class Quote:
 
 def weight_in_kg(weight: Quantity | None) -> Decimal | None:
     """A product weight in kg, or None when absent or in an unknown unit."""
-    if weight is None or weight.unit not in _KG_PER:
-        return None
-    return weight.value * _KG_PER[weight.unit]
+    return weight.in_kg() if weight is not None else None
 
 
 def quote_price(product: Product, market: Market, settings: PricingSettings, fx: FxTable,

@@ -230,3 +230,15 @@ BAD_FILES = [
     (_directory, "is a folder"),
 ]
 BAD_IDS = [make.__name__.strip("_") for make, _ in BAD_FILES]
+
+
+def one_line_error(result, *fragments: str) -> str:
+    """Assert exit code 2 with exactly one 'xborder: …' line on stderr holding every fragment; return it."""
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "Traceback" not in result.output and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("xborder: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 import xborder.translate.memory as memory_module
-from conftest import EXAMPLE_CATALOG, ROOT, write_xlsx
+from conftest import EXAMPLE_CATALOG, ROOT, one_line_error, write_xlsx
 from xborder.translate.glossary import fold, load_glossary, read_tbx
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.tmx import read_tmx
@@ -21,17 +21,6 @@ from xborder.translate.tmx import read_tmx
 @pytest.fixture(autouse=True)
 def no_memory_from_the_environment(monkeypatch):
     monkeypatch.delenv("XBORDER_MEMORY", raising=False)
-
-
-def one_line_error(result, *fragments: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output and "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("xborder: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 def csv_rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import BAD_FILES, BAD_IDS, CHINESE_ROWS, EXAMPLE_CATALOG, write_csv, write_xlsx
+from conftest import BAD_FILES, BAD_IDS, CHINESE_ROWS, EXAMPLE_CATALOG, one_line_error, write_csv, write_xlsx
 
 EXAMPLE_FIELDS = {"sku", "name", "spec", "material", "colors", "sizes", "cost", "moq", "package_size",
                   "gross_weight", "selling_points"}
@@ -21,15 +21,9 @@ def inspect_json(run_cli, *args) -> tuple[int, dict]:
 
 
 def assert_one_line_error(result, *fragments: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output and "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("xborder: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
+    line = one_line_error(result, *fragments)
     assert result.stdout == ""
-    return lines[0]
+    return line
 
 
 # --- the example catalog -------------------------------------------------------------------

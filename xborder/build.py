@@ -18,7 +18,9 @@ from xborder.catalog import Catalog, read_catalog
 from xborder.config import Config
 from xborder.errors import ConfigError, InputError, XborderError
 from xborder.listing.compose import ListingComposer
+from xborder.listing.exports import write_catalog_outputs
 from xborder.listing.model import Listing
+from xborder.listing.report import write_report
 from xborder.markets import Market, get_markets
 from xborder.pricing import FxTable, quote_price
 from xborder.translate.engine import Engine, TranslationContext
@@ -102,8 +104,6 @@ def import_translations(memory: TranslationMemory, paths: list[Path], source_lan
 
 def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Event | None = None) -> BuildResult:
     """Build every catalog for every market; writes into options.out and returns what was made."""
-    from xborder.listing.exports import write_catalog_outputs
-
     emit = on_event or (lambda kind, info: None)
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
@@ -157,8 +157,6 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
             result.seconds = time.perf_counter() - begin
             results.append(result)
     outcome = BuildResult(results, markets, fx, engine, started_at, time.perf_counter() - clock, unreadable)
-    from xborder.listing.report import write_report
-
     write_report(outcome, options.out)
     return outcome
 
@@ -179,7 +177,3 @@ def _folder_name(path: Path, paths: list[Path]) -> str:
     stems = Counter(p.stem for p in paths)
     return path.stem if stems[path.stem] == 1 else f"{path.parent.name}-{path.stem}"
 
-
-def provenance_totals(listings: list[Listing]) -> dict[str, int]:
-    """How many fields came from memory, glossary, templates, a model, or are pending."""
-    return dict(sorted(Counter(f.provenance for item in listings for f in item.fields).items()))

@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from xborder.build import BuildOptions, build as run_build
 from xborder.cli import cli
 from xborder.cli.common import config_option, console, print_json, project_config
-from xborder.cli.price import fx_table, with_fx_options
+from xborder.cli.price import with_fx_options
+from xborder.config import parse_date
 from xborder.cli.tm import memory_option
 from xborder.errors import InputError
 from xborder.listing.report import summarize
@@ -66,9 +67,9 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
     """
     files = _catalog_files(inputs)
     config = project_config(config_path, files)
-    fx = fx_table(config, fx_date, rates_file)
     options = BuildOptions(out=out, markets=list(market_keys), skus=list(skus), sheet=sheet, engine=engine,
-                           memory=memory_path, fx_date=fx.date, rates_file=fx.rates_file)
+                           memory=memory_path, fx_date=parse_date(fx_date, "--fx-date") if fx_date else None,
+                           rates_file=rates_file)
     show = not quiet and not as_json and sys.stderr.isatty()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console(err=True), disable=not show, transient=True)

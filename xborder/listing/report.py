@@ -7,12 +7,12 @@ from pathlib import Path
 
 from xborder import __version__
 from xborder.files import write_text
+from xborder.listing.exports import dumps
+from xborder.listing.model import Listing
 
 
 def summarize(result) -> dict:
     """The build report as data; the only output with timestamps and timings."""
-    from xborder.build import provenance_totals
-
     listings = result.listings
     findings = [{"market": item.market.key, "sku": item.product.sku, **f.to_json()}
                 for item in listings for f in item.all_findings]
@@ -50,8 +50,11 @@ def summarize(result) -> dict:
 
 
 def write_report(result, out: Path) -> Path:
-    from xborder.listing.exports import dumps
-
     path = out / "report.json"
     write_text(path, dumps(summarize(result)))
     return path
+
+
+def provenance_totals(listings: list[Listing]) -> dict[str, int]:
+    """How many fields came from memory, glossary, templates, a model, or are pending."""
+    return dict(sorted(Counter(f.provenance for item in listings for f in item.fields).items()))

@@ -1,8 +1,12 @@
-"""`xborder build` as one call: catalogs in, listings, prices and exports out.
+"""`xborder build` as calls: catalogs in, listings and prices out; writing the files is a separate call.
 
-Each market is a pure function of (products, market, settings, engine); everything that costs
-time or money goes through the translation memory, so a second run over an unchanged catalog
-makes no model call and a killed run resumes where it stopped.
+The text goes through three stages (xborder.translate.stages): plan what the translation memory
+lacks, fetch only that from the engine (concurrently, within a budget, each result committed to the
+memory as it arrives), then compose every listing from the memory with no network. A killed run
+resumes where it stopped, and a second run over an unchanged catalog makes no model request.
+
+    result = build(paths, config, BuildOptions(out=Path("dist")))   # listings, nothing written
+    write_build(result)                                              # the exports and report.json
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from xborder.catalog import Catalog, read_catalog
+from xborder.catalog.model import Product
 from xborder.config import Config
 from xborder.errors import ConfigError, InputError, XborderError
 from xborder.listing.compose import ListingComposer
@@ -23,13 +28,15 @@ from xborder.listing.model import Listing
 from xborder.listing.report import write_report
 from xborder.markets import Market, get_markets
 from xborder.pricing import FxTable, quote_price
-from xborder.translate.engine import Engine, TranslationContext
+from xborder.translate.engine import Engine, RunControl, Usage
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.project import open_memory, project_glossary
+from xborder.translate.stages import FetchReport, TextPlan, fetch_texts, plan_texts
 from xborder.translate.tmx import read_tmx
 from xborder.translate.xliff import PendingSegment
 
 Event = Callable[[str, dict], None]
+ENGINES = ("offline", "openai")
 
 
 @dataclass
@@ -40,10 +47,13 @@ class BuildOptions:
     markets: list[str] = field(default_factory=list)
     skus: list[str] = field(default_factory=list)
     sheet: str | None = None
-    engine: str = "offline"
+    engine: str | None = None  # None: [project] engine, else offline
+    model: dict = field(default_factory=dict)  # command-line [model] settings (name, concurrency …)
     memory: Path | None = None
     fx_date: dt.date | None = None
     rates_file: Path | None = None
+    max_requests: int | None = None
+    max_tokens: int | None = None
 
 
 @dataclass
@@ -57,6 +67,7 @@ class CatalogBuild:
     pending: list[PendingSegment]
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    usage: Usage = field(default_factory=Usage)
 
 
 @dataclass
@@ -66,8 +77,10 @@ class BuildResult:
     fx: FxTable
     engine: Engine
     started: dt.datetime
+    out: Path = Path("dist")
     seconds: float = 0.0
     unreadable: list[InputError] = field(default_factory=list)
+    fetch: FetchReport = field(default_factory=FetchReport)
 
     @property
     def listings(self) -> list[Listing]:
@@ -78,17 +91,60 @@ class BuildResult:
         return [p for c in self.catalogs for p in c.catalog.errors]
 
 
+@dataclass
+class MarketEstimate:
+    """What a build would ask of the engine for one catalog and market (`--dry-run`)."""
+
+    catalog: str
+    market: str
+    listings: int
+    covered: int  # listings the memory already holds everything for
+    usage: Usage
+
+    def to_json(self) -> dict:
+        return {"catalog": self.catalog, "market": self.market, "listings": self.listings, "covered": self.covered,
+                **self.usage.to_json()}
+
+
+@dataclass
+class BuildEstimate:
+    """A dry run: requests and tokens per catalog and market, nothing called and nothing written."""
+
+    engine: Engine
+    markets: list[MarketEstimate]
+    unreadable: list[InputError] = field(default_factory=list)
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for item in self.markets:
+            total.add(item.usage)
+        return total
+
+    def to_json(self) -> dict:
+        return {"engine": {"name": self.engine.name, "model": self.engine.model},
+                "markets": [m.to_json() for m in self.markets], "totals": {
+                    "listings": sum(m.listings for m in self.markets),
+                    "covered": sum(m.covered for m in self.markets), **self.usage.to_json()},
+                "unreadable": [str(e) for e in self.unreadable]}
+
+
 class BuildError(XborderError):
     """The build cannot start (unknown SKU, no products)."""
 
 
-def make_engine(name: str) -> Engine:
-    """The engine named on the command line."""
+def make_engine(name: str, config: Config, overrides: dict | None = None) -> Engine:
+    """The engine named on the command line or in [project] engine, with the [model] settings."""
     if name == "offline":
         from xborder.translate.offline import OfflineEngine
 
         return OfflineEngine()
-    raise ConfigError(f"unknown engine '{name}'; available: offline")
+    if name == "openai":
+        from xborder.translate.model import ModelEngine, model_settings
+
+        settings = model_settings(config.model, "xborder.toml [model]")
+        return ModelEngine(model_settings(overrides or {}, "the command line", base=settings))
+    raise ConfigError(f"unknown engine '{name}'; available: {', '.join(ENGINES)}")
 
 
 def import_translations(memory: TranslationMemory, paths: list[Path], source_lang: str) -> int:
@@ -102,64 +158,124 @@ def import_translations(memory: TranslationMemory, paths: list[Path], source_lan
     return count
 
 
-def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Event | None = None) -> BuildResult:
-    """Build every catalog for every market; writes into options.out and returns what was made."""
-    emit = on_event or (lambda kind, info: None)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    clock = time.perf_counter()
+@dataclass
+class _Setup:
+    markets: list[Market]
+    fx: FxTable
+    engine: Engine
+    catalogs: list[tuple[Path, Catalog, list[Product]]]
+    unreadable: list[InputError]
+
+
+def _setup(paths: list[Path], config: Config, options: BuildOptions) -> _Setup:
     markets = get_markets(options.markets or config.markets, config.market_overrides)
     fx = FxTable(options.fx_date or config.fx_date, options.rates_file or config.rates_file)
-    engine = make_engine(options.engine)
+    engine = make_engine(options.engine or config.engine, config, options.model)
     catalogs, unreadable = [], []
     for path in paths:
         try:
-            catalogs.append((path, read_catalog(path, config.catalog, sheet=options.sheet)))
+            catalog = read_catalog(path, config.catalog, sheet=options.sheet)
         except InputError as error:
             if len(paths) == 1:
                 raise
             unreadable.append(error)  # an agency's folder: one broken file does not stop the others
-    glossaries = {m.key: project_glossary(config, m) for m in markets}
+            continue
+        catalogs.append((path, catalog, _selected(catalog, options.skus, path)))
+    return _Setup(markets, fx, engine, catalogs, unreadable)
+
+
+def _plan(setup: _Setup, config: Config, memory: TranslationMemory) -> TextPlan:
+    import_translations(memory, config.translations, config.source_language)
+    glossaries = {m.key: project_glossary(config, m) for m in setup.markets}
+    products = [p for _, _, selected in setup.catalogs for p in selected]
+    return plan_texts(products, setup.markets, glossaries, memory, setup.engine, config.source_language)
+
+
+def estimate_build(paths: list[Path], config: Config, options: BuildOptions) -> BuildEstimate:
+    """What `build` would ask the engine for, per catalog and market: calls nothing, writes no output."""
+    setup = _setup(paths, config, options)
+    with open_memory(config, options.memory) as memory:
+        plan = _plan(setup, config, memory)
+    jobs = {(job.market.key, id(job.product)): job for job in plan.jobs}
+    estimate = getattr(setup.engine, "estimate", lambda job: Usage())
+    out = []
+    for path, _, products in setup.catalogs:
+        for market in setup.markets:
+            usage, covered = Usage(), 0
+            for product in products:
+                job = jobs.get((market.key, id(product)))
+                cost = estimate(job) if job else Usage()
+                usage.add(cost)
+                covered += not cost.requests
+            out.append(MarketEstimate(str(path), market.key, len(products), covered, usage))
+    return BuildEstimate(setup.engine, out, setup.unreadable)
+
+
+def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Event | None = None) -> BuildResult:
+    """Build every catalog for every market and return the listings; nothing is written (see write_build).
+
+    Raises ProviderError when the model endpoint refuses the key or the model; what finished before
+    is in the memory. A reached budget or an endpoint that keeps failing ends the fetch early: the
+    result says so (result.fetch.stop_reason) and holds every listing, pending where text is missing."""
+    emit = on_event or (lambda kind, info: None)
+    started_at = dt.datetime.now(dt.timezone.utc)
+    clock = time.perf_counter()
+    setup = _setup(paths, config, options)
     results = []
     with open_memory(config, options.memory) as memory:
-        import_translations(memory, config.translations, config.source_language)
-        for path, catalog in catalogs:
-            products = _selected(catalog, options.skus, path)
+        plan = _plan(setup, config, memory)
+        fetched = fetch_texts(plan, setup.engine, memory, RunControl(options.max_requests, options.max_tokens), emit)
+
+        def approved_for(market: Market):
+            def approved(source: str) -> str | None:
+                found = memory.approved(source, config.source_language, market.language, market.key)
+                return found.target if found else None
+            return approved
+
+        composers = {m.key: ListingComposer(m, approved_for(m)) for m in setup.markets}
+        for path, catalog, products in setup.catalogs:
             out = options.out if len(paths) == 1 else options.out / _folder_name(path, paths)
-            emit("catalog", {"path": str(path), "products": len(products), "markets": len(markets)})
+            emit("catalog", {"path": str(path), "products": len(products), "markets": len(setup.markets)})
             begin = time.perf_counter()
             listings: dict[str, list[Listing]] = {}
             pending: dict[tuple[str, str], PendingSegment] = {}
-            for market in markets:
-                glossary = glossaries[market.key]
+            usage = Usage()
+            for market in setup.markets:
                 settings = config.pricing
-
-                def context_for(product, market=market, glossary=glossary):
-                    return TranslationContext(product, market, glossary, memory, config.source_language)
-
-                composer = ListingComposer(market, engine, context_for)
                 items = []
                 for product in products:
-                    quote = quote_price(product, market, settings, fx)
+                    quote = quote_price(product, market, settings, setup.fx)
 
                     def price_for(cost, product=product, market=market, settings=settings):
-                        return quote_price(product, market, settings, fx, cost).price
+                        return quote_price(product, market, settings, setup.fx, cost).price
 
-                    items.append(composer.compose(product, quote, price_for))
-                    for rendering in composer.pending:
-                        key = (rendering.source, market.language)
+                    text = plan.text_for(product, market)
+                    items.append(composers[market.key].compose(text, quote, price_for))
+                    for source in text.pending:
+                        key = (source, market.language)
                         if key not in pending:
-                            pending[key] = PendingSegment(rendering.source, config.source_language,
-                                                          market.language, f"{product.sku} ({market.key})")
+                            pending[key] = PendingSegment(source, config.source_language, market.language,
+                                                          f"{product.sku} ({market.key})")
                     emit("product", {"market": market.key, "sku": product.sku})
                 listings[market.key] = items
-            result = CatalogBuild(path, out, catalog, listings, list(pending.values()))
-            result.files = write_catalog_outputs(result, markets)
+            for key, spent in fetched.by_catalog.items():
+                if key == str(catalog.file):
+                    usage.add(spent)
+            result = CatalogBuild(path, out, catalog, listings, list(pending.values()), usage=usage)
             result.seconds = time.perf_counter() - begin
             results.append(result)
-    outcome = BuildResult(results, markets, fx, engine, started_at, time.perf_counter() - clock, unreadable)
-    write_report(outcome, options.out)
-    return outcome
+    return BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
+                       time.perf_counter() - clock, setup.unreadable, fetched)
 
+
+def write_build(result: BuildResult) -> list[Path]:
+    """Write every catalog's exports and the run's report.json; returns the files written."""
+    files = []
+    for catalog in result.catalogs:
+        catalog.files = write_catalog_outputs(catalog, result.markets)
+        files += catalog.files
+    files.append(write_report(result, result.out))
+    return files
 
 def _selected(catalog: Catalog, skus: list[str], path: Path):
     products = catalog.products

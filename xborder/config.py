@@ -35,6 +35,8 @@ class Config:
     translations: list[Path] = field(default_factory=list)
     glossaries: list[Path] = field(default_factory=list)
     starter_glossaries: bool = True
+    engine: str = "offline"
+    model: dict = field(default_factory=dict)  # [model]: checked by xborder.translate.model.model_settings
     raw: dict = field(default_factory=dict)
 
     @property
@@ -82,7 +84,13 @@ def load_config(path: Path | None) -> Config:
                           f"{', '.join(sorted(_SECTIONS))}")
     config = Config(path=path, raw=raw)
     project = raw.get("project", {})
-    _check_keys(path, "project", project, {"name", "markets", "memory", "source_language", "translations"})
+    _check_keys(path, "project", project, {"name", "markets", "memory", "source_language", "translations",
+                                           "engine"})
+    config.engine = str(project.get("engine", "offline"))
+    model = raw.get("model", {})
+    if not isinstance(model, dict):
+        raise ConfigError(f"{path}: [model] must be a table of settings such as name = \"gpt-4o-mini\"")
+    config.model = model
     config.name = str(project.get("name", ""))
     config.source_language = str(project.get("source_language", "zh"))
     if "memory" in project:
@@ -119,7 +127,7 @@ def load_config(path: Path | None) -> Config:
     return config
 
 
-_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary"}
+_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model"}
 
 
 def _check_keys(path: Path, section: str, table: dict, known: set[str]) -> None:

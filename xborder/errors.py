@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from xborder.status import ExitStatus
+
 
 class XborderError(Exception):
     """Base of every error xborder raises on purpose; its message is shown to the user as is."""
 
-    exit_code = 2
+    exit_code: int = ExitStatus.INPUT_ERROR
 
 
 class InputError(XborderError):
@@ -21,6 +23,12 @@ class InputError(XborderError):
 
 class ConfigError(XborderError):
     """xborder.toml or a command-line option holds a value that makes no sense."""
+
+
+class ProviderError(XborderError):
+    """The model endpoint refused the key or the model, or kept failing after retries."""
+
+    exit_code = ExitStatus.PROVIDER_FAILURE
 
 
 def locate(file: str | None, sheet: str | None = None, row: int | None = None,

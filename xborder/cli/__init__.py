@@ -9,6 +9,7 @@ import click
 
 from xborder import __version__
 from xborder.errors import XborderError
+from xborder.status import ExitStatus
 
 
 class XborderGroup(click.Group):
@@ -22,7 +23,7 @@ class XborderGroup(click.Group):
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("xborder: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(ExitStatus.INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:  # a bug, not bad input: say so, keep the traceback for --debug
@@ -30,7 +31,7 @@ class XborderGroup(click.Group):
                 raise
             click.echo(f"xborder: internal error: {type(error).__name__}: {error}\n"
                        "Set XBORDER_DEBUG=1 to see the traceback, and please report it.", err=True)
-            ctx.exit(70)
+            ctx.exit(ExitStatus.INTERNAL_ERROR)
 
 
 @click.group(cls=XborderGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
 
-from xborder.build import BuildOptions, build as run_build
+from xborder.build import ENGINES, BuildOptions, build as run_build, estimate_build, write_build
 from xborder.cli import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
@@ -16,6 +17,7 @@ from xborder.config import parse_date
 from xborder.cli.tm import memory_option
 from xborder.errors import InputError
 from xborder.listing.report import summarize
+from xborder.status import ExitStatus
 
 
 def _catalog_files(inputs: tuple[Path, ...]) -> list[Path]:
@@ -35,25 +37,47 @@ def _catalog_files(inputs: tuple[Path, ...]) -> list[Path]:
     return files
 
 
+def engine_options(command):
+    """--engine, --model and --concurrency: who translates, shared by the commands that call an engine."""
+    command = click.option("--concurrency", type=click.IntRange(1, 256),
+                           help="Model requests in flight at once (default: [model] concurrency, else 4).")(command)
+    command = click.option("--model", "model_name", metavar="NAME",
+                           help="Model name for --engine openai (default: [model] name).")(command)
+    return click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
+                        help="Who translates: offline = memory, glossary and phrase banks, no network (the "
+                             "default); openai = any OpenAI-compatible endpoint (OPENAI_BASE_URL, "
+                             "OPENAI_API_KEY).")(command)
+
+
+def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
+    return {k: v for k, v in (("name", model_name), ("concurrency", concurrency)) if v is not None}
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--market", "-m", "market_keys", multiple=True,
               help="Market to build (repeatable; default: the project's).")
 @click.option("--out", "-o", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Folder for the outputs.")
-@click.option("--engine", type=click.Choice(["offline"]), default="offline", show_default=True,
-              help="Who translates: offline = glossary, memory and phrase banks, no network.")
+@engine_options
 @click.option("--sku", "skus", multiple=True, help="Only this product (repeatable).")
 @click.option("--sheet", help="Read this sheet of each catalog.")
+@click.option("--dry-run", is_flag=True, help="Say how many model requests and tokens the build needs and what the "
+                                              "memory already covers; call nothing, write nothing.")
+@click.option("--max-requests", type=click.IntRange(0), help="Stop asking the model after this many requests "
+                                                             "(exit 4); what is done is kept.")
+@click.option("--max-tokens", type=click.IntRange(0), help="Stop asking the model once this many tokens are used "
+                                                           "(exit 4); what is done is kept.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json's summary to stdout.")
 @click.option("--fail-on-pending", is_flag=True, help="Exit with 1 when any text is left untranslated.")
 @with_fx_options
 @memory_option
 @config_option
-def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, engine: str, skus: tuple[str, ...],
-          sheet: str | None, quiet: bool, as_json: bool, fail_on_pending: bool, fx_date: str | None,
-          rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
+def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, engine: str | None,
+          model_name: str | None, concurrency: int | None, skus: tuple[str, ...], sheet: str | None, dry_run: bool,
+          max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool,
+          fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
     """Build localized listings, prices and upload files from one or more catalogs (or folders of them).
 
     Writes listings.xlsx, one JSON per market, shopify.csv and woocommerce.csv for store markets,
@@ -64,43 +88,82 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
       0  done
       1  a listing has an error to fix (or text is pending, with --fail-on-pending)
       2  bad input: rows with errors, or catalogs that cannot be read, are left out; the rest is built
+      3  the model endpoint refused the key or model, or kept failing (finished work is kept)
+      4  --max-requests or --max-tokens reached (finished work is kept; build again to continue)
     """
     files = _catalog_files(inputs)
     config = project_config(config_path, files)
     options = BuildOptions(out=out, markets=list(market_keys), skus=list(skus), sheet=sheet, engine=engine,
-                           memory=memory_path, fx_date=parse_date(fx_date, "--fx-date") if fx_date else None,
-                           rates_file=rates_file)
+                           model=model_overrides(model_name, concurrency), memory=memory_path,
+                           fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
+                           max_requests=max_requests, max_tokens=max_tokens)
+    if dry_run:
+        estimate = estimate_build(files, config, options)
+        if as_json:
+            print_json(estimate.to_json())
+        else:
+            _estimate_table(estimate)
+        return
     show = not quiet and not as_json and sys.stderr.isatty()
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                         console=console(err=True), disable=not show, transient=True)
     task = None
 
     def on_event(kind: str, info: dict) -> None:
         nonlocal task
-        if kind == "catalog":
+        if kind == "fetch" and info["jobs"]:
+            task = progress.add_task("model", total=info["jobs"], detail="")
+        elif kind == "job" and task is not None:
+            progress.update(task, advance=1, detail=f"{info['requests']} requests, {info['tokens']:,} tokens")
+        elif kind == "catalog":
             if task is not None:
                 progress.remove_task(task)
-            task = progress.add_task(Path(info["path"]).name, total=info["products"] * info["markets"])
+            task = progress.add_task(Path(info["path"]).name, total=info["products"] * info["markets"], detail="")
         elif kind == "product" and task is not None:
             progress.advance(task)
 
     with progress:
         result = run_build(files, config, options, on_event)
+        write_build(result)
     report = summarize(result)
     if as_json:
         print_json({k: v for k, v in report.items() if k != "findings"})
     elif not quiet:
         _summary(report)
+    if result.fetch.message:
+        click.echo(f"xborder: {result.fetch.message}", err=True)
     totals = report["totals"]
+    if result.fetch.stop_reason == "provider":
+        raise SystemExit(ExitStatus.PROVIDER_FAILURE)
+    if result.fetch.stop_reason == "budget":
+        raise SystemExit(ExitStatus.BUDGET_REACHED)
     if totals["catalog_errors"]:
-        raise SystemExit(2)
+        raise SystemExit(ExitStatus.INPUT_ERROR)
     if totals["findings"]["error"] or (fail_on_pending and totals["pending_segments"]):
-        raise SystemExit(1)
+        raise SystemExit(ExitStatus.FINDINGS)
+
+
+def _estimate_table(estimate) -> None:
+    out = console()
+    table = Table("catalog", "market", "listings", "covered by the memory", "requests", "tokens (about)",
+                  title=f"Dry run: {estimate.engine.name}" + (f" ({estimate.engine.model})" if estimate.engine.model
+                                                              else ""))
+    for item in estimate.markets:
+        table.add_row(Path(item.catalog).name, item.market, str(item.listings), str(item.covered),
+                      str(item.usage.requests), f"{item.usage.tokens:,}")
+    out.print(table)
+    for error in estimate.unreadable:
+        out.print(f"[red]left out[/] {error}", highlight=False)
+    total = estimate.usage
+    out.print(f"{total.requests} requests and about {total.tokens:,} tokens ({total.prompt_tokens:,} in, "
+              f"{total.completion_tokens:,} out); nothing was called or written.")
 
 
 def _summary(report: dict) -> None:
     out = console()
     totals = report["totals"]
+    usage = report["usage"]
     for line in report["unreadable"]:
         out.print(f"[red]left out[/] {line}", highlight=False)
     for c in report["catalogs"]:
@@ -112,6 +175,10 @@ def _summary(report: dict) -> None:
                       f"`xborder inspect {c['file']}`")
     provenance = ", ".join(f"{k} {v}" for k, v in totals["provenance"].items())
     out.print(f"Fields by source: {provenance}")
+    if report["engine"]["name"] != "offline":
+        out.print(f"Model {report['engine']['model']}: {usage['requests']} requests, {usage['prompt_tokens']:,} + "
+                  f"{usage['completion_tokens']:,} tokens; {usage['done']} of {usage['jobs']} products × markets "
+                  f"done" + (f", {usage['failed']} failed" if usage["failed"] else "") + ".")
     out.print(f"{totals['complete_listings']} of {totals['listings']} listings complete; "
               f"{totals['pending_segments']} texts to translate (pending.xlf); "
               f"{totals['findings']['error']} errors and {totals['findings']['warning']} warnings to review "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import replace
 
 from xborder.catalog.model import Product
 from xborder.listing import measures, qa
@@ -12,18 +14,27 @@ from xborder.listing.model import Listing, ListingField, Variant
 from xborder.listing.phrases import PhraseBank, phrasebank
 from xborder.markets import Market
 from xborder.pricing import Quote
-from xborder.translate.engine import Engine, Rendering, Segment, TranslationContext, has_cjk, weakest
+from xborder.translate.engine import ListingCopy, Rendering, has_cjk, weakest
+from xborder.translate.findings import Finding
+from xborder.translate.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
+from xborder.translate.stages import ProductText
+
+Approved = Callable[[str], "str | None"]  # field source text → the text a person approved for it
 
 
-def _segments(product: Product) -> list[Segment]:
-    out = [Segment(product.name, "name")]
-    for name in ("spec", "material", "category", "description"):
-        value = getattr(product, name)
-        if value:
-            out.append(Segment(value, name))
-    out += [Segment(point, "selling_point") for point in product.selling_points]
-    out += [Segment(option, "option") for option in product.colors + product.sizes]
-    return out
+def title_source(product: Product) -> str:
+    """The source text a title renders: the key a person's corrected title is stored under."""
+    return " ".join(p for p in (product.brand, product.name, product.material, product.spec) if p)
+
+
+def description_source(product: Product) -> str:
+    return "\n".join([product.name, *product.selling_points] + ([product.description] if product.description else []))
+
+
+def product_text(product: Product) -> str:
+    """All of a product's catalog text, for checks that look at a listing as a whole."""
+    return "\n".join(t for t in (product.name, product.spec, product.material, *product.selling_points,
+                                  product.description or "") if t)
 
 
 def handle_for(product: Product, title: str) -> str:
@@ -36,41 +47,86 @@ def handle_for(product: Product, title: str) -> str:
 
 
 class ListingComposer:
-    """Builds listings for one market with one engine; stateless between products."""
+    """Builds listings for one market from the text the build's stages found; stateless between products.
 
-    def __init__(self, market: Market, engine: Engine, context_factory):
+    `approved(source)` looks up a field a person corrected (the memory); without it none is used."""
+
+    def __init__(self, market: Market, approved: Approved | None = None):
         self.market = market
-        self.engine = engine
-        self.context_factory = context_factory  # product → TranslationContext
+        self.approved = approved or (lambda source: None)
         self.bank: PhraseBank = phrasebank(market.lang_tag)
         self.limits = market.limits
         self.rules = market.rules
-        self.pending: list[Rendering] = []  # the last product's segments left in the source language
 
-    def compose(self, product: Product, quote: Quote, price_for=None) -> Listing:
+    def compose(self, text: ProductText, quote: Quote, price_for=None) -> Listing:
         """The listing for one product; every field checked, nothing silently cut. price_for(Money) prices
         a variant whose factory cost differs from the product's."""
-        context: TranslationContext = self.context_factory(product)
-        r = self.engine.render(_segments(product), context)
-        self.pending = [rendering for rendering in r.values() if rendering.pending]
-        name = self._name(product, r)
+        product, glossary = text.product, text.glossary
+        r = text.rendering
         attributes = self._attributes(product, r)
-        fields = [self._title(product, r, name, context)]
-        fields += self._bullets(product, r, attributes, context)
-        fields.append(self._description(product, r, name, attributes, context))
-        fields += self._keywords(product, r, fields[0].text, context)
-        for field in fields:
-            self._check(field, context)
+        if text.copy is not None:
+            fields = self.copy_fields(product, text.copy, glossary)
+        else:
+            name = self._name(product, r)
+            fields = [self._title(product, r, name)]
+            fields += self._bullets(product, r, attributes)
+            fields.append(self._description(product, r, name, attributes))
+            fields += self._keywords(product, r, fields[0].text, glossary)
+            for field in fields:
+                self.check(field, glossary)
         variants = self._variants(product, r, quote, price_for)
-        category = r[product.category].text if product.category else ""
+        category = r(product.category).text if product.category else ""
         listing = Listing(product, self.market, quote, fields, [(k, v.text) for k, v in attributes], variants,
                           handle_for(product, fields[0].text), category)
         listing.findings += [qa.Finding("price", "warning", f, "price") for f in quote.findings]
+        listing.findings += text.findings
         return listing
+
+    def copy_fields(self, product: Product, copy: ListingCopy, glossary: Glossary) -> list[ListingField]:
+        """A model's fields for this market, fitted to its limits and checked, a person's corrections first;
+        what still breaks a rule is in the fields' findings and the last field's listing-wide findings."""
+        limit = self.limits.get("title_chars", 0)
+        source = title_source(product)
+        fields = [self._from_memory("title", source, limit)
+                  or self._fitted("title", copy.title, source, "model", limit, qa_source=product.name)]
+        limit = self.limits.get("bullet_chars", 0)
+        for number, bullet in enumerate(copy.bullets[:self.limits.get("bullet_count", 0)], start=1):
+            source = f"{title_source(product)}\n#bullet_{number}"
+            fields.append(self._from_memory(f"bullet_{number}", source, limit)
+                          or self._fitted(f"bullet_{number}", bullet, source, "model", limit, whole_source=False))
+        limit = self.limits.get("description_chars", 0)
+        source = description_source(product)
+        fields.append(self._from_memory("description", source, limit)
+                      or self._fitted("description", self._copy_description(copy.description), source, "model",
+                                      limit, whole_source=False))
+        fields += self._keyword_fields(product, list(copy.keywords), list(copy.tags), "model")
+        for field in fields:
+            self.check(field, glossary, product)
+        fields[-1].findings += check_copy_coverage(product, fields, glossary, self.market.lang_tag)
+        return fields
+
+    def _copy_description(self, text: str) -> str:
+        """A model's plain-text description; as HTML paragraphs and lists where the market takes HTML."""
+        allowed = set(self.rules.get("allowed_html_tags", []))
+        if not (self.rules.get("html_description", False) and {"p", "ul", "li"} <= allowed):
+            return text.strip()
+        blocks, items = [], []
+        for line in (line.strip() for line in text.splitlines()):
+            if line.startswith(("- ", "• ", "* ")):
+                items.append(f"<li>{_escape(line[2:].strip())}</li>")
+                continue
+            if items:
+                blocks.append("<ul>" + "".join(items) + "</ul>")
+                items = []
+            if line:
+                blocks.append(f"<p>{_escape(line)}</p>")
+        if items:
+            blocks.append("<ul>" + "".join(items) + "</ul>")
+        return "".join(blocks)
 
     # parts -----------------------------------------------------------------------------------
     def _name(self, product: Product, r: dict[str, Rendering]) -> Rendering:
-        rendering = r[product.name]
+        rendering = r(product.name)
         if rendering.pending and product.name_en and self.market.language == "en":
             return Rendering(product.name, product.name_en, "catalog")
         if rendering.provenance in ("glossary", "template"):  # composed from terms: give it a name's capitals
@@ -78,35 +134,32 @@ class ListingComposer:
                              rendering.provenance)
         return rendering
 
-    def _approved(self, source: str, context: TranslationContext) -> str | None:
-        found = context.memory.approved(source, context.source_lang, context.lang, self.market.key)
-        return found.target if found else None
-
     @staticmethod
-    def _fitted(name: str, text: str, source: str, provenance: str, limit: int) -> ListingField:
+    def _fitted(name: str, text: str, source: str, provenance: str, limit: int, qa_source: str = "",
+                whole_source: bool = True) -> ListingField:
         """A field shortened to the limit at a word boundary, with the shortening reported."""
         fitted = fit_chars(text, limit)
-        field = ListingField(name, fitted, source, provenance)
+        field = ListingField(name, fitted, source, provenance, qa_source=qa_source, whole_source=whole_source)
         field.findings += qa.check_length(name, fitted, limit, len(text) if fitted != text else None)
         return field
 
-    def _from_memory(self, name: str, source: str, limit: int, context) -> ListingField | None:
+    def _from_memory(self, name: str, source: str, limit: int) -> ListingField | None:
         """The whole field as a person approved it for this source text, if they did."""
-        approved = self._approved(source, context)
+        approved = self.approved(source)
         return self._fitted(name, approved, source, "memory", limit) if approved else None
 
-    def _title(self, product: Product, r, name: Rendering, context) -> ListingField:
-        source = " ".join(p for p in (product.brand, product.name, product.material, product.spec) if p)
+    def _title(self, product: Product, r, name: Rendering) -> ListingField:
+        source = title_source(product)
         limit = self.limits.get("title_chars", 0)
-        approved = self._from_memory("title", source, limit, context)
+        approved = self._from_memory("title", source, limit)
         if approved:
             return approved
         head = " ".join(p for p in (product.brand, name.text) if p)
         parts, provenances = [head], [name.provenance]
         for value in (product.material, product.spec):
             if value and value not in product.name:
-                parts.append(r[value].text)
-                provenances.append(r[value].provenance)
+                parts.append(r(value).text)
+                provenances.append(r(value).provenance)
         separator = self.bank.format.get("title_separator", ", ")
         text, dropped = fit_parts(parts, separator, limit)
         full = separator.join(parts)
@@ -129,14 +182,14 @@ class ListingComposer:
                 out.append((label, rendering))
 
         if product.material:
-            add("material", r[product.material])
+            add("material", r(product.material))
         if product.spec:
-            add("specification", r[product.spec])
+            add("specification", r(product.spec))
         size_key = "cn_size" if any(_APPAREL_SIZE.match(v) for v in product.sizes) and market.country != "CN" \
             and bank.label("cn_size") else "size"
         for key, values in (("colour", product.colors), (size_key, product.sizes)):
             if values:
-                parts = [r[v] for v in values]
+                parts = [r(v) for v in values]
                 add(key, Rendering("/".join(values), bank.join([p.text for p in parts]),
                                    weakest([p.provenance for p in parts])))
         for key, value in (("product_size", product.product_size), ("package_size", product.package_size)):
@@ -150,12 +203,12 @@ class ListingComposer:
     def _line(self, label: str, value: str) -> str:
         return self.bank.fmt("bullet", label=label, value=value) or f"{label}: {value}"
 
-    def _bullets(self, product: Product, r, attributes, context) -> list[ListingField]:
+    def _bullets(self, product: Product, r, attributes) -> list[ListingField]:
         count = self.limits.get("bullet_count", 0)
         if not count:
             return []
         limit = self.limits.get("bullet_chars", 0)
-        points = [r[p] for p in product.selling_points]
+        points = [r(p) for p in product.selling_points]
         slots = count - 1 if attributes and len(points) >= count else count
         chosen: list[tuple[str, str, str]] = [(p.source, p.text, p.provenance) for p in points[:slots]]
         remaining = count - len(chosen)
@@ -169,19 +222,18 @@ class ListingComposer:
                 chosen.append((" | ".join(f"{label}={value.source}" for label, value in rest),
                                separator.join(self._line(label, value.text) for label, value in rest),
                                weakest([value.provenance for _, value in rest])))
-        return [self._from_memory(f"bullet_{number}", source, limit, context)
+        return [self._from_memory(f"bullet_{number}", source, limit)
                 or self._fitted(f"bullet_{number}", text, source, provenance, limit)
                 for number, (source, text, provenance) in enumerate(chosen, start=1)]
 
-    def _description(self, product: Product, r, name: Rendering, attributes, context) -> ListingField:
-        source = "\n".join([product.name, *product.selling_points] + ([product.description] if product.description
-                                                                        else []))
+    def _description(self, product: Product, r, name: Rendering, attributes) -> ListingField:
+        source = description_source(product)
         limit = self.limits.get("description_chars", 0)
-        approved = self._from_memory("description", source, limit, context)
+        approved = self._from_memory("description", source, limit)
         if approved:
             return approved
-        points = [r[p] for p in product.selling_points]
-        extra = [r[product.description]] if product.description else []
+        points = [r(p) for p in product.selling_points]
+        extra = [r(product.description)] if product.description else []
         provenances = [name.provenance] + [p.provenance for p in points + extra] + \
                       [v.provenance for _, v in attributes]
         lines = [self._line(label, value.text) for label, value in attributes]
@@ -204,34 +256,39 @@ class ListingComposer:
         field.findings += qa.check_length("description", text, limit, len(full) if dropped or text != full else None)
         return field
 
-    def _keywords(self, product: Product, r, title: str, context) -> list[ListingField]:
-        byte_limit = self.limits.get("keywords_bytes", 0)
-        tag_count = self.limits.get("tag_count", 0)
-        if not byte_limit and not tag_count:
+    def _keywords(self, product: Product, r, title: str, glossary: Glossary) -> list[ListingField]:
+        if not self.limits.get("keywords_bytes", 0) and not self.limits.get("tag_count", 0):
             return []
         words: list[str] = []
         sources = [product.name, product.material or "", product.spec or "", *product.selling_points]
-        candidates = [r[product.category].text] if product.category else []
-        for entry in context.glossary.entries_for(" ".join(sources)):
-            if entry.type == "term" and entry.target(context.lang_tag):
-                candidates.append(entry.target(context.lang_tag))
-        candidates += [r[c].text for c in product.colors]
+        candidates = [r(product.category).text] if product.category else []
+        for entry in glossary.entries_for(" ".join(sources)):
+            if entry.type == "term" and entry.target(self.market.lang_tag):
+                candidates.append(entry.target(self.market.lang_tag))
+        candidates += [r(c).text for c in product.colors]
         if product.material:
-            candidates.append(r[product.material].text)
+            candidates.append(r(product.material).text)
         lowered_title = title.casefold()
         for candidate in candidates:
             candidate = candidate.strip()
             if candidate and not has_cjk(candidate) and candidate.casefold() not in lowered_title \
                     and candidate.casefold() not in (w.casefold() for w in words):
                 words.append(candidate)
-        source = "keywords: " + product.name
+        return self._keyword_fields(product, words, words, "glossary")
+
+    def _keyword_fields(self, product: Product, keywords: list[str], tags: list[str],
+                        provenance: str) -> list[ListingField]:
+        """Backend keywords under their byte limit and tags under their count, a person's corrections first."""
+        byte_limit = self.limits.get("keywords_bytes", 0)
+        tag_count = self.limits.get("tag_count", 0)
         fields = []
         if byte_limit:
-            approved = self._approved(source, context)
+            source = "keywords: " + product.name
+            approved = self.approved(source)
             chosen = approved.split() if approved else \
-                [w.casefold() if self.market.platform == "amazon" else w for w in words]
+                [w.casefold() if self.market.platform == "amazon" else w for w in keywords]
             text, dropped = fit_bytes(chosen, " ", byte_limit)
-            field = ListingField("keywords", text, source, "memory" if approved else "glossary" if text else "kept")
+            field = ListingField("keywords", text, source, "memory" if approved else provenance if text else "kept")
             if dropped:
                 field.findings.append(qa.Finding("keywords-dropped", "warning",
                                                  f"left out to stay under {byte_limit} bytes: {', '.join(dropped)}",
@@ -239,11 +296,12 @@ class ListingComposer:
             fields.append(field)
         if tag_count:
             tag_chars = self.limits.get("tag_chars", 0) or 999
-            approved = self._approved("tags: " + product.name, context)
-            candidates = [t.strip() for t in approved.split(",")] if approved else words
-            tags = [w for w in candidates if w and len(w) <= tag_chars][:tag_count]
-            fields.append(ListingField("tags", ", ".join(tags), "tags: " + product.name,
-                                       "memory" if approved else "glossary" if tags else "kept"))
+            source = "tags: " + product.name
+            approved = self.approved(source)
+            candidates = [t.strip() for t in approved.split(",")] if approved else tags
+            chosen = [w for w in candidates if w and len(w) <= tag_chars][:tag_count]
+            fields.append(ListingField("tags", ", ".join(chosen), source,
+                                       "memory" if approved else provenance if chosen else "kept"))
         return fields
 
     def _variants(self, product: Product, r, quote: Quote, price_for) -> list[Variant]:
@@ -258,12 +316,13 @@ class ListingComposer:
             sku = product.sku if len(combos) == 1 else f"{product.sku}-{index:02d}"
             cost = product.cost_for({key: v for _, key, v in combo})
             price = price_for(cost) if price_for and cost != product.cost else quote.price
-            out.append(Variant(sku, [(label, r[v].text) for label, _, v in combo],
+            out.append(Variant(sku, [(label, r(v).text) for label, _, v in combo],
                                [(key, v) for _, key, v in combo], price))
         return out
 
     # checks ----------------------------------------------------------------------------------
-    def _check(self, field: ListingField, context: TranslationContext) -> None:
+    def check(self, field: ListingField, glossary: Glossary, product: Product | None = None) -> None:
+        """Every rule of the market on one field; characters the market rejects are removed and reported."""
         rules, market = self.rules, self.market
         banned = rules.get("banned_title_chars" if field.name == "title" else "banned_text_chars", "")
         field.text, found = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
@@ -284,11 +343,29 @@ class ListingComposer:
         if field.name.startswith("bullet_") or field.name == "description":
             found += qa.check_source_claims(field.name, field.source)
         if not field.pending and (market.language == "ja" or not has_cjk(text)):
-            if field.name.startswith("bullet_") and "=" not in field.source:
-                found += qa.check_numbers(field.name, field.source, text)
-            if field.name in ("title", "description") or field.name.startswith("bullet_"):
-                found += context.glossary.check(field.qa_source or field.source, text, context.lang_tag, field.name)
+            if not field.whole_source:  # written from the whole product: its terms are checked listing-wide
+                if product is not None:
+                    found += check_forbidden_terms(glossary.entries_for(product_text(product)), text,
+                                                   market.lang_tag, field.name)
+            else:
+                if field.name.startswith("bullet_") and "=" not in field.source:
+                    found += qa.check_numbers(field.name, field.source, text)
+                if field.name in ("title", "description") or field.name.startswith("bullet_"):
+                    found += glossary.check(field.qa_source or field.source, text, market.lang_tag, field.name)
         field.findings += found
+
+
+def check_copy_coverage(product: Product, fields: list[ListingField], glossary: Glossary,
+                        lang_tag: str) -> list[Finding]:
+    """A listing written from the whole product keeps all of it: every figure and glossary term of the
+    catalog text appears in its title, bullets or description."""
+    shown = "\n".join(f.text for f in fields if f.name in ("title", "description") or f.name.startswith("bullet_"))
+    source = product_text(product)
+    found = [replace(f, field="listing") for f in qa.check_numbers("listing", source, shown)]
+    entries = [e for e in glossary.entries_for(source) if e.type in ("term", "keep")]
+    found += check_missing_terms(entries, shown, lang_tag, "listing") + check_keep_terms(entries, shown, lang_tag,
+                                                                                           "listing")
+    return found
 
 
 # letter and height/chest sizes of Chinese apparel run small: state them as CN sizes, never convert

@@ -24,6 +24,7 @@ class ListingField:
     provenance: str
     findings: list[Finding] = field(default_factory=list)
     qa_source: str = ""  # what the glossary and number checks compare with, when not all of `source` is used
+    whole_source: bool = True  # False: written from the whole product (a model's bullet), checked listing-wide
 
     @property
     def pending(self) -> bool:

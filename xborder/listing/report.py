@@ -25,7 +25,9 @@ def summarize(result) -> dict:
         "xborder": __version__,
         "started_at": result.started.isoformat(timespec="seconds"),
         "seconds": round(result.seconds, 3),
-        "engine": {"name": result.engine.name, "model": result.engine.model},
+        "engine": {"name": result.engine.name, "model": result.engine.model,
+                   **({"structured_output": result.engine.mode} if getattr(result.engine, "mode", None) else {})},
+        "usage": result.fetch.to_json(),
         "markets": [m.key for m in result.markets],
         "fx": {"date": result.fx.date.isoformat(), "rates": [rates[k] for k in sorted(rates)]},
         "catalogs": [{
@@ -34,6 +36,7 @@ def summarize(result) -> dict:
             "problems": [p.to_json() for p in c.catalog.problems if p.severity != "info"],
             "listings": {key: len(items) for key, items in c.listings.items()},
             "pending_segments": len(c.pending), "files": [str(f) for f in c.files], "seconds": round(c.seconds, 3),
+            "usage": c.usage.to_json(),
         } for c in result.catalogs],
         "unreadable": [str(error) for error in result.unreadable],
         "totals": {

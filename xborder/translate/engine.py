@@ -1,19 +1,22 @@
-"""The Engine interface: source text segments in, target text with provenance out.
+"""The Engine interface: jobs in (what the memory lacks for one product and market), text out.
 
-Every engine goes through the translation memory first: an approved translation always wins,
-then a cached machine translation made under the same key; only what is left reaches the
-engine itself. The offline engine composes what it can from glossary terms and phrase banks;
-text it cannot translate stays in the source language and is marked pending.
+A build asks the translation memory first: an approved translation always wins, then a cached
+machine translation made under the same key; only what is left becomes a Job for the engine
+(xborder.translate.stages). The offline engine composes what it can from glossary terms and
+phrase banks and leaves the rest pending; the model engine (xborder.translate.model) writes the
+listing fields and every missing segment in one request per product and market.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xborder.catalog.model import Product
 from xborder.markets import Market
+from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory, cache_key
 
@@ -87,55 +90,172 @@ class TranslationContext:
         return self.market.lang_tag
 
 
+@dataclass(frozen=True)
+class ListingCopy:
+    """Listing fields a model wrote for one market, before they are fitted and checked by the composer."""
+
+    title: str
+    bullets: tuple[str, ...] = ()
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "bullets": list(self.bullets), "description": self.description,
+                "keywords": list(self.keywords), "tags": list(self.tags)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ListingCopy:
+        return cls(str(data.get("title", "")), tuple(map(str, data.get("bullets", ()))),
+                   str(data.get("description", "")), tuple(map(str, data.get("keywords", ()))),
+                   tuple(map(str, data.get("tags", ()))))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One product for one market: the work the memory could not answer, handed to an engine.
+
+    Plain data, so an engine may run jobs in worker threads; the memory is only touched by the caller.
+    """
+
+    product: Product
+    market: Market
+    glossary: Glossary
+    segments: tuple[str, ...]  # source texts still to translate into the market's language
+    write_fields: bool  # whether the engine must write the listing fields (title, bullets …) for this market
+    source_lang: str = "zh"
+
+    @property
+    def lang_tag(self) -> str:
+        return self.market.lang_tag
+
+
+@dataclass
+class Usage:
+    """Requests made and tokens used, summed per job, catalog, market and run."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        self.requests += other.requests
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+    def to_json(self) -> dict:
+        return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "tokens": self.tokens}
+
+
+@dataclass
+class JobResult:
+    """What an engine made of a job. Renderings that failed their checks are not in `renderings`."""
+
+    job: Job
+    renderings: list[Rendering] = field(default_factory=list)
+    copy: ListingCopy | None = None
+    copy_accepted: bool = True  # False: the copy still failed its checks after the repair round
+    findings: list[Finding] = field(default_factory=list)  # what stayed wrong, for the report
+    usage: Usage = field(default_factory=Usage)
+    error: str = ""  # the job failed as a whole (after retries): why, in one line
+    stopped: str = ""  # the job was not (fully) done because the run stopped: "budget", "provider"
+
+
 class Engine(ABC):
-    """Turns segments into renderings; subclasses implement translate_missing()."""
+    """Turns jobs into renderings (and, for engines that write copy, listing fields).
+
+    The build asks the memory first (see xborder.translate.stages); only what is left becomes a Job.
+    """
 
     name: str = "engine"
     model: str = ""
     prompt_version: str = ""
-    cacheable: bool = True
-    market_specific: bool = False
+    cacheable: bool = True  # whether its renderings are worth keeping in the memory's cache
+    writes_fields: bool = False  # whether it writes listing fields itself (else the composer's templates do)
+    concurrency: int = 1
 
-    def key(self, segment: Segment, context: TranslationContext) -> str:
-        """The memory cache key of one segment under this engine."""
-        fingerprints = [e.fingerprint(context.lang_tag) for e in context.glossary.entries_for(segment.source)]
-        market = context.market.key if self.market_specific else ""
-        return cache_key(segment.source, context.source_lang, context.lang_tag, market, fingerprints,
-                         self.name, self.model, self.prompt_version)
+    def segment_key(self, source: str, glossary: Glossary, source_lang: str, lang_tag: str) -> str:
+        """The memory cache key of one segment under this engine: shared by every market of a language."""
+        fingerprints = [e.fingerprint(lang_tag) for e in glossary.entries_for(source)]
+        return cache_key(source, source_lang, lang_tag, "", fingerprints, self.name, self.model,
+                         self.prompt_version)
 
-    def render(self, segments: list[Segment], context: TranslationContext) -> dict[str, Rendering]:
-        """Renderings by source text: kept, from memory, from the cache, else from the engine."""
-        out: dict[str, Rendering] = {}
-        missing: list[Segment] = []
-        for segment in segments:
-            source = segment.source
-            if source in out or any(m.source == source for m in missing):
-                continue
-            if not needs_translation(source, context.source_lang, context.lang):
-                out[source] = Rendering(source, source, "kept")
-                continue
-            approved = context.memory.approved(source, context.source_lang, context.lang, context.market.key)
-            if approved:
-                out[source] = Rendering(source, approved.target, "memory")
-                continue
-            if self.cacheable:
-                cached = context.memory.cached(self.key(segment, context))
-                if cached:
-                    out[source] = Rendering(source, cached.target, cached.origin)
-                    continue
-            missing.append(segment)
-        if missing:
-            for rendering in self.translate_missing(missing, context):
-                out[rendering.source] = rendering
-                if self.cacheable and not rendering.pending:
-                    segment = next(s for s in missing if s.source == rendering.source)
-                    context.memory.store(self.key(segment, context), rendering.source, rendering.text,
-                                         context.source_lang, context.lang_tag,
-                                         context.market.key if self.market_specific else "", self.name,
-                                         origin=rendering.provenance, model=self.model,
-                                         prompt_version=self.prompt_version)
-        return out
+    def listing_key(self, product: Product, market: Market, glossary: Glossary, source_lang: str) -> str:
+        """The memory cache key of one product's listing fields for one market (engines that write fields)."""
+        return ""
+
+    def start(self, on_event=None) -> None:
+        """Called once before the first job of a run (open connections, detect capabilities)."""
+
+    def close(self) -> None:
+        """Release what start() opened."""
 
     @abstractmethod
-    def translate_missing(self, segments: list[Segment], context: TranslationContext) -> list[Rendering]:
-        """Render segments the memory did not have; a segment it cannot do comes back pending."""
+    def run(self, job: Job, control: RunControl) -> JobResult:
+        """Do one job; thread-safe, never touches the memory. A segment it cannot do is left out."""
+
+    def render(self, segments: list[Segment], context: TranslationContext) -> dict[str, Rendering]:
+        """Renderings by source text for one product and market, through the memory like a build.
+
+        A convenience for one product; a build plans every product first (xborder.translate.stages)."""
+        from xborder.translate.stages import commit, known_rendering
+
+        out: dict[str, Rendering] = {}
+        missing: list[str] = []
+        for segment in segments:
+            if segment.source in out or segment.source in missing:
+                continue
+            known = known_rendering(self, segment.source, context.market, context.glossary, context.memory,
+                                    context.source_lang)
+            if known is None:
+                missing.append(segment.source)
+            else:
+                out[segment.source] = known
+        if missing:
+            job = Job(context.product, context.market, context.glossary, tuple(missing), False, context.source_lang)
+            result = self.run(job, RunControl())
+            commit(self, result, context.memory)
+            out.update({r.source: r for r in result.renderings})
+        return {s: out.get(s) or Rendering(s, s, "pending") for s in dict.fromkeys(seg.source for seg in segments)}
+
+
+class RunControl:
+    """What a running fetch shares with its jobs: the budget, and whether the run was told to stop."""
+
+    def __init__(self, max_requests: int | None = None, max_tokens: int | None = None):
+        self.max_requests, self.max_tokens = max_requests, max_tokens
+        self.usage = Usage()
+        self.stop_reason = ""
+        self._lock = threading.Lock()
+
+    def take_request(self) -> bool:
+        """Reserve one request under the budget; False when the budget (or a stop) forbids it."""
+        with self._lock:
+            if self.stop_reason:
+                return False
+            if self.max_requests is not None and self.usage.requests >= self.max_requests:
+                self.stop_reason = "budget"
+                return False
+            if self.max_tokens is not None and self.usage.tokens >= self.max_tokens:
+                self.stop_reason = "budget"
+                return False
+            self.usage.requests += 1
+            return True
+
+    def add_tokens(self, prompt: int, completion: int) -> None:
+        with self._lock:
+            self.usage.prompt_tokens += prompt
+            self.usage.completion_tokens += completion
+
+    def stop(self, reason: str) -> None:
+        with self._lock:
+            self.stop_reason = self.stop_reason or reason
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.stop_reason)

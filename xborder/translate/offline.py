@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 
 from xborder.catalog.cells import CellError, parse_weight
 from xborder.listing.phrases import phrasebank
-from xborder.translate.engine import Engine, Rendering, Segment, TranslationContext, has_cjk
+from xborder.translate.engine import Engine, Job, JobResult, Rendering, RunControl, has_cjk
 
 _SEPARATORS = re.compile(r"^[\s,，、/／+＋·・()（）\-–]*$")
 _NO_SPACE_LANGUAGES = {"ja", "zh", "th"}
@@ -27,26 +27,29 @@ class OfflineEngine(Engine):
     name = "offline"
     cacheable = False  # its output is a pure function of glossary and phrase bank: nothing to save
 
-    def translate_missing(self, segments: list[Segment], context: TranslationContext) -> list[Rendering]:
-        return [self._one(segment, context) for segment in segments]
+    def run(self, job: Job, control: RunControl) -> JobResult:
+        """Exact renderings of the job's segments; what it cannot translate exactly is left out (pending)."""
+        found = (self.exact(source, job) for source in job.segments)
+        return JobResult(job, [rendering for rendering in found if rendering is not None])
 
-    def _one(self, segment: Segment, context: TranslationContext) -> Rendering:
-        source = segment.source.strip()
-        bank = phrasebank(context.lang_tag)
+    def exact(self, source: str, job: Job) -> Rendering | None:
+        """A colour, size or spec from the phrase bank, or text made only of glossary terms; else None."""
+        text = source.strip()
+        bank = phrasebank(job.lang_tag)
         for table in (bank.colors, bank.sizes):
-            if source in table:
-                return Rendering(segment.source, table[source], "template")
-        spec = self._spec(source, context)
+            if text in table:
+                return Rendering(source, table[text], "template")
+        spec = self._spec(text, job)
         if spec is not None:
-            return Rendering(segment.source, spec, "template")
-        composed = self._from_glossary(source, context)
+            return Rendering(source, spec, "template")
+        composed = self._from_glossary(text, job)
         if composed is not None:
-            return Rendering(segment.source, composed, "glossary")
-        return Rendering(segment.source, segment.source, "pending")
+            return Rendering(source, composed, "glossary")
+        return None
 
-    def _spec(self, text: str, context: TranslationContext) -> str | None:
+    def _spec(self, text: str, job: Job) -> str | None:
         """'500g/袋' → '500 g per bag'; '7件套' → '7-piece set'; several such parts separated by spaces."""
-        bank = phrasebank(context.lang_tag)
+        bank = phrasebank(job.lang_tag)
         parts = text.split()
         out = []
         for part in parts:
@@ -59,7 +62,7 @@ class OfflineEngine(Engine):
                     amount = parse_weight(f"{match.group('amount')}{match.group('unit')}")
                 except CellError:
                     return None
-                shown = f"{format_decimal(amount.value, locale=_babel(context))} {amount.unit}"
+                shown = f"{format_decimal(amount.value, locale=_babel(job))} {amount.unit}"
                 phrase = bank.fmt("per_container", amount=shown, container=bank.containers[match.group("container")])
                 if phrase is None:
                     return None
@@ -72,26 +75,26 @@ class OfflineEngine(Engine):
             return None
         return " ".join(out) if out and out != parts else None
 
-    def _from_glossary(self, text: str, context: TranslationContext) -> str | None:
+    def _from_glossary(self, text: str, job: Job) -> str | None:
         """Text made only of glossary terms (and separators) becomes their targets in order."""
-        matches = context.glossary.find(text)
+        matches = job.glossary.find(text)
         if not matches:
             return None
         pieces, position = [], 0
         for match in matches:
             if not _SEPARATORS.match(text[position:match.start]):
                 return None
-            target = match.entry.target(context.lang_tag)
+            target = match.entry.target(job.lang_tag)
             if target is None or match.entry.type == "forbidden":
                 return None
             pieces.append(target)
             position = match.end
         if not _SEPARATORS.match(text[position:]):
             return None
-        joiner = "" if context.lang in _NO_SPACE_LANGUAGES else " "
+        joiner = "" if job.market.language in _NO_SPACE_LANGUAGES else " "
         return joiner.join(pieces)
 
 
-def _babel(context: TranslationContext) -> str:
-    return context.market.locale
+def _babel(job: Job) -> str:
+    return job.market.locale
 

@@ -1,0 +1,263 @@
+"""The text stages of a build: plan what the memory lacks, fetch only that, and keep what came back.
+
+1. `plan_texts` — for every product × market, what the translation memory already answers (kept
+   text, approved translations, cached machine translations and listing fields) and what is left,
+   as Jobs. Pure: no network, no writes. `--dry-run` stops here and prices the jobs.
+2. `fetch_texts` — the engine runs the jobs (concurrently for a model engine, within the budget);
+   each finished job is committed to the memory as it arrives, so a killed run resumes and a rerun
+   over an unchanged catalog has no job that needs a request.
+3. Composing (xborder.listing.compose) reads the ProductText records and never calls an engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from xborder.catalog.model import Product
+from xborder.errors import ProviderError
+from xborder.markets import Market
+from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage,
+                                      needs_translation)
+from xborder.translate.findings import Finding
+from xborder.translate.glossary import Glossary
+from xborder.translate.memory import TranslationMemory
+
+Event = Callable[[str, dict], None]
+REJECTED = "model-rejected"  # origin of listing fields kept although they failed their checks
+
+
+def segment_sources(product: Product) -> list[str]:
+    """Every piece of a product's text a listing may need translated, in catalog order, without repeats."""
+    texts = [product.name, product.spec, product.material, product.category, product.description,
+             *product.selling_points, *product.colors, *product.sizes]
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+@dataclass
+class ProductText:
+    """What composing one product's listing for one market needs, as far as the memory and engine know it."""
+
+    product: Product
+    market: Market
+    glossary: Glossary
+    renderings: dict[str, Rendering]
+    missing: list[str] = field(default_factory=list)  # segments nobody has translated yet
+    copy: ListingCopy | None = None  # listing fields an engine wrote for this market
+    copy_accepted: bool = True
+    write_fields: bool = False  # the engine still has to write the fields
+    findings: list[Finding] = field(default_factory=list)  # what the engine could not do, for the listing
+
+    def rendering(self, source: str) -> Rendering:
+        """The rendering of one segment; text nobody translated is pending, in the source language."""
+        return self.renderings.get(source) or Rendering(source, source, "pending")
+
+    @property
+    def pending(self) -> list[str]:
+        return [s for s in segment_sources(self.product) if self.rendering(s).pending]
+
+
+@dataclass
+class TextPlan:
+    """Every product × market's known text, and the jobs that would complete it."""
+
+    texts: dict[tuple[str, int], ProductText]
+    jobs: list[Job]
+    waiting: dict[tuple[str, str], list[ProductText]]  # (language tag, source) → texts that need it
+
+    def text_for(self, product: Product, market: Market) -> ProductText:
+        return self.texts[(market.key, id(product))]
+
+    def apply(self, result: JobResult) -> None:
+        """Put what a job made into every product text that was waiting for it."""
+        job = result.job
+        own = self.texts[(job.market.key, id(job.product))]
+        for rendering in result.renderings:
+            for text in self.waiting.get((job.lang_tag, rendering.source), [own]):
+                if text.rendering(rendering.source).pending:
+                    text.renderings[rendering.source] = rendering
+                    if rendering.source in text.missing:
+                        text.missing.remove(rendering.source)
+        if result.copy is not None:
+            own.copy, own.copy_accepted = result.copy, result.copy_accepted
+            own.write_fields = False
+        own.findings += result.findings
+        if result.error:
+            own.findings.append(Finding("model-failed", "error", f"{result.error}; the text stays pending — "
+                                        "run the build again to retry", "listing"))
+
+
+def known_rendering(engine: Engine, source: str, market: Market, glossary: Glossary, memory: TranslationMemory,
+                    source_lang: str) -> Rendering | None:
+    """What the memory already says for one segment: kept as written, approved, or cached for this engine."""
+    if not needs_translation(source, source_lang, market.language):
+        return Rendering(source, source, "kept")
+    approved = memory.approved(source, source_lang, market.language, market.key)
+    if approved:
+        return Rendering(source, approved.target, "memory")
+    if engine.cacheable:
+        cached = memory.cached(engine.segment_key(source, glossary, source_lang, market.lang_tag))
+        if cached:
+            return Rendering(source, cached.target, cached.origin)
+    return None
+
+
+def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[str, Glossary],
+               memory: TranslationMemory, engine: Engine, source_lang: str = "zh") -> TextPlan:
+    """For every product × market, the text the memory holds and the jobs for the rest (no network)."""
+    texts: dict[tuple[str, int], ProductText] = {}
+    jobs: list[Job] = []
+    waiting: dict[tuple[str, str], list[ProductText]] = {}
+    known: dict[tuple[str, str], Rendering | None] = {}  # (market, source): one memory look-up per run
+    for market in markets:
+        glossary = glossaries[market.key]
+        for product in products:
+            text = ProductText(product, market, glossary, {})
+            for source in segment_sources(product):
+                if (market.key, source) not in known:
+                    known[(market.key, source)] = known_rendering(engine, source, market, glossary, memory,
+                                                                  source_lang)
+                rendering = known[(market.key, source)]
+                if rendering is not None:
+                    text.renderings[source] = rendering
+                else:
+                    text.missing.append(source)
+            if engine.writes_fields:
+                cached = memory.cached(engine.listing_key(product, market, glossary, source_lang))
+                if cached is not None:
+                    text.copy = ListingCopy.from_json(json.loads(cached.target))
+                    text.copy_accepted = cached.origin != REJECTED
+                text.write_fields = text.copy is None or not text.copy_accepted
+            claimed = []
+            for source in text.missing:
+                holders = waiting.setdefault((market.lang_tag, source), [])
+                if not holders:
+                    claimed.append(source)  # the first product that needs a segment asks for it for all
+                holders.append(text)
+            if claimed or text.write_fields:
+                jobs.append(Job(product, market, glossary, tuple(claimed), text.write_fields, source_lang))
+            texts[(market.key, id(product))] = text
+    return TextPlan(texts, jobs, waiting)
+
+
+def commit(engine: Engine, result: JobResult, memory: TranslationMemory) -> None:
+    """Keep what a job made in the memory, each job in its own transactions (a killed run loses one job)."""
+    job = result.job
+    if engine.cacheable:
+        for rendering in result.renderings:
+            if rendering.provenance != "model":
+                continue  # templates and glossary text are recomputed for free; only paid work is kept
+            key = engine.segment_key(rendering.source, job.glossary, job.source_lang, job.lang_tag)
+            memory.store(key, rendering.source, rendering.text, job.source_lang, job.lang_tag, "", engine.name,
+                         origin="model", model=engine.model, prompt_version=engine.prompt_version)
+    if result.copy is not None and engine.writes_fields:
+        key = engine.listing_key(job.product, job.market, job.glossary, job.source_lang)
+        memory.store(key, f"listing {job.product.sku}: {job.product.name}",
+                     json.dumps(result.copy.to_json(), ensure_ascii=False), job.source_lang, job.lang_tag,
+                     job.market.key, engine.name, origin="model" if result.copy_accepted else REJECTED,
+                     model=engine.model, prompt_version=engine.prompt_version)
+
+
+@dataclass
+class FetchReport:
+    """What the fetch stage did: usage per market, jobs done and failed, and why it stopped early, if it did."""
+
+    jobs: int = 0
+    done: int = 0
+    failed: int = 0
+    usage: Usage = field(default_factory=Usage)
+    by_market: dict[str, Usage] = field(default_factory=dict)
+    by_catalog: dict[str, Usage] = field(default_factory=dict)  # by the catalog file the product came from
+    stop_reason: str = ""  # "" | "budget" | "provider"
+    message: str = ""
+
+    def to_json(self) -> dict:
+        return {"jobs": self.jobs, "done": self.done, "failed": self.failed, **self.usage.to_json(),
+                "by_market": {k: v.to_json() for k, v in sorted(self.by_market.items())},
+                "stopped": self.stop_reason, "message": self.message}
+
+
+# consecutive failed jobs after which the endpoint is taken to be down and the run stops asking it
+FAILURES_BEFORE_STOP = 5
+
+
+def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, control: RunControl | None = None,
+                on_event: Event | None = None) -> FetchReport:
+    """Run the plan's jobs with the engine, committing each result to the memory as it arrives.
+
+    Stops starting jobs when the budget is reached or the endpoint keeps failing (the report says why);
+    raises ProviderError at once when the endpoint refuses the key or the model."""
+    emit = on_event or (lambda kind, info: None)
+    control = control or RunControl()
+    report = FetchReport(jobs=len(plan.jobs))
+    emit("fetch", {"jobs": len(plan.jobs)})
+    if not plan.jobs:
+        return report
+    consecutive = 0
+    engine.start(emit)
+    try:
+        for result in _results(engine, plan.jobs, control):
+            commit(engine, result, memory)
+            plan.apply(result)
+            report.by_market.setdefault(result.job.market.key, Usage()).add(result.usage)
+            report.by_catalog.setdefault(result.job.product.file, Usage()).add(result.usage)
+            report.usage.add(result.usage)
+            if result.error:
+                report.failed += 1
+                consecutive += 1
+                if consecutive >= FAILURES_BEFORE_STOP and not control.stopped:
+                    control.stop("provider")
+                    report.message = (f"the model endpoint failed {consecutive} products in a row (last: "
+                                      f"{result.error}); stopped asking it")
+            elif not result.stopped:
+                report.done += 1
+                consecutive = 0
+            emit("job", {"sku": result.job.product.sku, "market": result.job.market.key,
+                         "requests": report.usage.requests, "tokens": report.usage.tokens,
+                         "error": result.error})
+    finally:
+        engine.close()
+    report.stop_reason = control.stop_reason
+    if report.stop_reason == "budget" and not report.message:
+        report.message = "the request or token budget was reached; run the build again to continue"
+    return report
+
+
+def _results(engine: Engine, jobs: list[Job], control: RunControl) -> Iterator[JobResult]:
+    """Results in the order they finish; at most `engine.concurrency` jobs in flight, none started after a stop."""
+    if engine.concurrency <= 1:
+        for job in jobs:
+            if control.stopped:
+                return
+            yield engine.run(job, control)
+        return
+    pool = ThreadPoolExecutor(max_workers=engine.concurrency, thread_name_prefix="xborder-engine")
+    pending = iter(jobs)
+    running: set[Future] = set()
+    try:
+        while True:
+            while len(running) < engine.concurrency and not control.stopped:
+                job = next(pending, None)
+                if job is None:
+                    break
+                running.add(pool.submit(engine.run, job, control))
+            if not running:
+                return
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    yield future.result()
+                except ProviderError:
+                    control.stop("provider")
+                    for other in wait(running).done:  # let the jobs in flight finish and keep their work
+                        if other.exception() is None:
+                            yield other.result()
+                    running = set()
+                    raise
+    except BaseException:  # Ctrl-C, SIGTERM or a refused key: jobs in flight make no further request
+        control.stop(control.stop_reason or "interrupted")
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -163,6 +163,7 @@ class JobResult:
     findings: list[Finding] = field(default_factory=list)  # what stayed wrong, for the report
     usage: Usage = field(default_factory=Usage)
     error: str = ""  # the job failed as a whole (after retries): why, in one line
+    endpoint_failed: bool = False  # the error was the endpoint's (HTTP, timeout), not the model's reply
     stopped: str = ""  # the job was not (fully) done because the run stopped: "budget", "provider"
 
 

@@ -20,7 +20,8 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import openai
@@ -433,18 +434,19 @@ class ModelEngine(Engine):
             raise
         except (openai.APIError, ReplyError) as error:
             result.error = self._describe(error)
+            result.endpoint_failed = isinstance(error, openai.APIError)
         return result
 
     def _ask(self, request: Request, result: JobResult, control: RunControl) -> None:
         job = request.job
-        messages, reply, data = self._first_reply(request, result, control)
+        reply, data = self._first_reply(request, result, control)
         copy, translations, problems = self._read(request, data)
         if problems:
-            repair = messages + [{"role": "assistant", "content": reply}, {"role": "user", "content": (
+            repair = [{"role": "assistant", "content": reply}, {"role": "user", "content": (
                 "Your reply breaks these rules:\n" + "\n".join(f"- {p}" for p in problems)
                 + "\nReturn the whole JSON object again with these fixed and everything else unchanged.")}]
             try:
-                text = self._complete(request, repair, control, result.usage)
+                text = self._complete(request, control, result.usage, repair)
                 copy2, translations2, problems2 = self._read(request, read_json(text))
             except ReplyError:
                 pass  # the repair is worse than the reply: keep the reply, with its findings
@@ -470,15 +472,14 @@ class ModelEngine(Engine):
                     "marked in listings.xlsx (a correction is kept), or build again to ask the model again"),
                     "listing"))
 
-    def _first_reply(self, request: Request, result: JobResult, control: RunControl) -> tuple[list[dict], str, dict]:
+    def _first_reply(self, request: Request, result: JobResult, control: RunControl) -> tuple[str, dict]:
         """The first reply that is JSON of the asked shape; a malformed one is asked again once."""
         for attempt in (1, 2):
-            messages = self.messages(request, self.mode or "json_schema")
-            text = self._complete(request, messages, control, result.usage)
+            text = self._complete(request, control, result.usage)
             try:
                 data = read_json(text)
                 self._read(request, data)
-                return self.messages(request, self.mode or "json_schema"), text, data
+                return text, data
             except ReplyError:
                 if attempt == 2:
                     raise
@@ -542,38 +543,38 @@ class ModelEngine(Engine):
         return found
 
     # requests --------------------------------------------------------------------------------
-    def _complete(self, request: Request, messages: list[dict], control: RunControl, usage: Usage) -> str:
-        """One chat completion in the run's structured-output mode, found on the first request."""
+    def _complete(self, request: Request, control: RunControl, usage: Usage, tail: list[dict] | None = None) -> str:
+        """One chat completion for a request (plus a repair exchange in `tail`), in the run's output mode."""
+        return self.complete(request.schema(), lambda mode: self.messages(request, mode) + (tail or []), control,
+                             usage)
+
+    def complete(self, schema: dict, messages_for: Callable[[str], list[dict]], control: RunControl,
+                 usage: Usage) -> str:
+        """The reply text to the messages for the run's structured-output mode, found on the first request:
+        JSON schema, else JSON mode, else JSON asked for in the prompt (for servers that refuse the others)."""
         if self.mode is None:
             with self._detect:
                 if self.mode is None:
-                    return self._detect_mode(request, messages, control, usage)
-        if self.mode != "json_schema" and "JSON Schema" not in messages[-1]["content"]:
-            messages = self.messages(request, self.mode) + messages[2:]
-        return self._call(self.mode, request, messages, control, usage)
+                    for mode in MODES:
+                        try:
+                            text = self._call(mode, schema, messages_for(mode), control, usage,
+                                              detecting=mode != MODES[-1])
+                        except openai.APIStatusError as error:
+                            if error.status_code in _FORMAT_REFUSALS and mode != MODES[-1]:
+                                self.refused_modes.append(f"{mode} (HTTP {error.status_code})")
+                                continue
+                            raise
+                        self.mode = mode
+                        return text
+        return self._call(self.mode, schema, messages_for(self.mode), control, usage)
 
-    def _detect_mode(self, request: Request, messages: list[dict], control: RunControl, usage: Usage) -> str:
-        for mode in MODES:
-            if mode != "json_schema":
-                messages = self.messages(request, mode) + messages[2:]
-            try:
-                text = self._call(mode, request, messages, control, usage, detecting=mode != MODES[-1])
-            except openai.APIStatusError as error:
-                if error.status_code in _FORMAT_REFUSALS and mode != MODES[-1]:
-                    self.refused_modes.append(f"{mode} (HTTP {error.status_code})")
-                    continue
-                raise
-            self.mode = mode
-            return text
-        raise AssertionError("unreachable")
-
-    def _call(self, mode: str, request: Request, messages: list[dict], control: RunControl, usage: Usage,
+    def _call(self, mode: str, schema: dict, messages: list[dict], control: RunControl, usage: Usage,
               detecting: bool = False) -> str:
         settings = self.settings
         extra: dict[str, Any] = {}
         if mode == "json_schema":
             extra["response_format"] = {"type": "json_schema",
-                                        "json_schema": {"name": "listing", "strict": True, "schema": request.schema()}}
+                                        "json_schema": {"name": "listing", "strict": True, "schema": schema}}
         elif mode == "json_object":
             extra["response_format"] = {"type": "json_object"}
 
@@ -592,12 +593,11 @@ class ModelEngine(Engine):
             except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as error:
                 raise ProviderError(self._describe(error)) from None
             self.gate.speed_up()
-            prompt_tokens = completion_tokens = 0
+            content = response.choices[0].message.content if response.choices else None
             if response.usage is not None:
                 prompt_tokens = response.usage.prompt_tokens or 0
                 completion_tokens = response.usage.completion_tokens or 0
-            content = response.choices[0].message.content if response.choices else None
-            if response.usage is None:  # some local servers leave it out: count roughly, never zero
+            else:  # some local servers leave usage out: count roughly, never zero
                 prompt_tokens = sum(approx_tokens(m["content"]) for m in messages)
                 completion_tokens = approx_tokens(content or "")
             usage.prompt_tokens += prompt_tokens
@@ -640,7 +640,9 @@ class ModelEngine(Engine):
         elif isinstance(error, openai.APIConnectionError):
             text = f"cannot connect to {base} ({self.settings.retries + 1} tries): is the server running?"
         elif isinstance(error, openai.APIStatusError):
-            detail = " ".join(str(getattr(error, "message", "") or "").split())[:160]
+            body = error.body if isinstance(error.body, dict) else {}
+            detail = str(body.get("message") or re.sub(r"^Error code: \d+ - ", "", error.message or ""))
+            detail = " ".join(detail.split())[:160]
             text = f"{base} answered HTTP {error.status_code}" + (f": {detail}" if detail else "")
         elif isinstance(error, ReplyError):
             text = f"the model's reply could not be used twice ({error})"
@@ -660,3 +662,58 @@ def scrub(text: str, key: str) -> str:
             if piece in text:
                 text = text.replace(piece, "***")
     return text
+
+
+@dataclass
+class EndpointCheck:
+    """What `xborder doctor` found out about the endpoint."""
+
+    base_url: str
+    model: str
+    models: list[str]
+    structured_output: str = ""  # the best mode the endpoint accepted: json_schema | json_object | prompted
+    refused: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and bool(self.structured_output)
+
+    def to_json(self) -> dict:
+        return {"base_url": self.base_url, "model": self.model, "models": self.models,
+                "model_listed": self.model in self.models, "structured_output": self.structured_output,
+                "refused": self.refused, "ok": self.ok, "error": self.error}
+
+
+def check_endpoint(settings: ModelSettings) -> EndpointCheck:
+    """Ask the endpoint for its models, then which structured-output mode it takes, with one tiny request each.
+    Without a model name, the first model the endpoint lists is tried."""
+    base, key = endpoint(settings)
+    report = EndpointCheck(base or "https://api.openai.com/v1", settings.name, [])
+    client = make_client(settings)
+    try:
+        try:
+            report.models = sorted(m.id for m in client.models.list())
+        except openai.NotFoundError:
+            pass  # some servers have no model list; the request below still tells
+        if not settings.name:
+            if not report.models:
+                raise ConfigError("the endpoint lists no model: name one with --model or [model] name")
+            settings = replace(settings, name=report.models[0])
+            report.model = settings.name
+        engine = ModelEngine(settings, client)
+        engine._key = key
+        schema = {"type": "object", "additionalProperties": False, "required": ["ok"],
+                  "properties": {"ok": {"type": "boolean"}}}
+        messages = [{"role": "system", "content": "Reply with JSON only."},
+                    {"role": "user", "content": 'Reply with the JSON object {"ok": true}.'}]
+        engine.complete(schema, lambda mode: messages, RunControl(), Usage())
+        report.structured_output, report.refused = engine.mode or "", engine.refused_modes
+    except ProviderError as error:
+        report.error = str(error)
+    except (openai.APIError, ReplyError) as error:
+        report.error = ModelEngine(replace(settings, name=settings.name or "?"), client)._describe(error)
+    finally:
+        client.close()
+    report.error = scrub(report.error, key)
+    return report

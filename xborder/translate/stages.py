@@ -167,6 +167,7 @@ class FetchReport:
     jobs: int = 0
     done: int = 0
     failed: int = 0
+    endpoint_failures: int = 0  # jobs the endpoint failed after every retry (the rest: unusable replies)
     usage: Usage = field(default_factory=Usage)
     by_market: dict[str, Usage] = field(default_factory=dict)
     by_catalog: dict[str, Usage] = field(default_factory=dict)  # by the catalog file the product came from
@@ -174,7 +175,8 @@ class FetchReport:
     message: str = ""
 
     def to_json(self) -> dict:
-        return {"jobs": self.jobs, "done": self.done, "failed": self.failed, **self.usage.to_json(),
+        return {"jobs": self.jobs, "done": self.done, "failed": self.failed,
+                "endpoint_failures": self.endpoint_failures, **self.usage.to_json(),
                 "by_market": {k: v.to_json() for k, v in sorted(self.by_market.items())},
                 "stopped": self.stop_reason, "message": self.message}
 
@@ -206,6 +208,7 @@ def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, contr
             report.usage.add(result.usage)
             if result.error:
                 report.failed += 1
+                report.endpoint_failures += result.endpoint_failed
                 consecutive += 1
                 if consecutive >= FAILURES_BEFORE_STOP and not control.stopped:
                     control.stop("provider")
@@ -222,6 +225,10 @@ def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, contr
     report.stop_reason = control.stop_reason
     if report.stop_reason == "budget" and not report.message:
         report.message = "the request or token budget was reached; run the build again to continue"
+    elif report.endpoint_failures and not report.stop_reason:
+        report.stop_reason = "provider"
+        report.message = (f"the model endpoint failed {report.endpoint_failures} of {report.jobs} products × markets "
+                          "after every retry; their text stays pending — build again to retry them")
     return report
 
 

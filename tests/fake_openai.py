@@ -1,0 +1,234 @@
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, for tests and benchmarks (no network).
+
+It speaks the parts of the API the `openai` client uses (POST /v1/chat/completions, GET /v1/models)
+over real HTTP, so the real client, its timeouts and xborder's retries run. By default it plays a
+model: it reads xborder's prompt (MARKET and PRODUCT JSON) and writes a listing that follows it,
+translating with a small word list and the glossary entries the prompt carries. A test queues
+replies (`server.script`), or sets faults: latency, rate limits, refusing JSON schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WORDS = {  # enough Chinese for the test catalogs; anything else becomes a neutral English word
+    "羊粪": "sheep manure", "有机肥": "organic fertilizer", "腐熟": "well-rotted", "数字": "digital",
+    "万用表": "multimeter", "自动量程": "auto range", "无臭味": "odourless", "疏松透气": "loose and airy",
+    "雨伞": "umbrella", "遇水变色": "changes colour when wet", "折叠": "folding", "黑色": "black",
+    "黄色": "yellow", "红色": "red", "蓝色": "blue", "白色": "white", "粉色": "pink", "马面裙": "horse-face skirt",
+    "汉服": "Hanfu", "涤纶": "polyester", "棉麻": "cotton and linen", "不锈钢": "stainless steel",
+    "测电笔": "voltage tester pen", "螺丝刀": "screwdriver", "家用": "household", "高精度": "high precision",
+    "袋": "bag", "件套": "-piece set", "电工": "electrician", "工具": "tools", "花园": "garden", "肥料": "fertilizer",
+}
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
+
+
+@dataclass
+class Reply:
+    """One scripted answer: status, JSON body or assistant text, headers, and a delay before answering."""
+
+    content: str | None = None  # the assistant's text (200); None: write a listing from the request
+    status: int = 200
+    error: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    usage: bool = True
+
+
+Script = Reply | Callable[[dict], Reply]
+
+
+def prompt_parts(body: dict) -> tuple[dict, dict]:
+    """The MARKET and PRODUCT documents of xborder's user message."""
+    text = body["messages"][1]["content"]
+    decoder = json.JSONDecoder()
+    market, _ = decoder.raw_decode(text[text.index("MARKET\n") + 7:])
+    product, _ = decoder.raw_decode(text[text.index("PRODUCT\n") + 8:])
+    return market, product
+
+
+def translate(text: str, glossary: list[dict]) -> str:
+    """Glossary targets first, then the word list; what is left of the Chinese becomes 'item'."""
+    out = text
+    for entry in sorted(glossary, key=lambda e: -len(e["source"])):
+        if entry["type"] in ("term", "keep"):
+            out = out.replace(entry["source"], f" {entry['target']} ")
+    for word in sorted(WORDS, key=len, reverse=True):
+        out = out.replace(word, f" {WORDS[word]} ")
+    out = _CJK_RUN.sub(" item ", out)
+    return " ".join(out.replace(" ,", ",").split())
+
+
+def write_listing(body: dict) -> str:
+    """What a careful model would answer to xborder's prompt, as JSON text ({"ok": true} to `xborder doctor`)."""
+    if "PRODUCT\n" not in body["messages"][-1]["content"] and "ok" in body["messages"][-1]["content"]:
+        return '{"ok": true}'
+    market, request = prompt_parts(body)
+    product, glossary, wants = request["product"], request["glossary"], request["write"]
+    tr = lambda text: translate(text, glossary)  # noqa: E731
+    reply: dict = {}
+    name = tr(product["name"])
+    if "title" in wants:
+        parts = [product.get("brand", ""), name] + [tr(product[k]) for k in ("material", "spec") if k in product]
+        limit = int(re.search(r"at most (\d+)", market["fields"]["title"]).group(1))
+        title = ", ".join(p for p in parts if p)
+        reply["title"] = title[:limit].rsplit(" ", 1)[0] if len(title) > limit else title
+    facts = [tr(p) for p in product.get("selling_points", [])]
+    facts += [f"{label}: {tr(product[key])}" for key, label in (("material", "Material"), ("spec", "Specification"))
+              if key in product]
+    if product.get("colors"):
+        facts.append("Colours: " + ", ".join(tr(c) for c in product["colors"]))
+    if product.get("sizes"):
+        facts.append("Sizes: " + ", ".join(tr(s) for s in product["sizes"]))
+    if "bullets" in wants:
+        count = int(re.search(r"exactly (\d+)", market["fields"]["bullets"]).group(1))
+        bullets = facts[:count]
+        while len(bullets) < count:
+            bullets.append(["Sent carefully packed", "Checked before shipping", "Easy to store",
+                            "Suits daily use", "Clear instructions included"][len(bullets) % 5])
+        if len(facts) > count:  # keep every fact: the rest go into the last bullet
+            bullets[-1] = "; ".join(facts[count - 1:])
+        reply["bullets"] = bullets
+    if "description" in wants:
+        intro = [tr(product["description"])] if "description" in product else []
+        reply["description"] = "\n".join([name, *intro, *(f"- {fact}" for fact in facts)])
+    if "keywords" in wants:
+        reply["keywords"] = sorted({tr(c) for c in product.get("colors", [])} | {"gift"})
+    if "tags" in wants:
+        reply["tags"] = [name.split(",")[0][:20], "gift"]
+    if "translations" in wants:
+        reply["translations"] = {key: tr(text) for key, text in request["translations"].items()}
+    return json.dumps(reply, ensure_ascii=False)
+
+
+class FakeOpenAI:
+    """The server: `url` for OPENAI_BASE_URL; `requests` holds every chat request body received, in order."""
+
+    def __init__(self, models: tuple[str, ...] = ("test-model",), api_key: str = ""):
+        self.models = list(models)
+        self.api_key = api_key
+        self.script: list[Script] = []  # consumed first, in order
+        self.default: Script = Reply()
+        self.latency = 0.0
+        self.refuse = ""  # "schema": HTTP 500 to json_schema (llama.cpp); "json": 400 to json_schema and json_object
+        self.requests: list[dict] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each chat request
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def products(self) -> list[str]:
+        """The product names the chat requests were about, in order (repair requests included)."""
+        return [prompt_parts(body)[1]["product"]["name"] for body in self.requests]
+
+    def _reply_for(self, body: dict) -> Reply:
+        with self.lock:
+            script = self.script.pop(0) if self.script else self.default
+        reply = script(body) if callable(script) else script
+        kind = (body.get("response_format") or {}).get("type")
+        if self.refuse == "schema" and kind == "json_schema":
+            return Reply(status=500, error="failed to parse grammar: unsupported JSON schema")
+        if self.refuse == "json" and kind in ("json_schema", "json_object"):
+            return Reply(status=400, error=f"response_format type {kind} is not supported")
+        return reply
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (its timeout): as a real server would, carry on
+
+            def _authorized(self) -> bool:
+                if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                    given = (self.headers.get("Authorization") or "")[7:]
+                    masked = given[:3] + "*" * 10 + given[-4:]
+                    self._send(401, {"error": {"message": f"Incorrect API key provided: {masked}.",
+                                               "type": "invalid_request_error", "code": "invalid_api_key"}})
+                    return False
+                return True
+
+            def do_GET(self) -> None:
+                if not self._authorized():
+                    return
+                if self.path.rstrip("/") == "/v1/models":
+                    self._send(200, {"object": "list", "data": [{"id": m, "object": "model", "created": 0,
+                                                                 "owned_by": "test"} for m in server.models]})
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if not self._authorized():
+                    return
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    self._send(404, {"error": {"message": "not found"}})
+                    return
+                with server.lock:
+                    server.requests.append(body)
+                    server.arrivals.append(time.monotonic())
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    if body.get("model") not in server.models:
+                        self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
+                                                   "code": "model_not_found"}})
+                        return
+                    reply = server._reply_for(body)
+                    time.sleep(server.latency + reply.delay)
+                    if reply.status != 200:
+                        self._send(reply.status, {"error": {"message": reply.error or "error"}}, reply.headers)
+                        return
+                    try:
+                        content = reply.content if reply.content is not None else write_listing(body)
+                    except (KeyError, ValueError, IndexError) as error:  # a prompt it cannot read: say so
+                        self._send(500, {"error": {"message": f"fake model cannot read the prompt: {error!r}"}})
+                        return
+                    prompt = sum(len(m["content"]) for m in body["messages"]) // 4
+                    payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0,
+                               "model": body["model"],
+                               "choices": [{"index": 0, "finish_reason": "stop",
+                                            "message": {"role": "assistant", "content": content}}]}
+                    if reply.usage:
+                        payload["usage"] = {"prompt_tokens": prompt, "completion_tokens": len(content) // 4,
+                                            "total_tokens": prompt + len(content) // 4}
+                    self._send(200, payload, reply.headers)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+        return Handler

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from read_catalog import write_xlsx
 
-from xborder.build import BuildOptions, build
+from xborder.build import BuildOptions, build, write_build
 from xborder.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,7 @@ def main() -> None:
         options = BuildOptions(out=folder / "dist", memory=folder / "memory.sqlite")
         start = time.perf_counter()
         result = build([catalog], config, options)
+        write_build(result)
         seconds = time.perf_counter() - start
         listings = len(result.listings)
         print(f"{count:,} products × {len(result.markets)} markets = {listings:,} listings in {seconds:.1f} s "

@@ -29,10 +29,16 @@ Event = Callable[[str, dict], None]
 REJECTED = "model-rejected"  # origin of listing fields kept although they failed their checks
 
 
-def segment_sources(product: Product) -> list[str]:
-    """Every piece of a product's text a listing may need translated, in catalog order, without repeats."""
-    texts = [product.name, product.spec, product.material, product.category, product.description,
-             *product.selling_points, *product.colors, *product.sizes]
+def segment_sources(product: Product, fields_written: bool = False) -> list[str]:
+    """The pieces of a product's text its listing needs translated, in catalog order, without repeats.
+
+    When an engine writes the listing's fields itself, only what the composer still puts together
+    from segments is needed: attributes, options and the category."""
+    if fields_written:
+        texts = [product.spec, product.material, product.category, *product.colors, *product.sizes]
+    else:
+        texts = [product.name, product.spec, product.material, product.category, product.description,
+                 *product.selling_points, *product.colors, *product.sizes]
     return list(dict.fromkeys(t for t in texts if t))
 
 
@@ -56,7 +62,8 @@ class ProductText:
 
     @property
     def pending(self) -> list[str]:
-        return [s for s in segment_sources(self.product) if self.rendering(s).pending]
+        """Segments the listing uses that are still in the source language."""
+        return [s for s in segment_sources(self.product, self.copy is not None) if self.rendering(s).pending]
 
 
 @dataclass
@@ -115,7 +122,7 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
         glossary = glossaries[market.key]
         for product in products:
             text = ProductText(product, market, glossary, {})
-            for source in segment_sources(product):
+            for source in segment_sources(product, engine.writes_fields):
                 if (market.key, source) not in known:
                     known[(market.key, source)] = known_rendering(engine, source, market, glossary, memory,
                                                                   source_lang)
@@ -263,7 +270,13 @@ def _results(engine: Engine, jobs: list[Job], control: RunControl) -> Iterator[J
                             yield other.result()
                     running = set()
                     raise
-    except BaseException:  # Ctrl-C, SIGTERM or a refused key: jobs in flight make no further request
+    except KeyboardInterrupt:  # keep what is in flight (it is paid for); a second Ctrl-C abandons it
+        control.stop("interrupted")
+        for future in wait(running).done:
+            if not future.cancelled() and future.exception() is None:
+                yield future.result()
+        raise
+    except BaseException:  # a refused key, or the caller stopped reading: no further request
         control.stop(control.stop_reason or "interrupted")
         raise
     finally:

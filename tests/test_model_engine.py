@@ -391,3 +391,29 @@ def test_a_killed_run_resumes_without_asking_again_for_finished_products(server,
     assert not set(finished) & set(again)
     assert len(first) + len(again) <= 5
     assert all(not item["pending"] for item in listings(project).values())
+
+
+def test_the_token_budget_stops_before_the_next_request(server, project, run_cli):
+    result = run_cli("build", "catalog.xlsx", "--max-tokens", "1")
+    assert result.exit_code == 4, result.output
+    assert len(server.requests) == 1
+    assert report(project)["usage"]["stopped"] == "budget"
+
+
+def test_an_attribute_the_model_left_in_chinese_stays_pending_and_the_listing_says_so(server, project, run_cli):
+    def lazy(body: dict) -> Reply:
+        reply = json.loads(write_listing(body))
+        market, request = prompt_parts(body)
+        for key, text in request.get("translations", {}).items():
+            if text == "碰击布":
+                reply["translations"][key] = "碰击布"
+        return Reply(json.dumps(reply, ensure_ascii=False))
+
+    server.default = lazy
+    result = run_cli("build", "catalog.xlsx")
+    assert result.exit_code == 1, result.output
+    item = listings(project)["UM-88"]
+    assert item["pending"] and {"name": "Material", "value": "碰击布"} in item["attributes"]
+    assert "untranslated" in [f["check"] for f in item["findings"]]
+    assert "<source>碰击布</source>" in (project / "dist" / "pending.xlf").read_text(encoding="utf-8")
+    assert len([b for b in server.requests if "碰击布" in b["messages"][1]["content"]]) == 2  # asked, repaired

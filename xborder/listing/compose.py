@@ -17,7 +17,7 @@ from xborder.pricing import Quote
 from xborder.translate.engine import ListingCopy, Rendering, has_cjk, weakest
 from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
-from xborder.translate.stages import ProductText
+from xborder.translate.stages import ProductText, segment_sources
 
 Approved = Callable[[str], "str | None"]  # field source text → the text a person approved for it
 
@@ -80,6 +80,13 @@ class ListingComposer:
                           handle_for(product, fields[0].text), category)
         listing.findings += [qa.Finding("price", "warning", f, "price") for f in quote.findings]
         listing.findings += text.findings
+        # attributes, options and the category show segments as they are: any still in Chinese is pending
+        listing.pending_segments = [s for s in segment_sources(product, fields_written=True)
+                                    if text.rendering(s).pending]
+        if text.copy is not None and listing.pending_segments:
+            listing.findings.append(qa.Finding("untranslated", "error", "attributes or options still in the "
+                                               f"catalog's language ({', '.join(listing.pending_segments[:3])}): "
+                                               "translate them in pending.xlf or build again", "attributes"))
         return listing
 
     def copy_fields(self, product: Product, copy: ListingCopy, glossary: Glossary) -> list[ListingField]:

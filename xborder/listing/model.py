@@ -62,6 +62,7 @@ class Listing:
     handle: str
     category: str = ""
     findings: list[Finding] = field(default_factory=list)  # about the listing as a whole (price bounds …)
+    pending_segments: list[str] = field(default_factory=list)  # text it shows still in the source language
 
     def get(self, name: str) -> ListingField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -80,7 +81,8 @@ class Listing:
 
     @property
     def pending(self) -> bool:
-        return any(f.pending for f in self.fields)
+        """Whether any text of the listing (a field, an attribute, an option) is still untranslated."""
+        return bool(self.pending_segments) or any(f.pending for f in self.fields)
 
     def to_json(self) -> dict:
         """The per-market JSON export's record for this product (schema documented in the README)."""

@@ -32,6 +32,11 @@ CONFIG = """\
 [project]
 markets = ["amazon-de"]
 engine = "openai"
+[pricing]
+fulfilment = "direct"
+freight_per_unit = "2"
+[markets.amazon-de.duty]
+rate = "0.04"
 [model]
 name = "test-model"
 concurrency = 2

@@ -50,23 +50,44 @@ def test_margin_on_price_without_tax(fx):
     assert q.tax == 0
 
 
-def test_vat_inclusive_price_with_duty_per_item(fx):
-    # EU: cost 10 EUR + €3 duty per item = 13 landed; 13 / 0.55 = 23.6364; × 1.19 = 28.1273 → 28.99
-    q = quote_price(product("10", "EUR"), market("amazon-de"), PricingSettings(), fx)
-    assert q.duty == D(3)
-    assert q.landed == D(13)
-    assert q.unrounded.quantize(D("0.0001")) == D("28.1273")
-    assert q.price == D("28.99")
-    assert q.formatted == "28,99\xa0€"
-    assert q.net_price.quantize(D("0.0001")) == D("24.3613")  # 28.99 / 1.19
-    assert q.tax.quantize(D("0.01")) == D("4.63")
-    assert q.break_even.quantize(D("0.0001")) == D("18.2000")  # 13 / 0.85 × 1.19
+def test_amazon_de_fee_on_the_price_with_vat_and_duty_per_item_on_direct_parcels(fx):
+    # direct parcels: cost 10 EUR + €3 duty per item = 13 landed. Amazon.de charges the 15% referral on the
+    # price with 19% VAT, so per euro before VAT the fee is 0.15 × 1.19 = 0.1785:
+    # 13 / (1 − 0.30 − 0.1785) = 24.9281 before VAT; × 1.19 = 29.6644 → 29.99
+    s = PricingSettings(fulfilment="direct")
+    q = quote_price(product("10", "EUR"), market("amazon-de"), s, fx)
+    assert q.duty == D(3) and q.landed == D(13)
+    assert q.before_tax.quantize(D("0.0001")) == D("24.9281")
+    assert q.unrounded.quantize(D("0.0001")) == D("29.6644")
+    assert q.price == D("29.99") and q.formatted == "29,99\xa0€"
+    assert q.referral_fee == D("4.4985")  # 15% of 29.99, VAT included
+    assert q.net_price.quantize(D("0.0001")) == D("25.2017")  # 29.99 / 1.19
+    assert q.tax.quantize(D("0.01")) == D("4.79")
+    assert q.profit.quantize(D("0.0001")) == D("7.7032")  # 25.2017 − 4.4985 − 13
+    assert q.break_even.quantize(D("0.0001")) == D("18.8314")  # 13 / (1 − 0.1785) × 1.19
+    assert q.fee_base == "gross"
+
+
+def test_amazons_own_example_ten_percent_of_119_euro_is_11_90(fx):
+    m = market("amazon-de", fees={"referral": "0.10"}, rounding={"bands": [{"step": "1", "ending": "0"}]})
+    s = PricingSettings(margin=D(0), fulfilment="direct")
+    # cost chosen so the price lands on 119: N × (1 − 0.10 × 1.19) = cost + 3 with N = 100
+    q = quote_price(product("85.1", "EUR"), m, s, fx)
+    assert q.price == D("119") and q.referral_fee == D("11.90")
+
+
+def test_stock_in_the_marketplace_warehouse_pays_no_per_item_parcel_duty(fx):
+    s = PricingSettings(fulfilment="marketplace", fulfilment_fee=D("3.10"))
+    q = quote_price(product("10", "EUR"), market("amazon-de"), s, fx)
+    assert q.duty == 0 and q.fulfilment_fee == D("3.10")
+    # (10 + 3.10) / 0.5215 × 1.19 = 29.8924 → 29.99
+    assert q.price == D("29.99") and q.fees == D("4.4985") + D("3.10")
 
 
 def test_zero_decimal_currency_and_yen_ending(fx):
-    # 1000 JPY / 0.55 × 1.10 = 2000 → band below ¥10,000: step 100 ending 80 → ¥2,080
+    # fee on the price with tax: 1000 JPY / (1 − 0.30 − 0.15 × 1.10) × 1.10 = 2056.07 → step 100 ending 80 → ¥2,080
     q = quote_price(product("1000", "JPY"), market("amazon-jp"), PricingSettings(), fx)
-    assert q.unrounded == D(2000)
+    assert q.unrounded.quantize(D("0.01")) == D("2056.07")
     assert q.price == D("2080")
     assert q.price.as_tuple().exponent == 0
     assert q.formatted == "￥2,080"
@@ -79,8 +100,8 @@ def test_fob_usd_cost_into_euro_market_with_pinned_own_rate(tmp_path: Path):
     q = quote_price(product("4", "USD"), market("amazon-de", duty={"per_item": "0"}), PricingSettings(), fx)
     assert q.fx.rate == D("0.8")
     assert q.cost == D("3.2")
-    # 3.2 / 0.55 × 1.19 = 6.9236… → 6.99
-    assert q.price == D("6.99")
+    # 3.2 / (1 − 0.30 − 0.15 × 1.19) × 1.19 = 7.3020… → 7.99
+    assert q.price == D("7.99")
     assert "test bank" in q.fx.source
 
 
@@ -113,7 +134,7 @@ def test_rounding_never_drops_below_break_even():
 
 
 def test_rounding_that_would_drop_below_break_even_through_quote(fx):
-    m = market("amazon-us", fees={"referral": "0"}, rounding={"direction": "nearest", "bands": [
+    m = market("amazon-us", fees={"referral": "0", "minimum": "0"}, rounding={"direction": "nearest", "bands": [
         {"step": "10", "ending": "9"}]})
     q = quote_price(product("1000.3", "USD"), m, PricingSettings(margin=D(0)), fx)
     assert q.unrounded == q.break_even == D("1000.3")
@@ -153,12 +174,13 @@ def test_fx_date_outside_bundled_history():
 
 def test_price_outside_platform_bounds_is_reported(fx):
     q = quote_price(product("9000", "USD"), market("tiktok-us"), PricingSettings(), fx)
-    assert any("up to" in f for f in q.findings)
+    assert any("up to" in f.message for f in q.findings)
 
 
 def test_missing_weight_with_freight_per_kg_is_reported(fx):
     q = quote_price(product("10", "USD"), market("amazon-us"), PricingSettings(freight_per_kg=D(30)), fx)
-    assert any("no weight" in f for f in q.findings)
+    [finding] = [f for f in q.findings if f.code == "no-weight"]
+    assert finding.severity == "error" and not q.confirmed
 
 
 money = st.decimals(min_value=D("0.01"), max_value=D("100000"), places=2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import babel
@@ -25,17 +25,29 @@ class Fees:
     referral: Decimal
     payment: Decimal
     fixed: Decimal
+    minimum: Decimal = Decimal(0)  # per-item minimum referral fee
+    base: str = "net"  # "gross": the percentage fees are charged on the price with tax (Amazon EU, UK, JP)
 
     @property
     def percent(self) -> Decimal:
-        """Fees charged as a share of the tax-exclusive price."""
+        """The referral and payment fees as shares of their base price."""
         return self.referral + self.payment
 
 
 @dataclass(frozen=True)
 class Duty:
-    rate: Decimal
-    per_item: Decimal
+    rate: Decimal | None  # None: not set for this market; a price then says so instead of assuming 0
+    per_item: Decimal  # a flat amount per item on low-value parcels sent to consumers (direct fulfilment only)
+    chapters: tuple[tuple[str, Decimal], ...] = ()  # HS code prefix ("61", "9506") → rate; longest prefix wins
+
+    def rate_for(self, hs_code: str | None) -> tuple[Decimal | None, str]:
+        """The duty rate for an HS code and where it came from."""
+        digits = "".join(ch for ch in hs_code or "" if ch.isdigit())
+        found = [(prefix, rate) for prefix, rate in self.chapters if digits.startswith(prefix)]
+        if found:
+            prefix, rate = max(found, key=lambda item: len(item[0]))
+            return rate, f"HS {prefix}"
+        return self.rate, "market"
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,17 @@ class Market:
     pricing: dict
     glossaries: tuple[str, ...] = ()
     notes: str = ""
+    fulfilment: str = "direct"  # what a project gets when it does not choose: marketplace | direct
+    referral: dict = field(default_factory=dict)  # category referral schedule (data/amazon_fees.toml + project)
+    fba: dict = field(default_factory=dict)  # fulfilment fee table by size tier (data/amazon_fees.toml + project)
+    sources: tuple[str, ...] = ()
+    overridden: tuple[str, ...] = ()  # dotted keys the project's [markets.KEY] set ("fees.referral")
+
+    def origin(self, dotted: str) -> str:
+        """Where a market value came from: the project's [markets.KEY] table, else the preset."""
+        if any(dotted == key or dotted.startswith(key + ".") for key in self.overridden):
+            return f"xborder.toml [markets.{self.key}]"
+        return f"preset {self.key} (xborder/data/markets.toml)"
 
     @property
     def lang_tag(self) -> str:
@@ -93,7 +116,7 @@ class Market:
 
 _REQUIRED = ("name", "platform", "country", "locale", "language", "currency", "unit_system",
              "tax", "fees", "duty", "rounding", "limits", "rules")
-_DECIMAL_KEYS = {"tax": ("rate",), "fees": ("referral", "payment", "fixed"), "duty": ("rate", "per_item")}
+_DECIMAL_KEYS = {"tax": ("rate",), "fees": ("referral", "payment", "fixed", "minimum"), "duty": ("per_item",)}
 
 
 def preset_keys() -> list[str]:
@@ -117,10 +140,20 @@ def load_markets(overrides: dict | None = None) -> dict[str, dict]:
                 raise ConfigError(f"xborder.toml [markets.{key}] base = '{base}' is not a market; "
                                   f"known: {', '.join(merged)}")
             start = copy.deepcopy(merged[base])
+            start.setdefault("fee_data", base)
         else:
             start = merged.get(key, {})
         merged[key] = _deep_merge(start, table)
+        merged[key]["overridden"] = sorted(set(merged[key].get("overridden", [])) | set(_dotted(table)))
     return merged
+
+
+def _dotted(table: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        out += _dotted(value, name + ".") if isinstance(value, dict) else [name]
+    return out
 
 
 def _deep_merge(base: dict, extra: dict) -> dict:
@@ -151,10 +184,13 @@ def build_market(key: str, record: dict) -> Market:
                          for name in names} for section, names in _DECIMAL_KEYS.items()}
     for section in ("tax", "fees", "duty"):
         for name, value in numbers[section].items():
-            if value < 0 or (name != "fixed" and name != "per_item" and value >= 1):
+            if value < 0 or (name not in ("fixed", "per_item", "minimum") and value >= 1):
                 raise ConfigError(f"{where}: {section}.{name} = {record[section].get(name)} is out of range; "
                                   "rates are fractions such as \"0.15\" for 15%")
-    fees = Fees(**numbers["fees"])
+    base = str(record["fees"].get("base", "net"))
+    if base not in ("net", "gross"):
+        raise ConfigError(f'{where}: fees.base must be "net" or "gross" (charged on the price with tax), not \'{base}\'')
+    fees = Fees(**numbers["fees"], base=base)
     if fees.percent >= 1:
         raise ConfigError(f"{where}: referral and payment fees add up to {fees.percent:%} of the price")
     precision = babel.numbers.get_currency_precision(currency)
@@ -165,18 +201,51 @@ def build_market(key: str, record: dict) -> Market:
         exports=tuple(record.get("exports", ["json"])),
         tax=TaxRule(str(record["tax"].get("name", "tax")), numbers["tax"]["rate"],
                     bool(record["tax"].get("included_in_price", False))),
-        fees=fees, duty=Duty(**numbers["duty"]),
+        fees=fees, duty=_duty(where, record["duty"], numbers["duty"]["per_item"]),
         rounding=_rounding(where, record["rounding"], currency, precision),
         limits=dict(record["limits"]), rules=dict(record["rules"]),
         pricing=dict(record.get("pricing", {})), notes=str(record.get("notes", "")),
         glossaries=tuple(record.get("glossary", ())),
+        fulfilment=str(record.get("fulfilment", "direct")),
+        referral=_fee_table("referral", key, record), fba=_fee_table("fba", key, record),
+        sources=tuple(str(s) for s in record.get("sources", ())),
+        overridden=tuple(record.get("overridden", ())),
     )
+    if market.fulfilment not in ("marketplace", "direct"):
+        raise ConfigError(f'{where}: fulfilment must be "marketplace" or "direct", not \'{market.fulfilment}\'')
     glossaries = record.get("glossary", [])
     if not isinstance(glossaries, list) or not all(isinstance(g, str) for g in glossaries):
         raise ConfigError(f'{where}: glossary must be a list of files such as ["de-terms.csv"]')
     if market.unit_system not in ("metric", "us"):
         raise ConfigError(f"{where}: unit_system must be \"metric\" or \"us\", not '{market.unit_system}'")
     return market
+
+
+def _duty(where: str, table: dict, per_item: Decimal) -> Duty:
+    """duty.rate ("" or absent: not set), duty.per_item, duty.chapters = { "61" = "0.12" }."""
+    raw = table.get("rate", "")
+    rate = None if raw in ("", None) else _decimal(raw, f"{where}: duty.rate")
+    chapters = table.get("chapters", {})
+    if not isinstance(chapters, dict):
+        raise ConfigError(f'{where}: duty.chapters must be a table of HS code prefixes, e.g. {{ "61" = "0.12" }}')
+    pairs = []
+    for prefix, value in chapters.items():
+        if not str(prefix).isdigit():
+            raise ConfigError(f"{where}: duty.chapters '{prefix}' is not an HS code prefix (digits, e.g. \"6109\")")
+        pairs.append((str(prefix), _decimal(value, f"{where}: duty.chapters.{prefix}")))
+    for value in [rate] + [r for _, r in pairs]:
+        if value is not None and not 0 <= value < 1:
+            raise ConfigError(f"{where}: duty rate {value} is out of range; rates are fractions such as \"0.12\"")
+    return Duty(rate, per_item, tuple(pairs))
+
+
+def _fee_table(name: str, key: str, record: dict) -> dict:
+    """A fee table of data/amazon_fees.toml for this market (or the preset it is based on), under the project's."""
+    bundled = data.load("amazon_fees.toml").get(name, {}).get(record.get("fee_data") or key, {})
+    own = record.get(name, {})
+    if not isinstance(own, dict):
+        raise ConfigError(f"[markets] {name} must be a table (see the README: category fees and fulfilment)")
+    return _deep_merge(bundled, own) if own else copy.deepcopy(bundled)
 
 
 def _decimal(value: object, what: str) -> Decimal:

@@ -19,6 +19,12 @@ class CatalogSettings:
     aliases: dict[str, list[str]] = field(default_factory=dict)
 
 
+FULFILMENT_MODES = ("marketplace", "direct")
+_TEXT_KEYS = {"margin_basis", "freight_currency", "fulfilment", "freight_method", "origin"}
+_TABLE_KEYS = {"weights", "fee_category", "tax_class"}  # key (SKU or catalog category) → value
+_OPTIONAL_KEYS = {"fulfilment_fee", "volumetric_divisor"}
+
+
 @dataclass(frozen=True)
 class PricingSettings:
     """[pricing] of xborder.toml, optionally overridden per market by [markets.KEY.pricing]."""
@@ -28,10 +34,35 @@ class PricingSettings:
     freight_per_kg: Decimal = Decimal(0)
     freight_per_unit: Decimal = Decimal(0)
     freight_currency: str = "CNY"
+    freight_method: str = "air_cargo"  # data/freight.toml: how volumetric weight is counted
+    volumetric_divisor: Decimal | None = None  # cm³ per kg; overrides the freight method's
+    fulfilment: str = ""  # "marketplace" (bulk to the marketplace's warehouse) | "direct" (parcels); "": market's
+    fulfilment_fee: Decimal | None = None  # per unit, in the market's currency, when no fee table applies
+    origin: str = "CN"  # where the goods are made: duty applies when the market is elsewhere
+    fx_buffer: Decimal = Decimal(0)  # a share added to the exchange rate of the cost against currency moves
+    fx_max_age_days: Decimal = Decimal(30)  # older unpinned rates get a finding; 0 = never
+    max_markup: Decimal = Decimal(15)  # a price above this many times landed cost gets a finding
+    weights: tuple[tuple[str, Decimal], ...] = ()  # [pricing.weights]: SKU or category → kg per unit
+    fee_category: tuple[tuple[str, str], ...] = ()  # [pricing.fee_category]: SKU or category → referral category
+    tax_class: tuple[tuple[str, str], ...] = ()  # [pricing.tax_class]: SKU or category → food | books | …
+    origins: tuple[tuple[str, str], ...] = ()  # setting → the table that set it ("[pricing]"), for explanations
+
+    def source_of(self, name: str) -> str:
+        """Where a setting's value came from: the table that set it last, else xborder's default."""
+        return next((where for key, where in reversed(self.origins) if key == name), "xborder default")
 
     def check(self, where: str = "[pricing]") -> None:
         if self.margin_basis not in ("price", "cost"):
             raise ConfigError(f"{where} margin_basis must be \"price\" or \"cost\", not '{self.margin_basis}'")
+        if self.fulfilment and self.fulfilment not in FULFILMENT_MODES:
+            raise ConfigError(f"{where} fulfilment must be \"marketplace\" or \"direct\", not '{self.fulfilment}'")
+        for name in ("fx_buffer", "fx_max_age_days", "max_markup"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{where} {name} cannot be negative")
+        if self.fx_buffer >= 1:
+            raise ConfigError(f"{where} fx_buffer {self.fx_buffer} must be a share below 1, such as \"0.03\" or \"3%\"")
+        if self.volumetric_divisor is not None and self.volumetric_divisor <= 0:
+            raise ConfigError(f"{where} volumetric_divisor must be above 0 (cm³ per kg, e.g. 6000)")
         if self.margin < 0:
             raise ConfigError(f"{where} margin {self.margin} is negative")
         if self.margin_basis == "price" and self.margin >= 1:
@@ -55,16 +86,56 @@ def pricing_settings(table: dict, base: PricingSettings | None = None,
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{where} has no setting '{key}'; known: {', '.join(sorted(known))}")
-        if key in ("margin_basis", "freight_currency"):
-            changes[key] = str(value).lower() if key == "margin_basis" else str(value).upper()
+        if key in _TEXT_KEYS:
+            if not isinstance(value, str):
+                raise ConfigError(f'{where} {key} must be text, e.g. {key} = "{getattr(base, key)}"')
+            changes[key] = value.upper() if key in ("freight_currency", "origin") else value.lower()
             continue
-        try:
-            number = Decimal(repr(value) if isinstance(value, float) else str(value).strip().rstrip("%"))
-        except InvalidOperation:
-            raise ConfigError(f"{where} {key} = '{value}' is not a number") from None
-        if key == "margin" and isinstance(value, str) and value.strip().endswith("%"):
+        if key in _TABLE_KEYS:
+            changes[key] = _table(key, value, where)
+            continue
+        if key in _OPTIONAL_KEYS and value in ("", None):
+            changes[key] = None
+            continue
+        number = _number(key, value, where)
+        if key in ("margin", "fx_buffer") and isinstance(value, str) and value.strip().endswith("%"):
             number /= 100
         changes[key] = number
-    settings = replace(base, **changes)
+    label = where.rsplit(": ", 1)[-1]
+    settings = replace(base, **changes, origins=base.origins + tuple((key, label) for key in changes))
     settings.check(where)
     return settings
+
+
+def _number(key: str, value: object, where: str) -> Decimal:
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip().rstrip("%"))
+    except InvalidOperation:
+        raise ConfigError(f"{where} {key} = '{value}' is not a number") from None
+    if not number.is_finite():
+        raise ConfigError(f"{where} {key} = '{value}' is not a number")
+    return number
+
+
+def _table(key: str, value: object, where: str) -> tuple:
+    """[pricing.weights] (SKU or category → '0.5kg') and the SKU/category → name tables."""
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}.{key} must be a table such as [pricing.{key}] "UM-88" = "…"')
+    out = []
+    for name, item in value.items():
+        if key == "weights":
+            from xborder.catalog.cells import CellError, parse_weight
+
+            try:
+                weight = parse_weight(item)
+            except CellError as error:
+                raise ConfigError(f"{where}.weights {name}: {error}") from None
+            kg = weight.in_kg()
+            if kg is None or kg <= 0:
+                raise ConfigError(f"{where}.weights {name}: give a weight above 0, such as \"0.5kg\"")
+            out.append((str(name), kg))
+        elif not isinstance(item, str):
+            raise ConfigError(f'{where}.{key} {name} must be text, such as "food"')
+        else:
+            out.append((str(name), item.strip().lower()))
+    return tuple(out)

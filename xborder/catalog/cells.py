@@ -44,6 +44,7 @@ class UnitTables:
     currencies: dict[str, str]
     weight: dict[str, tuple[str, Decimal]]
     length: dict[str, tuple[str, Decimal]]
+    volume: dict[str, tuple[str, Decimal]]
     count: dict[str, str]
 
 
@@ -60,6 +61,7 @@ def unit_tables() -> UnitTables:
         currencies={normalize(a): code for code, aliases in raw["currencies"].items() for a in aliases},
         weight=measure("weight"),
         length=measure("length"),
+        volume=measure("volume"),
         count={normalize(a): unit for unit, aliases in raw["count"].items() for a in aliases},
     )
 
@@ -172,6 +174,19 @@ def _measure(value: object, default_unit: str, table: dict[str, tuple[str, Decim
 def parse_weight(value: object, default_unit: str = "kg") -> Quantity:
     """'500g', '0.5kg', '2斤' (→ 1 kg), '1.2 lb', 13 (in the column's unit) → Quantity."""
     return _measure(value, default_unit, unit_tables().weight, "weight", "0.5kg, 500g or 2斤")
+
+
+def parse_content(value: object, default_unit: str = "kg") -> Quantity:
+    """Net content: a weight ('5斤', '40公斤', '2kg/包') or a volume ('500ml', '1.5L' → 1500 ml)."""
+    text = normalize(to_text(value))
+    _, _, after = _number_and_rest(text)
+    after = _strip_per_unit(after)
+    if after and after in unit_tables().volume:
+        return _measure(value, default_unit, unit_tables().volume, "volume", "500ml or 1.5L")
+    try:
+        return parse_weight(value, default_unit)
+    except CellError:
+        raise CellError(f"'{to_text(value)}' is not a net content (write it like 5斤, 2kg/包 or 500ml)") from None
 
 
 def parse_weight_pair(value: object, default_unit: str = "kg") -> tuple[Quantity, Quantity]:

@@ -50,8 +50,11 @@ class Product:
     package_size: Dimensions | None = None
     carton_size: Dimensions | None = None
     carton_qty: Quantity | None = None
-    net_weight: Quantity | None = None
-    gross_weight: Quantity | None = None
+    net_weight: Quantity | None = None  # of one unit, as sold
+    gross_weight: Quantity | None = None  # of one unit, packed
+    carton_net_weight: Quantity | None = None
+    carton_gross_weight: Quantity | None = None
+    net_content: Quantity | None = None  # what the package holds: a weight, or a volume in ml
     moq: Quantity | None = None
     selling_points: list[str] = field(default_factory=list)
     description: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 from xborder.catalog import cells
@@ -12,6 +13,7 @@ from xborder.catalog.model import Catalog, ColumnMapping, Problem, Product, Vari
 from xborder.catalog.sources import SheetGrid, read_grids
 from xborder.config import CatalogSettings
 from xborder.errors import InputError
+from xborder.values import Quantity, plain
 
 DEFAULT_MAX_CHARS = 2000
 
@@ -162,6 +164,8 @@ class _SheetReader:
             return
         if self.section and not values.get("category"):
             values["category"] = self.section
+        for severity, code, message in unit_weights(values):
+            self.problem(severity, code, message, number)
         self._add(number, values)
 
     def _value(self, row: list[object], field: str) -> str:
@@ -191,7 +195,11 @@ class _SheetReader:
                 return {spec.name: cells.parse_weight(raw, measure or self.settings.weight_unit)}
             case "weight_pair":
                 net, gross = cells.parse_weight_pair(raw, measure or self.settings.weight_unit)
+                if spec.name == "carton_weight_pair":
+                    return {"carton_net_weight": net, "carton_gross_weight": gross}
                 return {"net_weight": net, "gross_weight": gross}
+            case "content":
+                return {spec.name: cells.parse_content(raw, measure or self.settings.weight_unit)}
             case "dimensions":
                 return {spec.name: cells.parse_dimensions(raw, measure or self.settings.length_unit)}
             case "count":
@@ -236,6 +244,55 @@ class _SheetReader:
                          f"no SKU; using {sku} (stable while the name and spec stay the same)", number)
         self.by_sku[sku] = product
         self.products.append(product)
+
+
+def unit_weights(values: dict) -> list[tuple[str, str, str]]:
+    """Make a row's weights mean one unit: carton weights divided by the units per carton, a plain weight
+    that is really per carton recognised, net content as net weight. Returns (severity, code, message) notes."""
+    notes: list[tuple[str, str, str]] = []
+    qty = values.get("carton_qty")
+    per_carton = qty.value if qty is not None and qty.unit == "pcs" and qty.value > 0 else None
+    carton = values.get("carton_size")
+    volume = carton.in_cm() if carton is not None else None
+    if per_carton is not None and volume is not None:
+        litres = volume[0] * volume[1] * volume[2] / 1000
+        moved = []
+        for field in ("net_weight", "gross_weight"):
+            weight = values.get(field)
+            kg = weight.in_kg() if weight is not None else None
+            # as many units as the carton holds would be denser than water: the column is per carton
+            if kg is not None and litres > 0 and kg * per_carton / litres > 1 and kg / litres <= 1:
+                values.setdefault(f"carton_{field}", weight)
+                del values[field]
+                moved.append(weight)
+        if moved:
+            shown = "/".join(str(w) for w in moved)
+            notes.append(("warning", "weight-per-carton",
+                          f"{shown} read as the weight of a carton: {plain(per_carton)} units that heavy would not fit "
+                          f"in a {carton} carton; {'/'.join(_per_unit(w, per_carton) for w in moved)} per unit"))
+    for field in ("gross_weight", "net_weight"):
+        carton_weight = values.get(f"carton_{field}")
+        if carton_weight is None or values.get(field) is not None:
+            continue
+        if per_carton is None:
+            notes.append(("warning", "carton-weight-without-quantity",
+                          f"a carton weight ({carton_weight}) but no units per carton: add 装箱数 (PCS/CTN) so the "
+                          "weight of one unit is known"))
+            continue
+        values[field] = Quantity((carton_weight.value / per_carton).quantize(Decimal("0.0001")), carton_weight.unit)
+    content = values.get("net_content")
+    if content is not None and values.get("net_weight") is None:
+        if content.unit == "ml":
+            values["net_weight"] = Quantity(content.value / 1000, "kg")
+            notes.append(("info", "weight-from-volume",
+                          f"net weight estimated from {content} at 1 kg per litre; give 净重 if it differs"))
+        else:
+            values["net_weight"] = content
+    return notes
+
+
+def _per_unit(weight: Quantity, count: Decimal) -> str:
+    return f"{plain((weight.value / count).quantize(Decimal('0.001')))} {weight.unit}"
 
 
 def _filled(row: list[object]) -> bool:

@@ -78,7 +78,7 @@ class ListingComposer:
         category = r(product.category).text if product.category else ""
         listing = Listing(product, self.market, quote, fields, [(k, v.text) for k, v in attributes], variants,
                           handle_for(product, fields[0].text), category)
-        listing.findings += [qa.Finding("price", "warning", f, "price") for f in quote.findings]
+        listing.findings += [qa.Finding(f.code, f.severity, f.message, "price") for f in quote.findings]
         listing.findings += text.findings
         # attributes, options and the category show segments as they are: any still in Chinese is pending
         listing.pending_segments = [s for s in segment_sources(product, fields_written=True)

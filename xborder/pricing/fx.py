@@ -66,6 +66,7 @@ class FxTable:
 
     def __init__(self, date: dt.date | None = None, rates_file: Path | None = None):
         first, last = bundled_range()
+        self.pinned = date is not None  # a date the user chose: its age is not a finding
         self.date = date or last
         if self.date < first:
             raise ConfigError(f"--fx-date {self.date}: the bundled ECB rates start on {first}")

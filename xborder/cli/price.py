@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from xborder.catalog import read_catalog
@@ -16,6 +17,7 @@ from xborder.markets import get_markets
 from xborder.pricing import FxTable, quote_catalog
 from xborder.pricing.fx import bundled_range
 from xborder.pricing.money_format import format_rate
+from xborder.status import ExitStatus
 
 fx_options = [
     click.option("--fx-date", help="Use the ECB rates of this date, YYYY-MM-DD (default: [pricing] fx_date, "
@@ -50,7 +52,8 @@ def price(file: Path, market_keys: tuple[str, ...], explain: str | None, sheet: 
           fx_date: str | None, rates_file: Path | None, config_path: Path | None) -> None:
     """Price every product of FILE for each market: landed cost, fees, tax, margin, final price.
 
-    Rows with errors are left out and counted; the exit code is then 2.
+    Rows with errors are left out and counted; the exit code is then 2. A price is unconfirmed when
+    something it needs is unknown (a weight, a fulfilment fee); the exit code is then 1.
     """
     config = project_config(config_path, [file])
     markets = get_markets(list(market_keys) or config.markets, config.market_overrides)
@@ -75,7 +78,17 @@ def price(file: Path, market_keys: tuple[str, ...], explain: str | None, sheet: 
     if catalog.errors:
         click.echo(f"xborder: {len(catalog.errors)} problem(s) in {file} left rows out; "
                    f"see `xborder inspect {file}`", err=True)
-        raise SystemExit(2)
+        raise SystemExit(ExitStatus.INPUT_ERROR)
+    unconfirmed = [q for qs in quotes.values() for q in qs if not q.confirmed]
+    if unconfirmed:
+        first = unconfirmed[0]
+        reason = next(f for f in first.findings if f.severity == "error")
+        click.echo(f"xborder: {len(unconfirmed)} price(s) unconfirmed: something they need is unknown "
+                   f"(first: {first.sku} in {first.market}: {reason})", err=True)
+        raise SystemExit(ExitStatus.FINDINGS)
+
+
+_COLOURS = {"error": "[red]", "warning": "[yellow]", "info": "[dim]"}
 
 
 def _tables(quotes, markets) -> None:
@@ -97,7 +110,8 @@ def _tables(quotes, markets) -> None:
         out.print(table)
         for q in rows:
             for finding in q.findings:
-                out.print(f"[yellow]{q.sku}[/]: {finding}")
+                out.print(f"{_COLOURS[finding.severity]}{q.sku}[/] {finding.severity}: {escape(str(finding))}",
+                          highlight=False)
 
 
 def _explain(quotes) -> None:
@@ -108,14 +122,18 @@ def _explain(quotes) -> None:
             table.add_column("step")
             table.add_column("how")
             table.add_column("amount", justify="right")
-            for step, how, amount in q.breakdown():
-                shown = q.money(amount) if amount is not None else ""
-                bold = step.startswith(("=", "→"))
-                table.add_row(f"[bold]{step}[/]" if bold else step, how, f"[bold]{shown}[/]" if bold else shown)
+            table.add_column("from", style="dim")
+            for step in q.steps:
+                shown = q.money(step.amount) if step.amount is not None else ""
+                bold = step.label.startswith(("=", "→"))
+                table.add_row(f"[bold]{escape(step.label)}[/]" if bold else escape(step.label), escape(step.how),
+                              f"[bold]{shown}[/]" if bold else shown, escape(step.source))
             out.print(table)
             out.print(f"FX: 1 {q.fx.base} = {q.fx.rate} {q.fx.quote} on {q.fx.date} ({q.fx.source})")
+            if not q.confirmed:
+                out.print("[red]unconfirmed[/]: something this price needs is unknown (see below)")
             for finding in q.findings:
-                out.print(f"[yellow]note[/]: {finding}")
+                out.print(f"{_COLOURS[finding.severity]}{finding.severity}[/]: {escape(str(finding))}", highlight=False)
 
 
 @cli.command()

@@ -121,8 +121,10 @@ def _style(ws, header: list[str]) -> None:
                 cell.font = _SOURCE_FONT
 
 
-_PRICE_COLUMNS = ["Market", "SKU", "Name", "Currency", "Factory cost", "FX rate", "FX date", "Cost", "Freight", "Duty",
-                  "Landed cost", "Fees", "Tax", "Profit", "Margin", "Break-even", "Price", "Price shown"]
+_PRICE_COLUMNS = ["Market", "SKU", "Name", "Currency", "Factory cost", "FX rate", "FX date", "Cost",
+                  "Chargeable kg", "Freight", "Duty rate", "Duty", "Landed cost", "Fulfilment", "Referral fee", "Fees",
+                  "Tax rate", "Tax", "Profit", "Margin", "Break-even", "Price", "Price shown", "Confirmed",
+                  "Price findings"]
 
 
 def _prices_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[Listing]]) -> None:
@@ -131,14 +133,19 @@ def _prices_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[
     for market in markets:
         for listing in listings.get(market.key, []):
             q = listing.quote
-            money = [round(float(v), 4) for v in (q.cost, q.freight, q.duty, q.landed, q.fees, q.tax, q.profit)]
-            ws.append([neutralize(v) for v in [market.key, q.sku, q.name, q.currency, str(q.cost_source),
-                                               float(q.fx.rate), q.fx.date.isoformat(), *money,
-                                               round(float(q.margin), 4), round(float(q.break_even), 4),
-                                               float(q.price), q.formatted]])
+            amount = lambda v: round(float(v), 4)  # noqa: E731
+            weight = amount(q.weight_kg) if q.weight_kg is not None else ""
+            findings = "\n".join(f"{f.severity}: {f.message}" for f in q.findings)
+            ws.append([neutralize(v) for v in [
+                market.key, q.sku, q.name, q.currency, str(q.cost_source), float(q.fx.rate), q.fx.date.isoformat(),
+                amount(q.cost), weight, amount(q.freight), float(q.duty_rate), amount(q.duty), amount(q.landed),
+                f"{q.fulfilment}: {amount(q.fulfilment_fee)}", amount(q.referral_fee), amount(q.fees),
+                f"{float(q.tax_rate)} ({q.tax_class})", amount(q.tax), amount(q.profit), amount(q.margin),
+                amount(q.break_even), float(q.price), q.formatted, "yes" if q.confirmed else "NO", findings]])
     for index, name in enumerate(_PRICE_COLUMNS, start=1):
         ws.cell(row=1, column=index).font = _HEADER_FONT
-        ws.column_dimensions[get_column_letter(index)].width = 24 if name == "Name" else 13
+        ws.column_dimensions[get_column_letter(index)].width = 24 if name == "Name" else 60 if name == \
+            "Price findings" else 13
     ws.freeze_panes = "C2"
 
 

@@ -182,7 +182,7 @@ def volumetric_divisor(settings: PricingSettings) -> tuple[Decimal | None, str]:
         raise PricingError(f"[pricing] freight_method '{settings.freight_method}' is not known; known: "
                            f"{', '.join(methods)}")
     divisor = Decimal(method["divisor"]) if method["divisor"] else None
-    return divisor, f"{method['label']} ({method['source']})"
+    return divisor, f"{method['label']}, {plain(divisor) if divisor else 'no'} cm³/kg (data/freight.toml)"
 
 
 def tax_for(product: Product, market: Market, settings: PricingSettings) -> tuple[Decimal, str, str]:

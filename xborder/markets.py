@@ -98,7 +98,8 @@ class Market:
 
     def origin(self, dotted: str) -> str:
         """Where a market value came from: the project's [markets.KEY] table, else the preset."""
-        if any(dotted == key or dotted.startswith(key + ".") for key in self.overridden):
+        if any(dotted == key or dotted.startswith(key + ".") or key.startswith(dotted + ".")
+               for key in self.overridden):
             return f"xborder.toml [markets.{self.key}]"
         return f"preset {self.key} (xborder/data/markets.toml)"
 

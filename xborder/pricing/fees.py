@@ -123,7 +123,8 @@ def fulfilment_fee(product: Product, market: Market, settings: PricingSettings, 
                    kg: Decimal | None) -> FulfilmentFee | None:
     """The marketplace's fee per unit for fulfilment: the project's amount, else the market's tier table."""
     if settings.fulfilment_fee is not None:
-        return FulfilmentFee(settings.fulfilment_fee, "per unit", "xborder.toml fulfilment_fee")
+        return FulfilmentFee(settings.fulfilment_fee, "per unit",
+                             f"fulfilment_fee ({settings.source_of('fulfilment_fee')})")
     table = market.fba
     if not table.get("tiers") or sides_cm is None or kg is None:
         return None

@@ -22,7 +22,7 @@ from xborder.catalog import Catalog, read_catalog
 from xborder.catalog.model import Product
 from xborder.config import Config
 from xborder.errors import ConfigError, InputError, XborderError
-from xborder.listing.compose import ListingComposer
+from xborder.listing.compose import ListingComposer, unique_handles
 from xborder.listing.exports import write_catalog_outputs
 from xborder.listing.model import Listing
 from xborder.listing.report import write_report
@@ -257,6 +257,7 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
                             pending[key] = PendingSegment(source, config.source_language, market.language,
                                                           f"{product.sku} ({market.key})")
                     emit("product", {"market": market.key, "sku": product.sku})
+                unique_handles(items)
                 listings[market.key] = items
             for key, spent in fetched.by_catalog.items():
                 if key == str(catalog.file):

@@ -51,11 +51,18 @@ def write_text(path: Path, text: str) -> None:
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+# characters XML 1.0 cannot hold (and so no xlsx, xlf or tbx): C0 controls but tab and line breaks,
+# unpaired surrogates, U+FFFE and U+FFFF
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def neutralize(value: object) -> object:
-    """Text a spreadsheet would run as a formula (= + - @ …) gets a leading ' ; plain numbers such as -1 stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+    """A cell value safe in any spreadsheet: characters XML cannot hold removed, and text a spreadsheet would
+    run as a formula (= + - @ …) given a leading ' ; plain numbers such as -1 stay."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL_CHARACTERS.sub("", value)
+    if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -256,8 +256,8 @@ def _decimal(value: object, what: str) -> Decimal:
         number = Decimal(str(value))
     except InvalidOperation:
         raise ConfigError(f"{what} = '{value}' is not a number") from None
-    if not number.is_finite():
-        raise ConfigError(f"{what} = '{value}' is not a number")
+    if not number.is_finite() or abs(number) >= 10 ** 9:
+        raise ConfigError(f"{what} = '{value}' is not a usable number")
     return number
 
 

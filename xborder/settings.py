@@ -112,8 +112,8 @@ def _number(key: str, value: object, where: str) -> Decimal:
         number = Decimal(repr(value) if isinstance(value, float) else str(value).strip().rstrip("%"))
     except InvalidOperation:
         raise ConfigError(f"{where} {key} = '{value}' is not a number") from None
-    if not number.is_finite():
-        raise ConfigError(f"{where} {key} = '{value}' is not a number")
+    if not number.is_finite() or abs(number) >= 10 ** 9:
+        raise ConfigError(f"{where} {key} = '{value}' is not a usable number")
     return number
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from xborder import data
+from xborder.files import CONTROL_CHARACTERS
 from xborder.values import Dimensions, Money, Quantity, plain
 
 
@@ -36,7 +37,7 @@ def to_text(value: object) -> str:
         return str(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    return str(value).strip()
+    return CONTROL_CHARACTERS.sub("", str(value)).strip()
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ def unit_hint(text: str) -> str | None:
 _NUMBER = r"[-+]?\d[\d,']*(?:\.\d+)?(?:,\d+)?"
 
 
+LARGEST = Decimal(10) ** 9  # no cost, weight or size on a product row is this large: a typo or a planted value
+SMALLEST = Decimal("0.000001")
+
+
 def parse_number(text: str) -> Decimal:
     """'1,234.5' '1.234,56' '3,50' '25.8' → Decimal; raises CellError otherwise."""
     raw = text.replace(" ", "").replace("'", "")
@@ -100,6 +105,10 @@ def parse_number(text: str) -> Decimal:
         raise CellError(f"'{text}' is not a number") from None
     if not number.is_finite():
         raise CellError(f"'{text}' is not a number")
+    if number and not LARGEST.copy_negate() < number < LARGEST:
+        raise CellError(f"'{text}' is too large a number for a catalog (at most {LARGEST:,}); check the cell")
+    if number and abs(number) < SMALLEST:
+        raise CellError(f"'{text}' has more than 6 decimals; round it")
     return number
 
 

@@ -13,6 +13,7 @@ from xborder.catalog.model import Catalog, ColumnMapping, Problem, Product, Vari
 from xborder.catalog.sources import SheetGrid, read_grids
 from xborder.config import CatalogSettings
 from xborder.errors import InputError
+from xborder.files import CONTROL_CHARACTERS
 from xborder.values import Quantity, plain
 
 DEFAULT_MAX_CHARS = 2000
@@ -123,6 +124,9 @@ class _SheetReader:
         self.problem("info", "blank-row", f"{span} blank; skipped", row=first + 1)
 
     def _read_row(self, number: int, row: list[object]) -> None:
+        if any(isinstance(cell, str) and CONTROL_CHARACTERS.search(cell) for cell in row):
+            self.problem("warning", "control-characters", "invisible control characters (such as NUL or \\x0b) "
+                         "were removed from this row; check its text", row=number)
         texts = [to_text(cell) for cell in row]
         filled = [t for t in texts if t]
         first = normalize(filled[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -43,7 +44,21 @@ def handle_for(product: Product, title: str) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())
     base = "-".join(words[:8]) if len(words) >= 2 and not has_cjk(title) else ""
     sku = "-".join(re.findall(r"[a-z0-9]+", product.sku.lower()))
-    return f"{base}-{sku}" if base else sku or "product"
+    if not sku:  # a SKU with no Latin letters or digits: a stable handle from its hash
+        sku = "product-" + hashlib.sha1(product.sku.encode("utf-8")).hexdigest()[:8]
+    return f"{base}-{sku}" if base else sku
+
+
+def unique_handles(listings: list[Listing]) -> None:
+    """Give every listing of a market its own handle ('ab-01' and 'AB_01' would merge in a Shopify import):
+    a repeated handle gets -2, -3 … in catalog order, so it is stable between runs."""
+    taken: set[str] = set()
+    for listing in listings:
+        handle, number = listing.handle, 2
+        while handle in taken:
+            handle, number = f"{listing.handle}-{number}", number + 1
+        listing.handle = handle
+        taken.add(handle)
 
 
 class ListingComposer:

@@ -58,7 +58,7 @@ def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[L
         for name in fields:
             header += [_label(name), f"{_label(name)} (source)"]
         header += ["Price", "Price shown", "Variants", "Status", "Findings"]
-        ws.append(header)
+        _append(ws, header)
         for listing in items:
             row = [listing.product.sku, f"{listing.product.sheet}!{listing.product.row}"]
             for name in fields:
@@ -74,19 +74,24 @@ def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[L
                               for v in listing.variants if v.options),
                     "pending" if listing.pending else ("check" if findings else "ok"),
                     "\n".join(f"{f.field}: {f.message}" for f in findings)]
-            ws.append([neutralize(v) for v in row])
+            _append(ws, row)
             _highlight(ws, ws.max_row, listing, fields)
         _style(ws, header)
     _prices_sheet(wb, markets, listings)
     _issues_sheet(wb, markets, listings, problems)
     record = wb.create_sheet(RECORD_SHEET)
     record.sheet_state = "hidden"
-    record.append(RECORD_HEADER)
+    _append(record, RECORD_HEADER)
     for r in records:
-        record.append([neutralize(v) for v in r])
+        _append(record, r)
     buffer = io.BytesIO()
     wb.save(buffer)
     write_bytes(path, reproducible_zip(buffer.getvalue()))
+
+
+def _append(ws, values: list) -> None:
+    """Every row of every sheet goes through here: no cell can hold a live formula or a character XML rejects."""
+    ws.append([neutralize(v) for v in values])
 
 
 def _price(amount, listing: Listing) -> str:
@@ -129,19 +134,19 @@ _PRICE_COLUMNS = ["Market", "SKU", "Name", "Currency", "Factory cost", "FX rate"
 
 def _prices_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[Listing]]) -> None:
     ws = wb.create_sheet("Prices")
-    ws.append(_PRICE_COLUMNS)
+    _append(ws, _PRICE_COLUMNS)
     for market in markets:
         for listing in listings.get(market.key, []):
             q = listing.quote
             amount = lambda v: round(float(v), 4)  # noqa: E731
             weight = amount(q.weight_kg) if q.weight_kg is not None else ""
             findings = "\n".join(f"{f.severity}: {f.message}" for f in q.findings)
-            ws.append([neutralize(v) for v in [
+            _append(ws, [
                 market.key, q.sku, q.name, q.currency, str(q.cost_source), float(q.fx.rate), q.fx.date.isoformat(),
                 amount(q.cost), weight, amount(q.freight), float(q.duty_rate), amount(q.duty), amount(q.landed),
                 f"{q.fulfilment}: {amount(q.fulfilment_fee)}", amount(q.referral_fee), amount(q.fees),
                 f"{float(q.tax_rate)} ({q.tax_class})", amount(q.tax), amount(q.profit), amount(q.margin),
-                amount(q.break_even), float(q.price), q.formatted, "yes" if q.confirmed else "NO", findings]])
+                amount(q.break_even), float(q.price), q.formatted, "yes" if q.confirmed else "NO", findings])
     for index, name in enumerate(_PRICE_COLUMNS, start=1):
         ws.cell(row=1, column=index).font = _HEADER_FONT
         ws.column_dimensions[get_column_letter(index)].width = 24 if name == "Name" else 60 if name == \
@@ -153,18 +158,18 @@ def _issues_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[
                   problems: list[Problem]) -> None:
     ws = wb.create_sheet("Issues")
     columns = ["Market", "SKU", "Field", "Check", "Severity", "Message"]
-    ws.append(columns)
+    _append(ws, columns)
     for problem in problems:
-        ws.append([neutralize(v) for v in ["catalog", "", f"{problem.sheet or ''} row {problem.row or ''} "
+        _append(ws, ["catalog", "", f"{problem.sheet or ''} row {problem.row or ''} "
                                            f"{problem.column or ''}".strip(), problem.code, problem.severity,
-                                           problem.message]])
+                                           problem.message])
     for market in markets:
         for listing in listings.get(market.key, []):
             for f in listing.all_findings:
-                ws.append([neutralize(v) for v in [market.key, listing.product.sku, f.field, f.check, f.severity,
-                                                   f.message]])
+                _append(ws, [market.key, listing.product.sku, f.field, f.check, f.severity,
+                                                   f.message])
             if listing.pending:
-                ws.append([market.key, listing.product.sku, ", ".join(f.name for f in listing.fields if f.pending),
+                _append(ws, [market.key, listing.product.sku, ", ".join(f.name for f in listing.fields if f.pending),
                            "pending", "warning", "text left in the source language: translate it in pending.xlf "
                                                  "or correct it in this workbook"])
     for index, width in enumerate((14, 14, 18, 20, 10, 90), start=1):

@@ -158,6 +158,9 @@ def _read_rates_file(path: Path) -> list[FxRate]:
                     raise ConfigError(f"{path}, row {number}: rate must be a number and date YYYY-MM-DD") from None
                 if not rate.is_finite() or rate <= 0:
                     raise ConfigError(f"{path}, row {number}: rate {row['rate']} must be above 0")
+                if not Decimal("1e-8") <= rate <= Decimal("1e8"):
+                    raise ConfigError(f"{path}, row {number}: rate {row['rate']} is out of range (1e-8 to 1e8): "
+                                      "is it the inverse, or a typo?")
                 rates.append(FxRate(row["base"].strip().upper(), row["quote"].strip().upper(), rate, date,
                                     (row.get("source") or "").strip()))
     except UnicodeDecodeError:

@@ -16,6 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from xborder.errors import XborderError
+from xborder.files import CONTROL_CHARACTERS, FORMULA_STARTS, neutralize
 from xborder.translate.findings import Finding
 
 TYPES = ("term", "keep", "forbidden")
@@ -303,8 +304,15 @@ def read_csv(text: str, origin: str) -> list[GlossaryEntry]:
     languages = [c for c in columns if c not in META_COLUMNS]
     entries, seen = [], {}
     for number, row in enumerate(reader, start=2):
+        # a cell a spreadsheet would run as a formula was written with a leading ' (see write_csv): drop it
+        row = {k: v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in FORMULA_STARTS else v
+               for k, v in row.items()}
         if None in row:
             raise GlossaryError(f"{origin}, row {number}: more cells than header columns; quote cells with commas")
+        control = next((c for c, v in row.items() if v and CONTROL_CHARACTERS.search(v)), None)
+        if control is not None:
+            raise GlossaryError(f"{origin}, row {number}: the '{control}' cell holds invisible control characters "
+                                "(such as NUL or \\x0b); retype it")
         broken = next((c for c in [SOURCE_COLUMN, *languages] if "\n" in (row.get(c) or "")
                        or "\r" in (row.get(c) or "")), None)
         if broken is not None:  # a quote left open swallows the rows after it
@@ -342,9 +350,9 @@ def write_csv(glossary: Glossary, languages: list[str] | None = None) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["type", SOURCE_COLUMN, *languages, "case_sensitive", "note"])
     for entry in sorted(glossary, key=lambda e: (e.type, e.source)):
-        writer.writerow([entry.type, entry.source,
-                         *(FORM_SEPARATOR.join(entry.targets.get(lang, ())) for lang in languages),
-                         "true" if entry.case_sensitive else "false", entry.note])
+        writer.writerow([neutralize(cell) for cell in [
+            entry.type, entry.source, *(FORM_SEPARATOR.join(entry.targets.get(lang, ())) for lang in languages),
+            "true" if entry.case_sensitive else "false", entry.note]])
     return out.getvalue()
 
 

@@ -12,6 +12,7 @@ resumes where it stopped, and a second run over an unchanged catalog makes no mo
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from xborder.catalog import Catalog, read_catalog
 from xborder.catalog.model import Product
 from xborder.config import Config
 from xborder.errors import ConfigError, InputError, XborderError
+from xborder.files import safe_name, stage_folder, swap_in
 from xborder.listing.compose import ListingComposer, unique_handles
 from xborder.listing.exports import write_catalog_outputs
 from xborder.listing.model import Listing
@@ -168,6 +170,7 @@ class _Setup:
 
 
 def _setup(paths: list[Path], config: Config, options: BuildOptions) -> _Setup:
+    check_paths(paths, options.out)
     markets = get_markets(options.markets or config.markets, config.market_overrides)
     fx = FxTable(options.fx_date or config.fx_date, options.rates_file or config.rates_file)
     engine = make_engine(options.engine or config.engine, config, options.model)
@@ -270,13 +273,22 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
 
 
 def write_build(result: BuildResult) -> list[Path]:
-    """Write every catalog's exports and the run's report.json; returns the files written."""
-    files = []
-    for catalog in result.catalogs:
-        catalog.files = write_catalog_outputs(catalog, result.markets)
-        files += catalog.files
-    files.append(write_report(result, result.out))
-    return files
+    """Write every catalog's exports and the run's report.json into a staging folder, then swap it in for
+    --out whole: the output folder is always one complete build. Returns the files, at their final paths."""
+    final = result.out
+    stage = stage_folder(final)
+    try:
+        for catalog in result.catalogs:
+            catalog.out = stage / catalog.out.relative_to(final)
+            written = write_catalog_outputs(catalog, result.markets)
+            catalog.out = final / catalog.out.relative_to(stage)
+            catalog.files = [final / path.relative_to(stage) for path in written]
+        write_report(result, stage)
+        swap_in(stage, final)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return [f for c in result.catalogs for f in c.files] + [final / "report.json"]
 
 def _selected(catalog: Catalog, skus: list[str], path: Path):
     products = catalog.products
@@ -292,5 +304,15 @@ def _selected(catalog: Catalog, skus: list[str], path: Path):
 def _folder_name(path: Path, paths: list[Path]) -> str:
     """dist/<catalog name>/ when several catalogs are built at once; the parent folder breaks a tie."""
     stems = Counter(p.stem for p in paths)
-    return path.stem if stems[path.stem] == 1 else f"{path.parent.name}-{path.stem}"
+    return safe_name(path.stem if stems[path.stem] == 1 else f"{path.parent.name}-{path.stem}")
+
+
+def check_paths(paths: list[Path], out: Path) -> None:
+    """Refuse a build whose output folder holds one of its catalogs: replacing it would lose the input."""
+    root = out.resolve()
+    for path in paths:
+        resolved = path.resolve()
+        if resolved == root or root in resolved.parents:
+            raise BuildError(f"{path}: this catalog is inside the output folder {out}, which a build replaces; "
+                             "move it or choose another --out")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,47 @@ def write_bytes(path: Path, data: bytes) -> None:
                           "--out folder") from None
     except OSError as error:
         raise OutputError(f"{path}: cannot write ({error.strerror})") from None
+
+
+MARKER = "report.json"  # every output folder xborder writes has one: a folder without it is not ours to replace
+
+
+def safe_name(text: str) -> str:
+    """A file or folder name made from outside text (a catalog's name): no separators, no leading dots."""
+    name = re.sub(r"[^\w.-]+", "-", text).strip(".-")
+    return name[:80] or "catalog"
+
+
+def stage_folder(final: Path) -> Path:
+    """A new empty folder beside `final` to write a whole build into before it replaces `final`."""
+    final = Path(final)
+    if final.exists() and not final.is_dir():
+        raise OutputError(f"{final}: --out must be a folder, and this is a file")
+    if final.is_dir() and any(final.iterdir()) and not (final / MARKER).is_file():
+        raise OutputError(f"{final}: this folder holds files xborder did not write; choose an empty or new --out "
+                          "folder (xborder replaces its output folder whole)")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in final.parent.glob(f".{final.name}.partial-*"):  # from a run that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    except OSError as error:
+        raise OutputError(f"{final.parent}: cannot write here ({error.strerror})") from None
+
+
+def swap_in(stage: Path, final: Path) -> None:
+    """Replace `final` by the complete `stage` folder: readers see the old build or the new one, never a mix."""
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    try:
+        if final.exists():
+            os.replace(final, old)
+        os.replace(stage, final)
+    except OSError as error:
+        if old.exists() and not final.exists():
+            os.replace(old, final)
+        raise OutputError(f"{final}: cannot replace the output folder ({error.strerror}); is a file in it open?") \
+            from None
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _umask() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -115,6 +116,7 @@ class Market:
         return babel.numbers.get_currency_precision(self.currency)
 
 
+MARKET_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _REQUIRED = ("name", "platform", "country", "locale", "language", "currency", "unit_system",
              "tax", "fees", "duty", "rounding", "limits", "rules")
 _DECIMAL_KEYS = {"tax": ("rate",), "fees": ("referral", "payment", "fixed", "minimum"), "duty": ("per_item",)}
@@ -132,6 +134,9 @@ def load_markets(overrides: dict | None = None) -> dict[str, dict]:
     """
     merged = copy.deepcopy(data.load("markets.toml")["markets"])
     for key, table in (overrides or {}).items():
+        if not MARKET_KEY.fullmatch(str(key)):
+            raise ConfigError(f"xborder.toml [markets.{key}]: a market key is lower-case letters, digits and dashes "
+                              "(it names output files), such as my-store-eu")
         if not isinstance(table, dict):
             raise ConfigError(f"xborder.toml [markets.{key}] must be a table")
         table = dict(table)

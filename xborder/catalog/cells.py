@@ -85,6 +85,10 @@ def unit_hint(text: str) -> str | None:
 _NUMBER = r"[-+]?\d[\d,']*(?:\.\d+)?(?:,\d+)?"
 
 
+class NumberRangeError(CellError):
+    """A number too large or too finely divided to be a real cost, weight or size."""
+
+
 LARGEST = Decimal(10) ** 9  # no cost, weight or size on a product row is this large: a typo or a planted value
 SMALLEST = Decimal("0.000001")
 
@@ -106,9 +110,9 @@ def parse_number(text: str) -> Decimal:
     if not number.is_finite():
         raise CellError(f"'{text}' is not a number")
     if number and not LARGEST.copy_negate() < number < LARGEST:
-        raise CellError(f"'{text}' is too large a number for a catalog (at most {LARGEST:,}); check the cell")
+        raise NumberRangeError(f"'{text}' is too large a number for a catalog (at most {LARGEST:,}); check the cell")
     if number and abs(number) < SMALLEST:
-        raise CellError(f"'{text}' has more than 6 decimals; round it")
+        raise NumberRangeError(f"'{text}' has more than 6 decimals; round it")
     return number
 
 
@@ -144,6 +148,8 @@ def parse_money(value: object, currency: str) -> Money:
     not_a_price = f"'{to_text(value)}' is not a price (write it like 25.8, ¥25.8 or $4.15)"
     try:
         before, amount, after = _number_and_rest(text)
+    except NumberRangeError:
+        raise
     except CellError:
         raise CellError(not_a_price) from None
     tables = unit_tables()

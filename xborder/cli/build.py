@@ -57,7 +57,7 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--market", "-m", "market_keys", multiple=True,
               help="Market to build (repeatable; default: the project's).")
-@click.option("--out", "-o", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+@click.option("--out", "-o", "out", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Folder for the outputs.")
 @engine_options
 @click.option("--sku", "skus", multiple=True, help="Only this product (repeatable).")

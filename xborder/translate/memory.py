@@ -98,13 +98,17 @@ def _now() -> str:
 class TranslationMemory:
     """One SQLite file; use as a context manager or call close()."""
 
-    def __init__(self, path: Path, readonly: bool = False):
+    def __init__(self, path: Path, readonly: bool = False, create_folder: bool = True):
         self.path = Path(path)
         if readonly and not self.path.exists():
             raise MemoryFileError(f"{self.path}: no translation memory here yet")
         self.db = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if create_folder:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            elif not self.path.parent.is_dir():
+                raise MemoryFileError(f"{self.path}: the folder {self.path.parent} does not exist; check the "
+                                      "--memory / XBORDER_MEMORY path")
             # a URI (percent-encoded, so '#', '?' or '%' in a folder name stay part of the path)
             uri = self.path.absolute().as_uri() + "?mode=ro" if readonly else str(self.path)
             self.db = sqlite3.connect(uri, uri=readonly, timeout=_BUSY_MS / 1000, isolation_level=None)
@@ -163,6 +167,13 @@ class TranslationMemory:
     def close(self) -> None:
         self.db.close()
 
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a read; a damaged file is a MemoryFileError with the designed message, not a crash."""
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as error:
+            raise MemoryFileError(_explain(self.path, error)) from None
+
     def _write(self, sql: str, params: tuple) -> None:
         try:
             self.db.execute(sql, params)
@@ -200,17 +211,19 @@ class TranslationMemory:
 
     def approved(self, source: str, source_lang: str, target_lang: str, market: str = "") -> Translation | None:
         """The approved translation for this market, else for any market."""
-        row = self.db.execute(
+        rows = self._query(
             "SELECT target, market, origin FROM approved WHERE source = ? AND source_lang = ? AND target_lang = ? "
-            "AND market IN (?, '') ORDER BY market = '' LIMIT 1", (source, source_lang, target_lang, market)).fetchone()
+            "AND market IN (?, '') ORDER BY market = '' LIMIT 1", (source, source_lang, target_lang, market))
+        row = rows[0] if rows else None
         if row is None:
             return None
         return Translation(source, row[0], source_lang, target_lang, row[1], row[2], True)
 
     # cache ---------------------------------------------------------------------------------
     def cached(self, key: str) -> Translation | None:
-        row = self.db.execute("SELECT source, target, source_lang, target_lang, market, origin, engine, model "
-                              "FROM cache WHERE key = ?", (key,)).fetchone()
+        rows = self._query("SELECT source, target, source_lang, target_lang, market, origin, engine, model "
+                           "FROM cache WHERE key = ?", (key,))
+        row = rows[0] if rows else None
         if row is None:
             return None
         return Translation(row[0], row[1], row[2], row[3], row[4], row[5], False, row[6], row[7])
@@ -230,10 +243,8 @@ class TranslationMemory:
     # reporting and exchange ---------------------------------------------------------------
     def stats(self) -> dict:
         """Counts of approved translations and cached segments per language and origin."""
-        approved = self.db.execute("SELECT target_lang, origin, COUNT(*) FROM approved GROUP BY 1, 2 "
-                                   "ORDER BY 1, 2").fetchall()
-        cached = self.db.execute("SELECT target_lang, engine, COUNT(*) FROM cache GROUP BY 1, 2 "
-                                 "ORDER BY 1, 2").fetchall()
+        approved = self._query("SELECT target_lang, origin, COUNT(*) FROM approved GROUP BY 1, 2 ORDER BY 1, 2")
+        cached = self._query("SELECT target_lang, engine, COUNT(*) FROM cache GROUP BY 1, 2 ORDER BY 1, 2")
         return {
             "path": str(self.path),
             "approved": [{"lang": lang, "origin": origin, "count": n} for lang, origin, n in approved],
@@ -243,8 +254,8 @@ class TranslationMemory:
         }
 
     def all_approved(self, target_langs: list[str] | None = None) -> list[Translation]:
-        rows = self.db.execute("SELECT source, target, source_lang, target_lang, market, origin FROM approved "
-                               "ORDER BY source_lang, target_lang, market, source").fetchall()
+        rows = self._query("SELECT source, target, source_lang, target_lang, market, origin FROM approved "
+                           "ORDER BY source_lang, target_lang, market, source")
         return [Translation(s, t, sl, tl, m, o, True) for s, t, sl, tl, m, o in rows
                 if not target_langs or tl in target_langs]
 

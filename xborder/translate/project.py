@@ -20,4 +20,7 @@ def project_glossary(config: Config, market: Market | None = None) -> Glossary:
 
 def open_memory(config: Config, explicit: Path | None = None, readonly: bool = False) -> TranslationMemory:
     """The project's translation memory (--memory, $XBORDER_MEMORY, [project] memory, .xborder/)."""
-    return TranslationMemory(memory_path(explicit, config.memory, config.root), readonly=readonly)
+    path = memory_path(explicit, config.memory, config.root)
+    # --memory is typed by a person: a folder that does not exist is a typo; $XBORDER_MEMORY may point into a CI
+    # cache folder that does not exist yet on the first run
+    return TranslationMemory(path, readonly=readonly, create_folder=explicit is None)

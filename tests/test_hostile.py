@@ -1,0 +1,179 @@
+"""Hostile and broken input, made by the tests (the repository holds no live payloads): each gets one line
+and its exit code, never a traceback, a live formula, a file outside --out, or a half-updated output folder."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import one_line_error, write_csv, write_xlsx
+
+FX = ("--fx-date", "2025-06-02")
+HEADER = ["款号", "品名", "出厂价", "毛重(kg)"]
+FORMULA = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+
+
+@pytest.fixture(autouse=True)
+def _own_memory(monkeypatch):
+    monkeypatch.delenv("XBORDER_MEMORY", raising=False)
+
+
+def cells(path: Path):
+    workbook = load_workbook(path)
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            yield from row
+
+
+def test_no_sheet_of_the_review_workbook_holds_a_live_formula(tmp_path, run_cli):
+    write_csv(tmp_path / "c.csv", [HEADER, [FORMULA, "遇水变色雨伞", 25, 0.4], ["@SUM(1)", "-cmd|x", "9", 0.3]])
+    result = run_cli("build", "c.csv", *FX)
+    assert result.exit_code in (0, 1), result.output
+    found = list(cells(tmp_path / "dist" / "listings.xlsx"))
+    assert not [c.coordinate for c in found if c.data_type == "f"]
+    issues = [c.value for c in load_workbook(tmp_path / "dist" / "listings.xlsx")["Issues"]["B"]]
+    assert "'" + FORMULA in issues  # the pending row of the Issues sheet, the common case
+
+
+@pytest.mark.parametrize("key", ["../../escape", "/tmp/absolute", "Upper Case", "a/b"])
+def test_a_market_key_that_is_a_path_is_refused(tmp_path, run_cli, key):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    (tmp_path / "xborder.toml").write_text(f'[project]\nmarkets = ["{key}"]\n[markets."{key}"]\nbase = "amazon-us"\n',
+                                           encoding="utf-8")
+    one_line_error(run_cli("build", "c.xlsx", *FX), "a market key is lower-case letters")
+    assert not (tmp_path.parent / "escape.json").exists() and not Path("/tmp/absolute.json").exists()
+
+
+def test_odd_catalog_names_stay_inside_out(tmp_path, run_cli):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_xlsx(folder / "...xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    write_xlsx(folder / "good.xlsx", [HEADER, ["B-1", "雨伞", 25, 0.4]])
+    result = run_cli("build", "in/...xlsx", "in/good.xlsx", "--out", "out", *FX)
+    assert result.exit_code in (0, 1), result.output
+    written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*.json")}
+    assert written == {"out"}
+    assert {p.name for p in (tmp_path / "out").iterdir() if p.is_dir()} == {"catalog", "good"}
+
+
+def test_a_catalog_inside_the_output_folder_is_not_overwritten(tmp_path, run_cli):
+    (tmp_path / "dist").mkdir()
+    catalog = write_csv(tmp_path / "dist" / "woocommerce.csv", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    before = catalog.read_bytes()
+    one_line_error(run_cli("build", "dist/woocommerce.csv", *FX), "inside the output folder")
+    assert catalog.read_bytes() == before
+
+
+def test_a_folder_xborder_did_not_write_is_not_replaced(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    one_line_error(run_cli("build", "c.xlsx", "--out", "mine", *FX), "did not write")
+    assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    one_line_error(run_cli("build", "c.xlsx", "--out", "file", *FX), "must be a folder")
+
+
+def test_a_failed_rebuild_leaves_the_previous_complete_build(tmp_path, run_cli, monkeypatch):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()}
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 99, 0.4]])  # new prices
+    import xborder.listing.exports as exports
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt  # killed half-way through writing the files
+
+    monkeypatch.setattr(exports, "write_woocommerce", broken)
+    monkeypatch.setattr(exports, "write_amazon", broken)
+    result = run_cli("build", "c.xlsx", *FX)
+    assert result.exit_code == 130
+    assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+def test_control_characters_are_removed_reported_and_never_abort(tmp_path, run_cli):
+    write_csv(tmp_path / "c.csv", [HEADER, ["A-1", "雨伞\x0b折叠\x01", 25, 0.4], ["A-2", "测电笔\x1f\uffff", 5, 0.1]])
+    result = run_cli("build", "c.csv", *FX)
+    assert result.exit_code in (0, 1), result.output
+    assert "internal error" not in result.output
+    inspected = json.loads(run_cli("inspect", "c.csv", "--json").stdout)
+    assert [p["row"] for p in inspected["problems"] if p["code"] == "control-characters"] == [2, 3]
+    assert inspected["products"][0]["name"] == "雨伞折叠"
+    (tmp_path / "bad.csv").write_text("type,zh,en\nterm,雨伞\x0b,umbrella\n", encoding="utf-8")
+    one_line_error(run_cli("glossary", "import", "bad.csv"), "control characters")
+
+
+@pytest.mark.parametrize("cost, message", [("1E+400", "not a price"), ("1234567890123456789012345678", "too large"),
+                                           ("0.0000000001", "more than 6 decimals")])
+def test_absurd_costs_are_row_errors(tmp_path, run_cli, cost, message):
+    write_csv(tmp_path / "c.csv", [HEADER, ["A-1", "雨伞", cost, 0.4], ["A-2", "测电笔", "5", 0.1]])
+    result = run_cli("build", "c.csv", *FX)
+    assert result.exit_code == 2 and "internal error" not in result.output
+    report = json.loads((tmp_path / "dist" / "report.json").read_text(encoding="utf-8"))
+    assert report["totals"]["listings"] == 1  # the good row is built
+    assert message in json.dumps(report["catalogs"][0]["problems"])
+
+
+@pytest.mark.parametrize("setting", ['margin = "NaN"', 'margin = "Infinity"', 'freight_per_kg = "1e400"'])
+def test_absurd_settings_are_one_line(tmp_path, run_cli, setting):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    (tmp_path / "xborder.toml").write_text(f"[pricing]\n{setting}\n", encoding="utf-8")
+    one_line_error(run_cli("build", "c.xlsx", *FX), "not a usable number")
+
+
+def test_an_absurd_exchange_rate_is_one_line(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    (tmp_path / "rates.csv").write_text("base,quote,rate,date\nUSD,VND,1e-40,2025-06-01\n", encoding="utf-8")
+    one_line_error(run_cli("build", "c.xlsx", "--rates", "rates.csv", *FX), "out of range")
+
+
+def test_shopify_handles_never_collide(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["ab-01", "雨伞", 25, 0.4], ["AB_01", "雨伞", 5, 0.1],
+                                     ["甲款", "马面裙", 90, 0.5], ["乙款", "汉服", 90, 0.5]])
+    (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["shopify"]\n', encoding="utf-8")
+    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    handles = [item["handle"] for item in json.loads((tmp_path / "dist" / "shopify.json").read_text())["listings"]]
+    assert len(set(handles)) == 4 and "product" not in handles
+    assert handles[:2] == ["ab-01", "ab-01-2"]
+
+
+def test_a_damaged_memory_and_a_mistyped_memory_folder_are_one_line(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    one_line_error(run_cli("build", "c.xlsx", "--memory", "nowhere/m.sqlite", *FX), "does not exist")
+    assert not (tmp_path / "nowhere").exists()
+    damaged = tmp_path / "m.sqlite"
+    with sqlite3.connect(damaged) as db:
+        db.execute("CREATE TABLE approved (x)")
+    data = bytearray(damaged.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)
+    damaged.write_bytes(bytes(data))
+    result = run_cli("build", "c.xlsx", "--memory", "m.sqlite", *FX)
+    assert result.exit_code == 2 and "internal error" not in result.output
+    assert "translation memory" in result.stderr
+
+
+def test_glossary_csv_exports_hold_no_live_formula(tmp_path, run_cli):
+    (tmp_path / "g.csv").write_text(f'type,zh,en\nterm,雨伞,"{FORMULA.replace(chr(34), chr(34) * 2)}"\n',
+                                    encoding="utf-8")
+    assert run_cli("glossary", "import", "g.csv").exit_code == 0
+    assert run_cli("glossary", "export", "-o", "out.csv", "--project-only").exit_code == 0
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_control_characters_in_a_workbook_never_reach_the_review_workbook(tmp_path, run_cli):
+    import zipfile
+
+    plain = write_xlsx(tmp_path / "plain.xlsx", [HEADER, ["A-1", "雨伞MARK", 25, 0.4], ["A-2", "测电笔", 5, 0.1]])
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(tmp_path / "c.xlsx", "w") as target:
+        for item in source.infolist():  # openpyxl refuses to write them, so patch the XML as a hostile tool would
+            target.writestr(item, source.read(item.filename).replace(b"MARK", b"&#11;\x01\x1f"))
+    result = run_cli("build", "c.xlsx", *FX)
+    assert result.exit_code in (0, 1) and "internal error" not in result.output
+    assert all("\x0b" not in str(c.value) for c in cells(tmp_path / "dist" / "listings.xlsx"))
+    assert json.loads((tmp_path / "dist" / "report.json").read_text())["totals"]["listings"] == 2

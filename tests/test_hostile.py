@@ -177,3 +177,37 @@ def test_control_characters_in_a_workbook_never_reach_the_review_workbook(tmp_pa
     assert result.exit_code in (0, 1) and "internal error" not in result.output
     assert all("\x0b" not in str(c.value) for c in cells(tmp_path / "dist" / "listings.xlsx"))
     assert json.loads((tmp_path / "dist" / "report.json").read_text())["totals"]["listings"] == 2
+
+
+def _far_cell(path: Path, ref: str) -> Path:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(["A-1", "雨伞", 25, 0.4])
+    sheet[ref] = "x"
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "XFD3000", "Z900000"])
+def test_a_workbook_with_one_far_cell_is_refused_before_it_is_loaded(tmp_path, run_cli, ref):
+    _far_cell(tmp_path / "far.xlsx", ref)
+    assert (tmp_path / "far.xlsx").stat().st_size < 10_000
+    one_line_error(run_cli("inspect", "far.xlsx"), "cells per sheet")
+
+
+def test_a_folder_build_keeps_the_good_catalogs_beside_a_far_cell_one(tmp_path, run_cli):
+    (tmp_path / "in").mkdir()
+    _far_cell(tmp_path / "in" / "far.xlsx", "XFD1048576")
+    write_xlsx(tmp_path / "in" / "good.xlsx", [HEADER, ["B-1", "雨伞", 25, 0.4]])
+    result = run_cli("build", "in", *FX)
+    assert result.exit_code == 2 and "cells per sheet" in result.output
+    assert (tmp_path / "dist" / "good" / "listings.xlsx").exists()
+
+
+def test_a_review_workbook_with_a_far_cell_is_refused_by_tm_import(tmp_path, run_cli):
+    _far_cell(tmp_path / "listings.xlsx", "XFD1048576")
+    result = run_cli("tm", "import", "listings.xlsx")
+    assert result.exit_code == 2 and "cells per sheet" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,14 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 _ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
+
+# Limits checked before a workbook is loaded: a reader builds a dense grid of rows × columns, so one
+# cell at XFD1048576 in a 6 KB file would ask for 512 GB. A workbook's own <dimension> is not trusted.
+MAX_FILE_BYTES = 200 * 2**20  # on disk
+MAX_UNPACKED_BYTES = 2 * 2**30  # the XML inside an .xlsx
+MAX_COLUMNS = 1_000
+MAX_CELLS = 20_000_000  # rows × columns of one sheet, as far as its farthest cell
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 
 
 @dataclass
@@ -61,6 +70,7 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
     if suffix in _ZIP_SUFFIXES and not zipfile.is_zipfile(path):
         raise InputError("the workbook is damaged or truncated (incomplete download?); "
                          "get the file again or re-save it in Excel", file=str(path))
+    check_extent(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         grids = []
@@ -82,6 +92,51 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
     if not grids or all(not any(_filled(row) for row in grid.rows) for grid in grids):
         raise InputError("the workbook has no data in any sheet", file=str(path))
     return grids
+
+
+def check_extent(path: Path) -> None:
+    """Refuse, before loading, a workbook too large to read: file size, unpacked size, and for .xlsx/.xlsm the
+    farthest cell of each sheet (found by scanning its XML, not by its declared dimension)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"the file is {size / 2**20:,.0f} MB, over the limit of {MAX_FILE_BYTES // 2**20} MB "
+                         "(file size); split the catalog", file=str(path))
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+                raise InputError(f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**30} GB (unpacked "
+                                 "size); it is damaged or not a catalog", file=str(path))
+            for member in members:
+                if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                    rows, columns = _farthest_cell(archive, member)
+                    if columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+                        raise InputError(
+                            f"a sheet reaches row {rows:,}, column {columns:,} ({rows * columns:,} cells), over the "
+                            f"limit of {MAX_CELLS:,} cells and {MAX_COLUMNS:,} columns (cells per sheet); delete "
+                            "the stray far cells or copy the table into a new workbook", file=str(path))
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise InputError(f"the workbook cannot be read ({_first_line(error)}); open it in Excel or WPS and save it "
+                         "again as .xlsx", file=str(path)) from None
+
+
+def _farthest_cell(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
+    """The largest row number and column number of any cell in a worksheet's XML, read in chunks."""
+    rows = columns = 0
+    tail = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(1 << 20):
+            data = tail + chunk
+            for match in _CELL_REF.finditer(data):
+                letters, digits = match.group(1), match.group(2)
+                column = 0
+                for letter in letters:
+                    column = column * 26 + letter - 64
+                rows, columns = max(rows, int(digits)), max(columns, column)
+            tail = data[-200:]  # a tag cut at the chunk's end is matched again with the next chunk
+    return rows, columns
 
 
 def _first_line(error: Exception) -> str:

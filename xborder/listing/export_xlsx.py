@@ -180,6 +180,9 @@ def _issues_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[
 
 def read_corrections(path: Path) -> list[tuple[str, str, str, str, str]]:
     """Cells a person changed in a review workbook: (source, corrected text, source_lang, target_lang, market '')."""
+    from xborder.catalog.sources import check_extent
+
+    check_extent(path)
     try:
         wb = load_workbook(path, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file

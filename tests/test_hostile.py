@@ -211,3 +211,33 @@ def test_a_review_workbook_with_a_far_cell_is_refused_by_tm_import(tmp_path, run
     _far_cell(tmp_path / "listings.xlsx", "XFD1048576")
     result = run_cli("tm", "import", "listings.xlsx")
     assert result.exit_code == 2 and "cells per sheet" in result.stderr
+
+
+def test_smaller_input_problems_are_each_one_clear_message(tmp_path, run_cli):
+    import datetime as dt
+
+    write_xlsx(tmp_path / "dated.xlsx", [HEADER, ["A-1", "雨伞", dt.datetime(2026, 5, 1), 0.4], ["A-2", "杯", 5, 0.1]])
+    problems = json.loads(run_cli("inspect", "dated.xlsx", "--json").stdout)["problems"]
+    assert "is a date, not a price" in problems[0]["message"]
+
+    (tmp_path / "open-quote.csv").write_text('款号,品名,出厂价,卖点\nA-1,雨伞,25,"防晒\nA-2,测电笔,5,好用\n'
+                                             'A-3,杯子,8,ok\n', encoding="utf-8")
+    one_line_error(run_cli("inspect", "open-quote.csv"), "row 2", "quote")
+
+    write_csv(tmp_path / "long.csv", [HEADER + ["卖点"], ["A-1", "雨伞", 25, 0.4, "长" * 140_000],
+                                      ["A-2", "杯", 5, 0.1, "好"]])
+    inspected = json.loads(run_cli("inspect", "long.csv", "--json").stdout)
+    assert [p["sku"] for p in inspected["products"]] == ["A-2"]  # the long cell is its row's error only
+
+    encrypted = tmp_path / "locked.xlsx"
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512 + "EncryptedPackage".encode("utf-16-le"))
+    one_line_error(run_cli("inspect", "locked.xlsx"), "password-protected")
+
+
+def test_the_market_json_is_the_same_whichever_folder_the_build_ran_from(tmp_path, run_cli, monkeypatch):
+    (tmp_path / "a").mkdir()
+    write_xlsx(tmp_path / "a" / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
+    assert run_cli("build", "a/c.xlsx", "--out", "one", *FX).exit_code in (0, 1)
+    monkeypatch.chdir(tmp_path / "a")
+    assert run_cli("build", "c.xlsx", "--out", "../two", *FX).exit_code in (0, 1)
+    assert (tmp_path / "one" / "amazon-us.json").read_bytes() == (tmp_path / "two" / "amazon-us.json").read_bytes()

@@ -143,6 +143,8 @@ def parse_money(value: object, currency: str) -> Money:
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         return _checked_money(amount, currency, to_text(value))
     text = normalize(to_text(value))
+    if isinstance(value, (dt.date, dt.datetime)) or re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[t ].*)?", text):
+        raise CellError(f"'{to_text(value)}' is a date, not a price; is the cost in another column?")
     if re.search(r"\d\s*[-~～至]\s*\d", text):
         raise CellError(f"'{to_text(value)}' is a price range; give one price per row")
     not_a_price = f"'{to_text(value)}' is not a price (write it like 25.8, ¥25.8 or $4.15)"

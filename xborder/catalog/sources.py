@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections import Counter
 import io
 import re
 import zipfile
@@ -24,6 +25,7 @@ _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
 MAX_FILE_BYTES = 200 * 2**20  # on disk
 MAX_UNPACKED_BYTES = 2 * 2**30  # the XML inside an .xlsx
 MAX_COLUMNS = 1_000
+MAX_CSV_CELL = 1_000_000  # characters; the csv module's default of 131,072 rejected a whole file for one cell
 MAX_CELLS = 20_000_000  # rows × columns of one sheet, as far as its farthest cell
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 
@@ -60,6 +62,10 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
         raise InputError("the file is empty (0 bytes); export the catalog again", file=str(path))
     suffix = path.suffix.lower()
     # many ERP "Excel exports" are text (CSV, tab-separated) or HTML named .xls
+    if suffix in _ZIP_SUFFIXES and head.startswith(_OLE_SIGNATURE) and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in \
+            path.read_bytes()[:1 << 20]:
+        raise InputError("the workbook is password-protected (encrypted); save a copy without a password",
+                         file=str(path))
     if (suffix in _ZIP_SUFFIXES and not head.startswith(b"PK")) or \
             (suffix == ".xls" and not head.startswith((_OLE_SIGNATURE, b"PK"))):
         if _looks_like_text(path):
@@ -208,8 +214,18 @@ def read_text_table(path: Path) -> list[list[object]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    csv.field_size_limit(MAX_CSV_CELL)  # a long cell is an error on its row (max_chars), not on the whole file
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as error:
         raise InputError(f"the CSV is malformed ({error}); check for an unclosed quote",
                          file=str(path)) from None
+    width = Counter(len(row) for row in rows[:200]).most_common(1)[0][0] if rows else 0
+    for number, row in enumerate(rows, start=1):
+        # a quote left open swallows the rows after it into one cell: line breaks and delimiters inside it
+        swallowed = next((cell for cell in row if "\n" in cell and width > 2 and any(
+            line.count(delimiter) >= width - 1 for line in cell.splitlines()[1:])), None)
+        if swallowed is not None:
+            raise InputError(f"row {number}: a quote (\") is left open, so the rows after it were read as one cell; "
+                             "close the quote or remove it", file=str(path))
+    return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from decimal import Decimal
 
 from xborder.catalog.model import Product
@@ -89,7 +90,8 @@ class Listing:
         return {
             "sku": self.product.sku,
             "handle": self.handle,
-            "source_row": {"file": self.product.file, "sheet": self.product.sheet, "row": self.product.row},
+            # the file's name, not the path as typed: building from another folder gives the same bytes
+            "source_row": {"file": Path(self.product.file).name, "sheet": self.product.sheet, "row": self.product.row},
             "language": self.market.language,
             "title": self.text("title"),
             "bullets": [f.text for f in self.bullets],

@@ -422,3 +422,12 @@ def test_an_attribute_the_model_left_in_chinese_stays_pending_and_the_listing_sa
     assert "untranslated" in [f["check"] for f in item["findings"]]
     assert "<source>碰击布</source>" in (project / "dist" / "pending.xlf").read_text(encoding="utf-8")
     assert len([b for b in server.requests if "碰击布" in b["messages"][1]["content"]]) == 2  # asked, repaired
+
+
+def test_frozen_asks_nothing_and_exits_1_until_the_memory_holds_everything(server, project, run_cli):
+    result = run_cli("build", "catalog.xlsx", "--frozen")
+    assert result.exit_code == 1 and "--frozen: 4 products × markets would need the model" in result.stderr
+    assert server.requests == [] and not (project / "dist").exists()
+    assert run_cli("build", "catalog.xlsx").exit_code == 0
+    assert run_cli("build", "catalog.xlsx", "--frozen").exit_code == 0
+    assert len(server.requests) == 4

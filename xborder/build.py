@@ -24,6 +24,7 @@ from xborder.catalog.model import Product
 from xborder.config import Config
 from xborder.errors import ConfigError, InputError, XborderError
 from xborder.files import safe_name, stage_folder, swap_in
+from xborder.status import ExitStatus
 from xborder.listing.compose import ListingComposer, unique_handles
 from xborder.listing.exports import write_catalog_outputs
 from xborder.listing.model import Listing
@@ -56,6 +57,7 @@ class BuildOptions:
     rates_file: Path | None = None
     max_requests: int | None = None
     max_tokens: int | None = None
+    frozen: bool = False  # publish only what the memory holds: refuse to ask a model for anything
 
 
 @dataclass
@@ -133,6 +135,12 @@ class BuildEstimate:
 
 class BuildError(XborderError):
     """The build cannot start (unknown SKU, no products)."""
+
+
+class FrozenError(XborderError):
+    """--frozen, and the memory does not hold everything: a model would have to be asked."""
+
+    exit_code = ExitStatus.FINDINGS
 
 
 def make_engine(name: str, config: Config, overrides: dict | None = None) -> Engine:
@@ -227,6 +235,8 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
     results = []
     with open_memory(config, options.memory) as memory:
         plan = _plan(setup, config, memory)
+        if options.frozen:
+            _refuse_unfrozen(plan, setup.engine)
         fetched = fetch_texts(plan, setup.engine, memory, RunControl(options.max_requests, options.max_tokens), emit)
 
         def approved_for(market: Market):
@@ -270,6 +280,17 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
             results.append(result)
     return BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
                        time.perf_counter() - clock, setup.unreadable, fetched)
+
+
+def _refuse_unfrozen(plan: TextPlan, engine: Engine) -> None:
+    """--frozen: stop before any request when a job would need the model."""
+    estimate = getattr(engine, "estimate", None)
+    asking = [job for job in plan.jobs if estimate is not None and estimate(job).requests]
+    if asking:
+        first = asking[0]
+        raise FrozenError(f"--frozen: {len(asking)} products × markets would need the model (first: "
+                          f"{first.product.sku} in {first.market.key}); approve their text (xborder tm import) or "
+                          "build without --frozen")
 
 
 def write_build(result: BuildResult) -> list[Path]:

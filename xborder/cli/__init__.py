@@ -40,6 +40,17 @@ def cli() -> None:
     """Localized listings, live-stream scripts and local prices from a factory spreadsheet.
 
     Start with `xborder inspect catalog.xlsx` to see what xborder reads from your file.
+
+    \b
+    Exit codes (every command):
+      0    done
+      1    findings to fix: a listing error, an unconfirmed price, pending text
+           (with --fail-on-pending or --frozen)
+      2    bad input or configuration (one line names the file, row and column)
+      3    the model endpoint refused the key or model, or failed after retries
+      4    --max-requests or --max-tokens reached; finished work is kept
+      70   a bug in xborder (XBORDER_DEBUG=1 shows the traceback)
+      130  interrupted; finished work is kept
     """
 
 

@@ -71,12 +71,14 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json's summary to stdout.")
 @click.option("--fail-on-pending", is_flag=True, help="Exit with 1 when any text is left untranslated.")
+@click.option("--frozen", is_flag=True, help="Publish only approved and cached text: exit 1 before any model request "
+                                             "if something would need translating (implies --fail-on-pending).")
 @with_fx_options
 @memory_option
 @config_option
 def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, engine: str | None,
           model_name: str | None, concurrency: int | None, skus: tuple[str, ...], sheet: str | None, dry_run: bool,
-          max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool,
+          max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool, frozen: bool,
           fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
     """Build localized listings, prices and upload files from one or more catalogs (or folders of them).
 
@@ -96,7 +98,8 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
     options = BuildOptions(out=out, markets=list(market_keys), skus=list(skus), sheet=sheet, engine=engine,
                            model=model_overrides(model_name, concurrency), memory=memory_path,
                            fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
-                           max_requests=max_requests, max_tokens=max_tokens)
+                           max_requests=max_requests, max_tokens=max_tokens, frozen=frozen)
+    fail_on_pending = fail_on_pending or frozen
     if dry_run:
         estimate = estimate_build(files, config, options)
         if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 
@@ -53,8 +54,13 @@ def summarize(result) -> dict:
 
 
 def write_report(result, out: Path) -> Path:
+    """report.json, with the SHA-256 of every other file of the build: the manifest a reader checks the
+    folder against (written last, so a folder with a report is a complete build)."""
     path = out / "report.json"
-    write_text(path, dumps(summarize(result)))
+    report = summarize(result)
+    report["checksums"] = {file.relative_to(out).as_posix(): hashlib.sha256(file.read_bytes()).hexdigest()
+                           for file in sorted(out.rglob("*")) if file.is_file() and file != path}
+    write_text(path, dumps(report))
     return path
 
 

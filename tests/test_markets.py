@@ -87,3 +87,14 @@ def test_yen_ending_with_decimals_makes_no_sense():
     with pytest.raises(ConfigError, match="more decimals than JPY"):
         build_market("amazon-jp", load_markets(
             {"amazon-jp": {"rounding": {"bands": [{"step": "1", "ending": "0.99"}]}}})["amazon-jp"])
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"limits": {"titel_chars": 80}}, "[markets.amazon-us.limits] has no setting 'titel_chars'"),
+    ({"rules": {"banned_phrase": ["x"]}}, "[markets.amazon-us.rules] has no setting 'banned_phrase'"),
+    ({"fulfilment_fee": "3"}, "[markets.amazon-us] has no setting 'fulfilment_fee'"),
+])
+def test_a_typo_in_a_market_table_is_an_error_not_ignored(table, message):
+    with pytest.raises(ConfigError) as error:
+        get_markets(["amazon-us"], {"amazon-us": table})
+    assert message in str(error.value)

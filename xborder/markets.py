@@ -179,6 +179,19 @@ def build_market(key: str, record: dict) -> Market:
     if missing:
         raise ConfigError(f"{where}: missing {', '.join(missing)}; start a new market from a preset "
                           f"with base = \"amazon-us\" in [markets.{key}]")
+    known = data.load("markets.toml")["markets"]["amazon-us"]  # every preset has every key (see the file's header)
+    extra = set(record) - set(known) - {"glossary", "referral", "fba", "pricing", "fee_data", "overridden", "notes",
+                                        "sources"}
+    if extra:
+        raise ConfigError(f"{where}: [markets.{key}] has no setting '{sorted(extra)[0]}' (prices go under "
+                          f"[markets.{key}.pricing]); known: {', '.join(sorted(set(known) | {'glossary', 'pricing'}))}")
+    for section in ("limits", "rules", "tax", "fees", "duty", "rounding"):
+        if not isinstance(record[section], dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        extra = set(record[section]) - set(known[section]) - ({"chapters"} if section == "duty" else set())
+        if extra:
+            raise ConfigError(f"{where}: [markets.{key}.{section}] has no setting '{sorted(extra)[0]}'; known: "
+                              f"{', '.join(sorted(known[section]))}")
     currency = str(record["currency"]).upper()
     if currency not in babel.numbers.list_currencies():
         raise ConfigError(f"{where}: '{record['currency']}' is not an ISO 4217 currency code (e.g. USD, EUR, JPY)")

@@ -4,6 +4,7 @@ recording what xborder wrote, so `xborder tm import listings.xlsx` can tell a co
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -178,8 +179,32 @@ def _issues_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[
     ws.freeze_panes = "A2"
 
 
-def read_corrections(path: Path) -> list[tuple[str, str, str, str, str]]:
-    """Cells a person changed in a review workbook: (source, corrected text, source_lang, target_lang, market '')."""
+@dataclass(frozen=True)
+class ReviewedField:
+    """One listing field of a review workbook: what xborder wrote, and what the cell holds now."""
+
+    sheet: str
+    sku: str
+    column: str
+    source: str
+    source_lang: str
+    target_lang: str
+    market: str
+    generated: str
+    current: str
+
+    @property
+    def name(self) -> str:
+        """The field's name ('bullet_1') from its column label ('Bullet 1')."""
+        return self.column.lower().replace(" ", "_")
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.current) and self.current != self.generated
+
+
+def read_review_fields(path: Path) -> list[ReviewedField]:
+    """Every listing field of a review workbook written by `xborder build`, with the cell's current text."""
     from xborder.catalog.sources import check_extent
 
     check_extent(path)
@@ -196,8 +221,8 @@ def read_corrections(path: Path) -> list[tuple[str, str, str, str, str]]:
         raise InputError("the _xborder sheet was changed; build again and correct the new workbook",
                          file=str(path), sheet=RECORD_SHEET)
     sheets: dict[str, dict[tuple[str, str], object]] = {}
-    out, seen = [], set()
-    for sheet, sku, column, source, source_lang, target_lang, _market, generated in rows[1:]:
+    out = []
+    for sheet, sku, column, source, source_lang, target_lang, market, generated in rows[1:]:
         if sheet not in wb.sheetnames:
             continue
         if sheet not in sheets:
@@ -205,12 +230,18 @@ def read_corrections(path: Path) -> list[tuple[str, str, str, str, str]]:
         current = sheets[sheet].get((str(sku), column))
         if current is None:
             continue
-        text = _plain(current)
-        if text and text != _plain(generated) and source:
-            key = (source, target_lang)
-            if key not in seen:
-                seen.add(key)
-                out.append((str(source), text, str(source_lang), str(target_lang), ""))
+        out.append(ReviewedField(str(sheet), str(sku), str(column), str(source or ""), str(source_lang),
+                                 str(target_lang), str(market or ""), _plain(generated), _plain(current)))
+    return out
+
+
+def read_corrections(path: Path) -> list[tuple[str, str, str, str, str]]:
+    """Cells a person changed in a review workbook: (source, corrected text, source_lang, target_lang, market '')."""
+    out, seen = [], set()
+    for field in read_review_fields(path):
+        if field.changed and field.source and (field.source, field.target_lang) not in seen:
+            seen.add((field.source, field.target_lang))
+            out.append((field.source, field.current, field.source_lang, field.target_lang, ""))
     return out
 
 

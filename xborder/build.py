@@ -272,8 +272,8 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
                     emit("product", {"market": market.key, "sku": product.sku})
                 unique_handles(items)
                 listings[market.key] = items
-            for key, spent in fetched.by_catalog.items():
-                if key == str(catalog.file):
+            for file, spent in fetched.by_catalog.items():
+                if file == str(catalog.file):
                     usage.add(spent)
             result = CatalogBuild(path, out, catalog, listings, list(pending.values()), usage=usage)
             result.seconds = time.perf_counter() - begin

@@ -208,7 +208,8 @@ def build_market(key: str, record: dict) -> Market:
                                   "rates are fractions such as \"0.15\" for 15%")
     base = str(record["fees"].get("base", "net"))
     if base not in ("net", "gross"):
-        raise ConfigError(f'{where}: fees.base must be "net" or "gross" (charged on the price with tax), not \'{base}\'')
+        raise ConfigError(f'{where}: fees.base must be "net" or "gross" (charged on the price with tax), '
+                          f"not '{base}'")
     fees = Fees(**numbers["fees"], base=base)
     if fees.percent >= 1:
         raise ConfigError(f"{where}: referral and payment fees add up to {fees.percent:%} of the price")
@@ -298,7 +299,9 @@ def _rounding(where: str, table: dict, currency: str, precision: int) -> Roundin
         if not 0 <= ending < step:
             raise ConfigError(f"{label}: ending {ending} must be at least 0 and below the step {step}")
         for name, value in (("step", step), ("ending", ending)):
-            if -value.as_tuple().exponent > precision and value != value.quantize(Decimal(1).scaleb(-precision)):
+            exponent = value.as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > precision and \
+                    value != value.quantize(Decimal(1).scaleb(-precision)):
                 raise ConfigError(f"{label}: {name} {value} has more decimals than {currency} prices "
                                   f"({precision})")
         if below is not None and previous is not None and below <= previous:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from xborder.errors import ConfigError
 
@@ -121,7 +122,7 @@ def _table(key: str, value: object, where: str) -> tuple:
     """[pricing.weights] (SKU or category → '0.5kg') and the SKU/category → name tables."""
     if not isinstance(value, dict):
         raise ConfigError(f'{where}.{key} must be a table such as [pricing.{key}] "UM-88" = "…"')
-    out = []
+    out: list[tuple[str, Any]] = []
     for name, item in value.items():
         if key == "weights":
             from xborder.catalog.cells import CellError, parse_weight

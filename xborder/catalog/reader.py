@@ -177,6 +177,7 @@ class _SheetReader:
         return to_text(row[column.index]) if column and column.index < len(row) else ""
 
     def _parse(self, column: ColumnMapping, raw: object) -> dict:
+        assert column.field is not None  # only mapped columns are parsed
         spec = self.header_map.fields[column.field]
         text = to_text(raw)
         limit = spec.max_chars or DEFAULT_MAX_CHARS
@@ -260,12 +261,13 @@ def unit_weights(values: dict) -> list[tuple[str, str, str]]:
     volume = carton.in_cm() if carton is not None else None
     if per_carton is not None and volume is not None:
         litres = volume[0] * volume[1] * volume[2] / 1000
-        moved = []
+        moved: list[Quantity] = []
         for field in ("net_weight", "gross_weight"):
             weight = values.get(field)
             kg = weight.in_kg() if weight is not None else None
             # as many units as the carton holds would be denser than water: the column is per carton
-            if kg is not None and litres > 0 and kg * per_carton / litres > 1 and kg / litres <= 1:
+            if weight is not None and kg is not None and litres > 0 and kg * per_carton / litres > 1 \
+                    and kg / litres <= 1:
                 values.setdefault(f"carton_{field}", weight)
                 del values[field]
                 moved.append(weight)

@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import python_calamine
@@ -35,7 +36,7 @@ class SheetGrid:
     """One sheet's cells; rows[i] is spreadsheet row i + 1, cells as calamine gives them."""
 
     name: str
-    rows: list[list[object]]
+    rows: list[list[Any]]
     hidden: bool = False
     text: bool = False  # a CSV/TSV: its one "sheet" is the file, so messages name no sheet
 
@@ -153,7 +154,7 @@ def _filled(row: list[object]) -> bool:
     return any(cell not in (None, "") for cell in row)
 
 
-def _fill_merged(rows: list[list[object]], ranges) -> None:
+def _fill_merged(rows: list[list[Any]], ranges) -> None:
     """Give every cell of a merged range the value of its top-left cell, as Excel shows it."""
     for (top, left), (bottom, right) in ranges:
         if top >= len(rows) or left >= len(rows[top]):
@@ -195,7 +196,7 @@ def _decode(raw: bytes, partial: bool = False) -> tuple[str, str]:
     raise UnicodeDecodeError("unknown", raw, 0, 1, "neither UTF-8 nor GBK/GB18030")
 
 
-def read_text_table(path: Path) -> list[list[object]]:
+def read_text_table(path: Path) -> list[list[Any]]:
     """A CSV/TSV file as rows of text, encoding and delimiter detected."""
     raw = path.read_bytes()
     if not raw.strip():

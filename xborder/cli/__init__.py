@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -70,4 +69,4 @@ from xborder.cli import tm as _tm  # noqa: E402
 __all__ = ["cli", "main", "_build", "_check", "_doctor", "_glossary", "_inspect", "_price", "_tm"]
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -78,7 +78,8 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @config_option
 def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, engine: str | None,
           model_name: str | None, concurrency: int | None, skus: tuple[str, ...], sheet: str | None, dry_run: bool,
-          max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool, frozen: bool,
+          max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool,
+          frozen: bool,
           fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
     """Build localized listings, prices and upload files from one or more catalogs (or folders of them).
 

@@ -41,7 +41,7 @@ def list_(langs: tuple[str, ...], kind: str | None, search: str | None, as_json:
     """List the stacked glossary: starter, project and market glossaries."""
     config = project_config(config_path, [])
     stacked = project_glossary(config)
-    langs = list(langs) or project_langs(config)
+    languages = list(langs) or project_langs(config)
     entries = [e for e in sorted(stacked, key=lambda e: (e.type, e.source))
                if (not kind or e.type == kind)
                and (not search or search in e.source or any(search in f for fs in e.targets.values() for f in fs))]
@@ -50,10 +50,10 @@ def list_(langs: tuple[str, ...], kind: str | None, search: str | None, as_json:
                      "case_sensitive": e.case_sensitive, "note": e.note, "origin": e.origin} for e in entries])
         return
     table = Table(title=f"Glossary ({len(entries)} of {len(stacked)} entries)", title_justify="left")
-    for name in ("source", "type", *langs, "from"):
+    for name in ("source", "type", *languages, "from"):
         table.add_column(name, overflow="fold")
     for e in entries:
-        table.add_row(e.source, e.type, *(e.target(lang) or "" for lang in langs), e.origin)
+        table.add_row(e.source, e.type, *(e.target(lang) or "" for lang in languages), e.origin)
     out = console()
     out.print(table)
     for conflict in stacked.conflicts:

@@ -66,9 +66,9 @@ def _show(catalog: Catalog) -> None:
         problems = Table(title=f"Problems ({len(catalog.errors)} errors)", title_justify="left")
         for name in ("", "row", "column", "problem"):
             problems.add_column(name, overflow="fold")
-        for p in catalog.problems:
-            problems.add_row(f"[{_SEVERITY_STYLE[p.severity]}]{p.severity}[/]", str(p.row or ""),
-                             p.column or "", p.message)
+        for problem in catalog.problems:
+            problems.add_row(f"[{_SEVERITY_STYLE[problem.severity]}]{problem.severity}[/]", str(problem.row or ""),
+                             problem.column or "", problem.message)
         out.print(problems)
     else:
         out.print("No problems found.")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import dataclasses
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from xborder.config import Config
@@ -13,6 +14,7 @@ from xborder.listing.export_xlsx import read_review_fields
 from xborder.listing.model import ListingField
 from xborder.markets import Market, get_markets
 from xborder.translate.findings import Finding
+from xborder.translate.glossary import Glossary
 from xborder.translate.project import project_glossary
 
 _LIMITS = {"title": "title_chars", "description": "description_chars"}
@@ -27,7 +29,7 @@ class CheckedField:
     field: str
     text: str
     changed: bool
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"market": self.market, "sku": self.sku, "field": self.field, "changed": self.changed,
@@ -40,7 +42,7 @@ def check_outputs(dist: Path, config: Config) -> list[CheckedField]:
     if not books:
         raise InputError("no listings.xlsx here; give the --out folder of a build or its listings.xlsx",
                          file=str(dist))
-    markets: dict[str, tuple[Market, ListingComposer, object]] = {}
+    markets: dict[str, tuple[Market, ListingComposer, Glossary]] = {}
     out = []
     for book in books:
         for reviewed in read_review_fields(book):

@@ -147,7 +147,7 @@ class ListingComposer:
         return "".join(blocks)
 
     # parts -----------------------------------------------------------------------------------
-    def _name(self, product: Product, r: dict[str, Rendering]) -> Rendering:
+    def _name(self, product: Product, r: Callable[[str], Rendering]) -> Rendering:
         rendering = r(product.name)
         if rendering.pending and product.name_en and self.market.language == "en":
             return Rendering(product.name, product.name_en, "catalog")
@@ -214,12 +214,12 @@ class ListingComposer:
                 parts = [r(v) for v in values]
                 add(key, Rendering("/".join(values), bank.join([p.text for p in parts]),
                                    weakest([p.provenance for p in parts])))
-        for key, value in (("product_size", product.product_size), ("package_size", product.package_size)):
-            if value:
-                add(key, Rendering(str(value), measures.dimensions(value, market, bank), "template"))
-        for key, value in (("net_weight", product.net_weight), ("gross_weight", product.gross_weight)):
-            if value:
-                add(key, Rendering(str(value), measures.weight(value, market, bank), "template"))
+        for key, size in (("product_size", product.product_size), ("package_size", product.package_size)):
+            if size:
+                add(key, Rendering(str(size), measures.dimensions(size, market, bank), "template"))
+        for key, weight in (("net_weight", product.net_weight), ("gross_weight", product.gross_weight)):
+            if weight:
+                add(key, Rendering(str(weight), measures.weight(weight, market, bank), "template"))
         return out
 
     def _line(self, label: str, value: str) -> str:

@@ -53,7 +53,7 @@ def write_shopify(path: Path, markets: list[Market], listings: dict[str, list[Li
     primary, per_market = markets[0], markets
     headers = SHOPIFY_HEADERS + [f"{kind} / {m.name}" for m in per_market
                                  for kind in ("Included", "Price", "Compare-at price")]
-    rows: list[list[object]] = [headers]
+    rows: list[list[object]] = [list(headers)]
     by_sku = {m.key: {item.product.sku: item for item in listings.get(m.key, [])} for m in per_market}
     for listing in listings.get(primary.key, []):
         product, quote = listing.product, listing.quote
@@ -87,7 +87,7 @@ def write_shopify(path: Path, markets: list[Market], listings: dict[str, list[Li
                                 "Image alt text": _short(listing.text("title"), 120)})
             elif not option_names:
                 continue
-            values = [row[h] for h in SHOPIFY_HEADERS]
+            values: list[object] = [row[h] for h in SHOPIFY_HEADERS]
             for market in per_market:
                 other = by_sku[market.key].get(product.sku)
                 twin = next((v for v in other.variants if v.sku == variant.sku), None) if other else None
@@ -112,7 +112,7 @@ def write_woocommerce(path: Path, market: Market, listings: list[Listing]) -> in
     max_options = max((len(v.options) for item in listings for v in item.variants), default=0)
     headers = WOO_HEADERS + [f"Attribute {n} {kind}" for n in range(1, max_options + 1)
                              for kind in ("name", "value(s)", "visible", "global")]
-    rows: list[list[object]] = [headers]
+    rows: list[list[object]] = [list(headers)]
     for listing in listings:
         product = listing.product
         kg = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
@@ -132,7 +132,7 @@ def write_woocommerce(path: Path, market: Market, listings: list[Listing]) -> in
         if not variable:
             parent["Regular price"] = plain(listing.quote.price)
         attributes = _attribute_columns(listing, max_options)
-        rows.append([parent[h] for h in WOO_HEADERS] + attributes)
+        rows.append([*(parent[h] for h in WOO_HEADERS), *attributes])
         if variable:
             for variant in listing.variants:
                 child = dict.fromkeys(WOO_HEADERS, "")
@@ -143,7 +143,7 @@ def write_woocommerce(path: Path, market: Market, listings: list[Listing]) -> in
                 for name, value in variant.options:
                     values += [name, value, "", "1"]
                 values += [""] * (4 * max_options - len(values))
-                rows.append([child[h] for h in WOO_HEADERS] + values)
+                rows.append([*(child[h] for h in WOO_HEADERS), *values])
     write_text(path, _csv(rows))
     return len(rows) - 1
 
@@ -179,7 +179,7 @@ _THEMES = {("colour",): "Color", ("size",): "Size", ("colour", "size"): "SizeCol
 
 def write_amazon(path: Path, market: Market, listings: list[Listing]) -> int:
     """A tab-separated file of Amazon flat-file fields: a parent row and child rows for variations."""
-    rows: list[list[object]] = [AMAZON_HEADERS]
+    rows: list[list[object]] = [list(AMAZON_HEADERS)]
     for listing in listings:
         base = dict.fromkeys(AMAZON_HEADERS, "")
         bullets = [b.text for b in listing.bullets][:5]

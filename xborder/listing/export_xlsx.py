@@ -61,7 +61,7 @@ def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[L
         header += ["Price", "Price shown", "Variants", "Status", "Findings"]
         _append(ws, header)
         for listing in items:
-            row = [listing.product.sku, f"{listing.product.sheet}!{listing.product.row}"]
+            row: list[object] = [listing.product.sku, f"{listing.product.sheet}!{listing.product.row}"]
             for name in fields:
                 field = listing.get(name)
                 row += [field.text if field else "", field.source if field else ""]

@@ -28,7 +28,8 @@ def fit_parts(parts: list[str], separator: str, limit: int) -> tuple[str, int]:
 
 def fit_bytes(words: list[str], separator: str, limit: int) -> tuple[str, list[str]]:
     """Whole keywords joined while the UTF-8 size stays under `limit` bytes; (text, dropped)."""
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for word in words:
         candidate = separator.join(kept + [word])
         if len(candidate.encode("utf-8")) <= limit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
@@ -39,7 +40,7 @@ def dimensions(size: Dimensions, market: Market, bank: PhraseBank) -> str:
     if cm is None:
         return str(size)
 
-    def shown(sides: list[Decimal], unit: str, places: int) -> str:
+    def shown(sides: Sequence[Decimal], unit: str, places: int) -> str:
         values = [number(s, market, places) for s in sides]
         return bank.fmt("dimensions", length=values[0], width=values[1], height=values[2], unit=unit) \
             or f"{values[0]} × {values[1]} × {values[2]} {unit}"

@@ -112,7 +112,7 @@ def referral_for(product: Product, market: Market, settings: PricingSettings) ->
     if matches:
         name = max(matches)[1]
         return _category(market, name, categories[name])
-    default = market.referral.get("default")
+    default = str(market.referral.get("default", ""))
     if default not in categories:
         return ReferralRate("market", f"{market.name} referral", market.fees.referral, market.fees.minimum,
                             source="market preset")

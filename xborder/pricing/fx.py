@@ -117,7 +117,7 @@ class FxTable:
                 raise ConfigError(f"{self.rates_file}: a rate from {currency} to itself")
             anchor = self._per_euro(other)
             value = anchor.value / best.rate if backwards else anchor.value * best.rate
-            label = self.rates_file.name + (f" ({best.source})" if best.source else "")
+            label = Path(self.rates_file or "rates").name + (f" ({best.source})" if best.source else "")
             return _PerEuro(value, best.date, label)
         converter = _converter()
         if currency not in converter.currencies:

@@ -422,7 +422,8 @@ def _bounds(market: Market, price: Decimal) -> list[str]:
     out = []
     low, high = market.limits.get("price_min") or "", market.limits.get("price_max") or ""
     if low and price < Decimal(str(low)):
-        out.append(f"{market.name} accepts prices from {format_money(Decimal(str(low)), market.currency, market.locale)}")
+        shown = format_money(Decimal(str(low)), market.currency, market.locale)
+        out.append(f"{market.name} accepts prices from {shown}")
     if high and price > Decimal(str(high)):
         shown = format_money(Decimal(str(high)), market.currency, market.locale)
         out.append(f"{market.name} accepts prices up to {shown}")

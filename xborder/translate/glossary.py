@@ -302,7 +302,8 @@ def read_csv(text: str, origin: str) -> list[GlossaryEntry]:
     if repeated:
         raise GlossaryError(f"{origin}: the header names column '{repeated[0]}' twice; keep one column per language")
     languages = [c for c in columns if c not in META_COLUMNS]
-    entries, seen = [], {}
+    entries: list[GlossaryEntry] = []
+    seen: dict[tuple[str, str], int] = {}
     for number, row in enumerate(reader, start=2):
         # a cell a spreadsheet would run as a formula was written with a leading ' (see write_csv): drop it
         row = {k: v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in FORMULA_STARTS else v
@@ -406,7 +407,8 @@ def read_tbx(raw: bytes, origin: str) -> list[GlossaryEntry]:
         node = unit.xmlelement
         langsets = node.findall(unit.namespaced("langSet"))
         descrips = {d.get("type"): (d.text or "") for d in node.iter(unit.namespaced("descrip"))}
-        source, by_status = None, {"term": {}, "forbidden": {}}
+        source: str | None = None
+        by_status: dict[str, dict[str, list[str]]] = {"term": {}, "forbidden": {}}
         for langset in langsets:
             lang = langset.get(xml_lang) or ""
             for term in langset.iter(unit.namespaced("term")):

@@ -102,7 +102,7 @@ class TranslationMemory:
         self.path = Path(path)
         if readonly and not self.path.exists():
             raise MemoryFileError(f"{self.path}: no translation memory here yet")
-        self.db = None
+        self.db: sqlite3.Connection = None  # type: ignore[assignment]  # set below, or the constructor raises
         try:
             if create_folder:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -285,7 +285,8 @@ def market_brief(market: Market) -> dict:
         "language": market.lang_tag, "locale": market.locale, "currency": market.currency, "units": units,
         "style": style_guide(market.lang_tag),
         "fields": fields_wanted,
-        "banned_characters": {"title": rules.get("banned_title_chars", ""), "other": rules.get("banned_text_chars", "")},
+        "banned_characters": {"title": rules.get("banned_title_chars", ""),
+                              "other": rules.get("banned_text_chars", "")},
         "banned_phrases": rules.get("banned_phrases", []), "banned_claims": rules.get("banned_claims", []),
         "max_word_repeats_in_title": rules.get("max_word_repeats", 0),
     }
@@ -310,7 +311,7 @@ def glossary_brief(glossary: Glossary, product: Product, lang_tag: str) -> list[
     """Only the glossary entries found in this product's text, as the model needs them."""
     texts = [product.name, product.spec, product.material, product.category, product.description,
              *product.selling_points, *product.colors, *product.sizes]
-    out = []
+    out: list[dict[str, Any]] = []
     for entry in glossary.entries_for("\n".join(t for t in texts if t)):
         forms = entry.forms(lang_tag)
         if entry.type == "term" and forms:
@@ -382,7 +383,8 @@ class ModelEngine(Engine):
 
     def request_for(self, job: Job) -> tuple[Request, list[Rendering]]:
         """What must be asked of the model, and the segments the offline engine renders exactly for free."""
-        exact, ask = [], {}
+        exact: list[Rendering] = []
+        ask: dict[str, str] = {}
         for source in job.segments:
             rendering = self._offline.exact(source, job)
             if rendering is not None:
@@ -566,7 +568,8 @@ class ModelEngine(Engine):
                             raise
                         self.mode = mode
                         return text
-        return self._call(self.mode, schema, messages_for(self.mode), control, usage)
+        mode = self.mode or MODES[-1]
+        return self._call(mode, schema, messages_for(mode), control, usage)
 
     def _call(self, mode: str, schema: dict, messages: list[dict], control: RunControl, usage: Usage,
               detecting: bool = False) -> str:
@@ -585,7 +588,7 @@ class ModelEngine(Engine):
             self.gate.wait()
             try:
                 response = self.client.chat.completions.create(
-                    model=settings.name, messages=messages, temperature=settings.temperature,
+                    model=settings.name, messages=messages,  # type: ignore[arg-type]  # plain role/content dicts temperature=settings.temperature,
                     max_tokens=settings.max_output_tokens, **extra)
             except openai.RateLimitError as error:
                 self.gate.slow_down(retry_after(error) or min(settings.retry_wait * 2, settings.max_wait))

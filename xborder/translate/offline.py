@@ -69,8 +69,9 @@ class OfflineEngine(Engine):
                 out.append(phrase)
                 continue
             match = _PIECE_SET.match(part)
-            if match and bank.fmt("piece_set", count=match.group("count")):
-                out.append(bank.fmt("piece_set", count=match.group("count")))
+            piece_set = bank.fmt("piece_set", count=match.group("count")) if match else None
+            if piece_set:
+                out.append(piece_set)
                 continue
             return None
         return " ".join(out) if out and out != parts else None

@@ -253,10 +253,10 @@ def _results(engine: Engine, jobs: list[Job], control: RunControl) -> Iterator[J
     try:
         while True:
             while len(running) < engine.concurrency and not control.stopped:
-                job = next(pending, None)
-                if job is None:
+                next_job = next(pending, None)
+                if next_job is None:
                     break
-                running.add(pool.submit(engine.run, job, control))
+                running.add(pool.submit(engine.run, next_job, control))
             if not running:
                 return
             finished, running = wait(running, return_when=FIRST_COMPLETED)

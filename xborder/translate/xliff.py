@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
     with nothing pending, so the file always says what it covers); returns the unit count."""
     from translate.storage import xliff
 
-    store = xliff.xlifffile()
+    store: Any = xliff.xlifffile()
     by_lang: dict[tuple[str, str], dict[str, list[str]]] = {(source_lang, lang): {} for lang in languages or []}
     for s in segments:
         by_lang.setdefault((s.source_lang, s.target_lang), {}).setdefault(s.source, []).append(s.context)

@@ -241,3 +241,13 @@ def test_the_market_json_is_the_same_whichever_folder_the_build_ran_from(tmp_pat
     monkeypatch.chdir(tmp_path / "a")
     assert run_cli("build", "c.xlsx", "--out", "../two", *FX).exit_code in (0, 1)
     assert (tmp_path / "one" / "amazon-us.json").read_bytes() == (tmp_path / "two" / "amazon-us.json").read_bytes()
+
+
+def test_the_limits_are_configurable_and_named_in_the_refusal(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER] + [[f"A-{n}", "雨伞", 25, 0.4] for n in range(30)])
+    (tmp_path / "xborder.toml").write_text("[limits]\ncells = 50\n", encoding="utf-8")
+    one_line_error(run_cli("inspect", "c.xlsx"), "cells per sheet", "[limits]")
+    (tmp_path / "xborder.toml").write_text("[limits]\ncells = 1000\ncolums = 3\n", encoding="utf-8")
+    one_line_error(run_cli("inspect", "c.xlsx"), "[limits] has no setting 'colums'")
+    (tmp_path / "xborder.toml").write_text("[limits]\ncells = 1000\n", encoding="utf-8")
+    assert run_cli("inspect", "c.xlsx").exit_code == 0

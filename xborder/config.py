@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xborder.errors import ConfigError
-from xborder.settings import CatalogSettings, PricingSettings, pricing_settings
+from xborder.settings import CatalogSettings, PricingSettings, pricing_settings, read_limits
 
 __all__ = ["CatalogSettings", "Config", "PricingSettings", "find_config", "load_config", "parse_date"]
 
@@ -112,6 +112,10 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f'{path}: [project] markets must be a list such as ["amazon-us", "amazon-de"]')
         config.markets = markets
     config.catalog = _catalog_settings(path, raw.get("catalog", {}))
+    limits = raw.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ConfigError(f"{path}: [limits] must be a table such as cells = 20000000")
+    config.catalog.limits = read_limits(limits, f"{path}: [limits]")
     pricing = dict(raw.get("pricing", {}))
     fx_date = pricing.pop("fx_date", None)
     rates_file = pricing.pop("rates_file", None)
@@ -127,7 +131,7 @@ def load_config(path: Path | None) -> Config:
     return config
 
 
-_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model"}
+_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits"}
 
 
 def _check_keys(path: Path, section: str, table: dict, known: set[str]) -> None:
@@ -146,7 +150,7 @@ def parse_date(text: str, what: str) -> dt.date:
 
 def _catalog_settings(path: Path, section: dict) -> CatalogSettings:
     settings = CatalogSettings()
-    known = set(settings.__dataclass_fields__)
+    known = set(settings.__dataclass_fields__) - {"limits"}
     for key, value in section.items():
         if key not in known:
             raise ConfigError(f"{path}: [catalog] has no setting '{key}'; known: {', '.join(sorted(known))}")

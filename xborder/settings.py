@@ -9,6 +9,30 @@ from typing import Any
 from xborder.errors import ConfigError
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """[limits]: what a catalog may be before xborder refuses to load it (checked before any work starts)."""
+
+    file_mb: int = 200  # on disk
+    unpacked_mb: int = 2048  # the XML inside an .xlsx
+    cells: int = 20_000_000  # rows × columns of one sheet, as far as its farthest cell
+    columns: int = 1_000
+
+
+def read_limits(table: dict, where: str = "[limits]") -> ReadLimits:
+    """Check a [limits] table: whole numbers above 0, known names only."""
+    known = {f.name for f in fields(ReadLimits)}
+    changes = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{where} has no setting '{key}'; known: {', '.join(sorted(known))}")
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{where} {key} must be a whole number above 0, e.g. {key} = "
+                              f"{getattr(ReadLimits(), key)}")
+        changes[key] = value
+    return replace(ReadLimits(), **changes)
+
+
 @dataclass
 class CatalogSettings:
     """[catalog]: how to read the factory's spreadsheet."""
@@ -18,6 +42,7 @@ class CatalogSettings:
     weight_unit: str = "kg"
     length_unit: str = "cm"
     aliases: dict[str, list[str]] = field(default_factory=dict)
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
 
 FULFILMENT_MODES = ("marketplace", "direct")

@@ -25,7 +25,7 @@ def read_catalog(path: str | Path, settings: CatalogSettings | None = None,
     path = Path(path)
     settings = settings or CatalogSettings()
     header_map = HeaderMap(settings.aliases)
-    grids = read_grids(path)
+    grids = read_grids(path, settings.limits)
     grid, header_index, columns = _choose_sheet(path, grids, header_map, sheet or settings.sheet)
     _require_columns(path, grid, header_index, columns, header_map)
     reader = _SheetReader(path, grid, header_index, columns, header_map, settings)

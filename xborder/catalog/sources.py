@@ -15,19 +15,17 @@ from pathlib import Path
 import python_calamine
 
 from xborder.errors import InputError
+from xborder.settings import ReadLimits
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 _ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
 
-# Limits checked before a workbook is loaded: a reader builds a dense grid of rows × columns, so one
-# cell at XFD1048576 in a 6 KB file would ask for 512 GB. A workbook's own <dimension> is not trusted.
-MAX_FILE_BYTES = 200 * 2**20  # on disk
-MAX_UNPACKED_BYTES = 2 * 2**30  # the XML inside an .xlsx
-MAX_COLUMNS = 1_000
+# Limits (ReadLimits, [limits] of xborder.toml) are checked before a workbook is loaded: a reader builds a
+# dense grid of rows × columns, so one cell at XFD1048576 in a 6 KB file would ask for 512 GB. A workbook's
+# own <dimension> is not trusted.
 MAX_CSV_CELL = 1_000_000  # characters; the csv module's default of 131,072 rejected a whole file for one cell
-MAX_CELLS = 20_000_000  # rows × columns of one sheet, as far as its farthest cell
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 
 
@@ -41,7 +39,7 @@ class SheetGrid:
     text: bool = False  # a CSV/TSV: its one "sheet" is the file, so messages name no sheet
 
 
-def read_grids(path: Path) -> list[SheetGrid]:
+def read_grids(path: Path, limits: ReadLimits | None = None) -> list[SheetGrid]:
     """Every sheet of a workbook, or the one table of a CSV file."""
     if not path.exists():
         raise InputError("no such file; check the path", file=str(path))
@@ -52,12 +50,12 @@ def read_grids(path: Path) -> list[SheetGrid]:
     if suffix in TEXT_SUFFIXES:
         return [SheetGrid(path.stem, read_text_table(path), text=True)]
     if suffix in WORKBOOK_SUFFIXES:
-        return _read_workbook(path)
+        return _read_workbook(path, limits or ReadLimits())
     raise InputError(f"'{path.suffix or 'no extension'}' is not a spreadsheet type xborder reads; "
                      "save it as .xlsx or .csv", file=str(path))
 
 
-def _read_workbook(path: Path) -> list[SheetGrid]:
+def _read_workbook(path: Path, limits: ReadLimits) -> list[SheetGrid]:
     head = path.read_bytes()[:8]
     if not head:
         raise InputError("the file is empty (0 bytes); export the catalog again", file=str(path))
@@ -77,7 +75,7 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
     if suffix in _ZIP_SUFFIXES and not zipfile.is_zipfile(path):
         raise InputError("the workbook is damaged or truncated (incomplete download?); "
                          "get the file again or re-save it in Excel", file=str(path))
-    check_extent(path)
+    check_extent(path, limits)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         grids = []
@@ -101,29 +99,31 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
     return grids
 
 
-def check_extent(path: Path) -> None:
+def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
     """Refuse, before loading, a workbook too large to read: file size, unpacked size, and for .xlsx/.xlsm the
     farthest cell of each sheet (found by scanning its XML, not by its declared dimension)."""
+    limits = limits or ReadLimits()
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"the file is {size / 2**20:,.0f} MB, over the limit of {MAX_FILE_BYTES // 2**20} MB "
-                         "(file size); split the catalog", file=str(path))
+    if size > limits.file_mb * 2**20:
+        raise InputError(f"the file is {size / 2**20:,.0f} MB, over the limit of {limits.file_mb} MB "
+                         "(file_mb in [limits]); split the catalog", file=str(path))
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-                raise InputError(f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**30} GB (unpacked "
-                                 "size); it is damaged or not a catalog", file=str(path))
+            if sum(m.file_size for m in members) > limits.unpacked_mb * 2**20:
+                raise InputError(f"the workbook unpacks to more than {limits.unpacked_mb} MB (unpacked_mb in "
+                                 "[limits]); it is damaged or not a catalog", file=str(path))
             for member in members:
                 if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
                     rows, columns = _farthest_cell(archive, member)
-                    if columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+                    if columns > limits.columns or rows * columns > limits.cells:
                         raise InputError(
                             f"a sheet reaches row {rows:,}, column {columns:,} ({rows * columns:,} cells), over the "
-                            f"limit of {MAX_CELLS:,} cells and {MAX_COLUMNS:,} columns (cells per sheet); delete "
-                            "the stray far cells or copy the table into a new workbook", file=str(path))
+                            f"limit of {limits.cells:,} cells and {limits.columns:,} columns (cells per sheet: cells "
+                            "and columns in [limits]); delete the stray far cells or copy the table into a new "
+                            "workbook", file=str(path))
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise InputError(f"the workbook cannot be read ({_first_line(error)}); open it in Excel or WPS and save it "
                          "again as .xlsx", file=str(path)) from None

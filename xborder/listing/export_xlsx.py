@@ -60,7 +60,7 @@ def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[L
             header += [_label(name), f"{_label(name)} (source)"]
         header += ["Price", "Price shown", "Variants", "Status", "Findings"]
         _append(ws, header)
-        for listing in items:
+        for number, listing in enumerate(items, start=2):
             row: list[object] = [listing.product.sku, f"{listing.product.sheet}!{listing.product.row}"]
             for name in fields:
                 field = listing.get(name)
@@ -76,7 +76,7 @@ def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[L
                     "pending" if listing.pending else ("check" if findings else "ok"),
                     "\n".join(f"{f.field}: {f.message}" for f in findings)]
             _append(ws, row)
-            _highlight(ws, ws.max_row, listing, fields)
+            _highlight(ws, number, listing, fields)  # not ws.max_row: it scans every cell, once per row
         _style(ws, header)
     _prices_sheet(wb, markets, listings)
     _issues_sheet(wb, markets, listings, problems)

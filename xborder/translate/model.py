@@ -441,8 +441,7 @@ class ModelEngine(Engine):
 
     def _ask(self, request: Request, result: JobResult, control: RunControl) -> None:
         job = request.job
-        reply, data = self._first_reply(request, result, control)
-        copy, translations, problems = self._read(request, data)
+        reply, (copy, translations, problems) = self._first_reply(request, result, control)
         if problems:
             repair = [{"role": "assistant", "content": reply}, {"role": "user", "content": (
                 "Your reply breaks these rules:\n" + "\n".join(f"- {p}" for p in problems)
@@ -454,11 +453,9 @@ class ModelEngine(Engine):
                 pass  # the repair is worse than the reply: keep the reply, with its findings
             else:
                 copy, translations, problems = copy2, translations2, problems2
-        bad_sources = set()
         for source, text in translations.items():
             found = self.check_segment(source, text, job)
             if found:
-                bad_sources.add(source)
                 result.findings += [replace(f, severity="warning", field="listing",
                                             message=f"the model's translation of {source} was not kept: {f.message}")
                                     for f in found]
@@ -474,14 +471,13 @@ class ModelEngine(Engine):
                     "marked in listings.xlsx (a correction is kept), or build again to ask the model again"),
                     "listing"))
 
-    def _first_reply(self, request: Request, result: JobResult, control: RunControl) -> tuple[str, dict]:
-        """The first reply that is JSON of the asked shape; a malformed one is asked again once."""
+    def _first_reply(self, request: Request, result: JobResult, control: RunControl
+                     ) -> tuple[str, tuple[ListingCopy | None, dict[str, str], list[str]]]:
+        """The first reply that is JSON of the asked shape, read; a malformed one is asked again once."""
         for attempt in (1, 2):
             text = self._complete(request, control, result.usage)
             try:
-                data = read_json(text)
-                self._read(request, data)
-                return text, data
+                return text, self._read(request, read_json(text))
             except ReplyError:
                 if attempt == 2:
                     raise
@@ -629,29 +625,33 @@ class ModelEngine(Engine):
         return wait_random_exponential(multiplier=self.settings.retry_wait, max=self.settings.max_wait)(state)
 
     def _describe(self, error: BaseException) -> str:
-        """One line about a failed request, without the API key."""
-        base = endpoint(self.settings)[0] or "api.openai.com"
-        if isinstance(error, openai.AuthenticationError):
-            text = f"{base} refused the API key (HTTP 401): check OPENAI_API_KEY"
-        elif isinstance(error, openai.PermissionDeniedError):
-            text = f"{base} does not allow this key to use model '{self.model}' (HTTP 403)"
-        elif isinstance(error, openai.NotFoundError):
-            text = (f"{base} has no model '{self.model}' (HTTP 404), or is not an OpenAI-compatible API (its address "
-                    "usually ends in /v1); `xborder doctor` lists the models it has")
-        elif isinstance(error, openai.APITimeoutError):
-            text = f"no reply from {base} within {self.settings.timeout:g} s, {self.settings.retries + 1} tries"
-        elif isinstance(error, openai.APIConnectionError):
-            text = f"cannot connect to {base} ({self.settings.retries + 1} tries): is the server running?"
-        elif isinstance(error, openai.APIStatusError):
-            body = error.body if isinstance(error.body, dict) else {}
-            detail = str(body.get("message") or re.sub(r"^Error code: \d+ - ", "", error.message or ""))
-            detail = " ".join(detail.split())[:160]
-            text = f"{base} answered HTTP {error.status_code}" + (f": {detail}" if detail else "")
-        elif isinstance(error, ReplyError):
-            text = f"the model's reply could not be used twice ({error})"
-        else:
-            text = f"{type(error).__name__}: {error}"
-        return scrub(text, self._key or os.environ.get("OPENAI_API_KEY", ""))
+        return describe_error(error, self.settings, self._key or os.environ.get("OPENAI_API_KEY", ""))
+
+
+def describe_error(error: BaseException, settings: ModelSettings, key: str) -> str:
+    """One line about a failed request, without the API key."""
+    base = endpoint(settings)[0] or "api.openai.com"
+    if isinstance(error, openai.AuthenticationError):
+        text = f"{base} refused the API key (HTTP 401): check OPENAI_API_KEY"
+    elif isinstance(error, openai.PermissionDeniedError):
+        text = f"{base} does not allow this key to use model '{settings.name}' (HTTP 403)"
+    elif isinstance(error, openai.NotFoundError):
+        text = (f"{base} has no model '{settings.name}' (HTTP 404), or is not an OpenAI-compatible API (its address "
+                "usually ends in /v1); `xborder doctor` lists the models it has")
+    elif isinstance(error, openai.APITimeoutError):
+        text = f"no reply from {base} within {settings.timeout:g} s, {settings.retries + 1} tries"
+    elif isinstance(error, openai.APIConnectionError):
+        text = f"cannot connect to {base} ({settings.retries + 1} tries): is the server running?"
+    elif isinstance(error, openai.APIStatusError):
+        body = error.body if isinstance(error.body, dict) else {}
+        detail = str(body.get("message") or re.sub(r"^Error code: \d+ - ", "", error.message or ""))
+        detail = " ".join(detail.split())[:160]
+        text = f"{base} answered HTTP {error.status_code}" + (f": {detail}" if detail else "")
+    elif isinstance(error, ReplyError):
+        text = f"the model's reply could not be used twice ({error})"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return scrub(text, key)
 
 
 def scrub(text: str, key: str) -> str:
@@ -705,7 +705,7 @@ def check_endpoint(settings: ModelSettings) -> EndpointCheck:
             settings = replace(settings, name=report.models[0])
             report.model = settings.name
         engine = ModelEngine(settings, client)
-        engine._key = key
+        engine.start()
         schema = {"type": "object", "additionalProperties": False, "required": ["ok"],
                   "properties": {"ok": {"type": "boolean"}}}
         messages = [{"role": "system", "content": "Reply with JSON only."},
@@ -715,7 +715,7 @@ def check_endpoint(settings: ModelSettings) -> EndpointCheck:
     except ProviderError as error:
         report.error = str(error)
     except (openai.APIError, ReplyError) as error:
-        report.error = ModelEngine(replace(settings, name=settings.name or "?"), client)._describe(error)
+        report.error = describe_error(error, settings, key)
     finally:
         client.close()
     report.error = scrub(report.error, key)

@@ -208,7 +208,7 @@ def estimate_build(paths: list[Path], config: Config, options: BuildOptions) -> 
     with open_memory(config, options.memory) as memory:
         plan = _plan(setup, config, memory)
     jobs = {(job.market.key, id(job.product)): job for job in plan.jobs}
-    estimate = getattr(setup.engine, "estimate", lambda job: Usage())
+    estimate = setup.engine.estimate
     out = []
     for path, _, products in setup.catalogs:
         for market in setup.markets:
@@ -252,7 +252,6 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
             begin = time.perf_counter()
             listings: dict[str, list[Listing]] = {}
             pending: dict[tuple[str, str], PendingSegment] = {}
-            usage = Usage()
             for market in setup.markets:
                 settings = config.pricing
                 items = []
@@ -272,10 +271,8 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
                     emit("product", {"market": market.key, "sku": product.sku})
                 unique_handles(items)
                 listings[market.key] = items
-            for file, spent in fetched.by_catalog.items():
-                if file == str(catalog.file):
-                    usage.add(spent)
-            result = CatalogBuild(path, out, catalog, listings, list(pending.values()), usage=usage)
+            result = CatalogBuild(path, out, catalog, listings, list(pending.values()),
+                                  usage=fetched.by_catalog.get(catalog.file, Usage()))
             result.seconds = time.perf_counter() - begin
             results.append(result)
     return BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
@@ -284,8 +281,7 @@ def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Ev
 
 def _refuse_unfrozen(plan: TextPlan, engine: Engine) -> None:
     """--frozen: stop before any request when a job would need the model."""
-    estimate = getattr(engine, "estimate", None)
-    asking = [job for job in plan.jobs if estimate is not None and estimate(job).requests]
+    asking = [job for job in plan.jobs if engine.estimate(job).requests]
     if asking:
         first = asking[0]
         raise FrozenError(f"--frozen: {len(asking)} products × markets would need the model (first: "

@@ -190,6 +190,10 @@ class Engine(ABC):
         """The memory cache key of one product's listing fields for one market (engines that write fields)."""
         return ""
 
+    def estimate(self, job: Job) -> Usage:
+        """About what a job would cost in requests and tokens, calling nothing (an offline engine: nothing)."""
+        return Usage()
+
     def start(self, on_event=None) -> None:
         """Called once before the first job of a run (open connections, detect capabilities)."""
 

@@ -50,10 +50,7 @@ class ProductText:
     market: Market
     glossary: Glossary
     renderings: dict[str, Rendering]
-    missing: list[str] = field(default_factory=list)  # segments nobody has translated yet
     copy: ListingCopy | None = None  # listing fields an engine wrote for this market
-    copy_accepted: bool = True
-    write_fields: bool = False  # the engine still has to write the fields
     findings: list[Finding] = field(default_factory=list)  # what the engine could not do, for the listing
 
     def rendering(self, source: str) -> Rendering:
@@ -85,11 +82,8 @@ class TextPlan:
             for text in self.waiting.get((job.lang_tag, rendering.source), [own]):
                 if text.rendering(rendering.source).pending:
                     text.renderings[rendering.source] = rendering
-                    if rendering.source in text.missing:
-                        text.missing.remove(rendering.source)
         if result.copy is not None:
-            own.copy, own.copy_accepted = result.copy, result.copy_accepted
-            own.write_fields = False
+            own.copy = result.copy
         own.findings += result.findings
         if result.error:
             own.findings.append(Finding("model-failed", "error", f"{result.error}; the text stays pending — "
@@ -122,6 +116,7 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
         glossary = glossaries[market.key]
         for product in products:
             text = ProductText(product, market, glossary, {})
+            missing = []
             for source in segment_sources(product, engine.writes_fields):
                 if (market.key, source) not in known:
                     known[(market.key, source)] = known_rendering(engine, source, market, glossary, memory,
@@ -130,21 +125,21 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
                 if rendering is not None:
                     text.renderings[source] = rendering
                 else:
-                    text.missing.append(source)
+                    missing.append(source)
+            write_fields = False
             if engine.writes_fields:
                 cached = memory.cached(engine.listing_key(product, market, glossary, source_lang))
                 if cached is not None:
                     text.copy = ListingCopy.from_json(json.loads(cached.target))
-                    text.copy_accepted = cached.origin != REJECTED
-                text.write_fields = text.copy is None or not text.copy_accepted
+                write_fields = cached is None or cached.origin == REJECTED  # a rejected copy is asked again
             claimed = []
-            for source in text.missing:
+            for source in missing:
                 holders = waiting.setdefault((market.lang_tag, source), [])
                 if not holders:
                     claimed.append(source)  # the first product that needs a segment asks for it for all
                 holders.append(text)
-            if claimed or text.write_fields:
-                jobs.append(Job(product, market, glossary, tuple(claimed), text.write_fields, source_lang))
+            if claimed or write_fields:
+                jobs.append(Job(product, market, glossary, tuple(claimed), write_fields, source_lang))
             texts[(market.key, id(product))] = text
     return TextPlan(texts, jobs, waiting)
 

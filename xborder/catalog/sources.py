@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections import Counter
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import python_calamine
 
@@ -22,9 +22,6 @@ TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 _ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
 
-# Limits (ReadLimits, [limits] of xborder.toml) are checked before a workbook is loaded: a reader builds a
-# dense grid of rows × columns, so one cell at XFD1048576 in a 6 KB file would ask for 512 GB. A workbook's
-# own <dimension> is not trusted.
 MAX_CSV_CELL = 1_000_000  # characters; the csv module's default of 131,072 rejected a whole file for one cell
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 
@@ -56,13 +53,14 @@ def read_grids(path: Path, limits: ReadLimits | None = None) -> list[SheetGrid]:
 
 
 def _read_workbook(path: Path, limits: ReadLimits) -> list[SheetGrid]:
-    head = path.read_bytes()[:8]
+    with path.open("rb") as handle:
+        start = handle.read(1 << 20)  # enough to tell what the file really is
+    head = start[:8]
     if not head:
         raise InputError("the file is empty (0 bytes); export the catalog again", file=str(path))
     suffix = path.suffix.lower()
     # many ERP "Excel exports" are text (CSV, tab-separated) or HTML named .xls
-    if suffix in _ZIP_SUFFIXES and head.startswith(_OLE_SIGNATURE) and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in \
-            path.read_bytes()[:1 << 20]:
+    if suffix in _ZIP_SUFFIXES and head.startswith(_OLE_SIGNATURE) and "Encrypt".encode("utf-16-le") in start:
         raise InputError("the workbook is password-protected (encrypted); save a copy without a password",
                          file=str(path))
     if (suffix in _ZIP_SUFFIXES and not head.startswith(b"PK")) or \
@@ -101,7 +99,8 @@ def _read_workbook(path: Path, limits: ReadLimits) -> list[SheetGrid]:
 
 def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
     """Refuse, before loading, a workbook too large to read: file size, unpacked size, and for .xlsx/.xlsm the
-    farthest cell of each sheet (found by scanning its XML, not by its declared dimension)."""
+    farthest cell of each sheet. A reader builds a dense grid of rows × columns, so one cell at XFD1048576 in a
+    6 KB file would ask for 512 GB; the sheet's declared <dimension> is not trusted, its XML is scanned."""
     limits = limits or ReadLimits()
     size = path.stat().st_size
     if size > limits.file_mb * 2**20:
@@ -224,9 +223,8 @@ def read_text_table(path: Path) -> list[list[Any]]:
     width = Counter(len(row) for row in rows[:200]).most_common(1)[0][0] if rows else 0
     for number, row in enumerate(rows, start=1):
         # a quote left open swallows the rows after it into one cell: line breaks and delimiters inside it
-        swallowed = next((cell for cell in row if "\n" in cell and width > 2 and any(
-            line.count(delimiter) >= width - 1 for line in cell.splitlines()[1:])), None)
-        if swallowed is not None:
+        if width > 2 and any("\n" in cell and any(line.count(delimiter) >= width - 1
+                                                   for line in cell.splitlines()[1:]) for cell in row):
             raise InputError(f"row {number}: a quote (\") is left open, so the rows after it were read as one cell; "
                              "close the quote or remove it", file=str(path))
     return rows

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from xborder.catalog.model import Problem
+from xborder.catalog.sources import check_extent
 from xborder.errors import InputError
 from xborder.files import neutralize, reproducible_zip, write_bytes
 from xborder.listing.model import Listing
@@ -205,8 +206,6 @@ class ReviewedField:
 
 def read_review_fields(path: Path) -> list[ReviewedField]:
     """Every listing field of a review workbook written by `xborder build`, with the cell's current text."""
-    from xborder.catalog.sources import check_extent
-
     check_extent(path)
     try:
         wb = load_workbook(path, data_only=True)

@@ -199,7 +199,7 @@ def build_market(key: str, record: dict) -> Market:
         babel.Locale.parse(record["locale"])
     except (ValueError, babel.UnknownLocaleError):
         raise ConfigError(f"{where}: '{record['locale']}' is not a locale (e.g. en_US, de_DE, ja_JP)") from None
-    numbers = {section: {name: _decimal(record[section].get(name, "0"), f"{where}: {section}.{name}")
+    numbers = {section: {name: decimal_setting(record[section].get(name, "0"), f"{where}: {section}.{name}")
                          for name in names} for section, names in _DECIMAL_KEYS.items()}
     for section in ("tax", "fees", "duty"):
         for name, value in numbers[section].items():
@@ -244,7 +244,7 @@ def build_market(key: str, record: dict) -> Market:
 def _duty(where: str, table: dict, per_item: Decimal) -> Duty:
     """duty.rate ("" or absent: not set), duty.per_item, duty.chapters = { "61" = "0.12" }."""
     raw = table.get("rate", "")
-    rate = None if raw in ("", None) else _decimal(raw, f"{where}: duty.rate")
+    rate = None if raw in ("", None) else decimal_setting(raw, f"{where}: duty.rate")
     chapters = table.get("chapters", {})
     if not isinstance(chapters, dict):
         raise ConfigError(f'{where}: duty.chapters must be a table of HS code prefixes, e.g. {{ "61" = "0.12" }}')
@@ -252,7 +252,7 @@ def _duty(where: str, table: dict, per_item: Decimal) -> Duty:
     for prefix, value in chapters.items():
         if not str(prefix).isdigit():
             raise ConfigError(f"{where}: duty.chapters '{prefix}' is not an HS code prefix (digits, e.g. \"6109\")")
-        pairs.append((str(prefix), _decimal(value, f"{where}: duty.chapters.{prefix}")))
+        pairs.append((str(prefix), decimal_setting(value, f"{where}: duty.chapters.{prefix}")))
     for value in [rate] + [r for _, r in pairs]:
         if value is not None and not 0 <= value < 1:
             raise ConfigError(f"{where}: duty rate {value} is out of range; rates are fractions such as \"0.12\"")
@@ -268,7 +268,8 @@ def _fee_table(name: str, key: str, record: dict) -> dict:
     return _deep_merge(bundled, own) if own else copy.deepcopy(bundled)
 
 
-def _decimal(value: object, what: str) -> Decimal:
+def decimal_setting(value: object, what: str) -> Decimal:
+    """A number from a market table (strings or numbers) as an exact Decimal; ConfigError names it."""
     if isinstance(value, float):
         value = repr(value)
     try:
@@ -291,9 +292,9 @@ def _rounding(where: str, table: dict, currency: str, precision: int) -> Roundin
     bands, previous = [], None
     for number, band in enumerate(raw_bands, start=1):
         label = f"{where}: rounding band {number}"
-        step = _decimal(band.get("step", ""), f"{label} step")
-        ending = _decimal(band.get("ending", "0"), f"{label} ending")
-        below = _decimal(band["below"], f"{label} below") if band.get("below") not in (None, "") else None
+        step = decimal_setting(band.get("step", ""), f"{label} step")
+        ending = decimal_setting(band.get("ending", "0"), f"{label} ending")
+        below = decimal_setting(band["below"], f"{label} below") if band.get("below") not in (None, "") else None
         if step <= 0:
             raise ConfigError(f"{label}: step {step} must be above 0")
         if not 0 <= ending < step:

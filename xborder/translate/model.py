@@ -37,6 +37,7 @@ from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import cache_key
 from xborder.translate.offline import OfflineEngine
+from xborder.translate.stages import segment_sources
 from xborder.translate.style import style_guide
 
 PROMPT_VERSION = "listing-1"
@@ -309,10 +310,8 @@ def product_brief(product: Product) -> dict:
 
 def glossary_brief(glossary: Glossary, product: Product, lang_tag: str) -> list[dict]:
     """Only the glossary entries found in this product's text, as the model needs them."""
-    texts = [product.name, product.spec, product.material, product.category, product.description,
-             *product.selling_points, *product.colors, *product.sizes]
     out: list[dict[str, Any]] = []
-    for entry in glossary.entries_for("\n".join(t for t in texts if t)):
+    for entry in glossary.entries_for("\n".join(segment_sources(product))):
         forms = entry.forms(lang_tag)
         if entry.type == "term" and forms:
             out.append({"source": entry.source, "type": "term", "target": forms[0]})
@@ -348,6 +347,7 @@ class ModelEngine(Engine):
         self.concurrency = settings.concurrency
         self._client = client
         self._key = ""
+        self._briefs: dict[str, str] = {}
         self.gate = RateGate()
         self.mode: str | None = None
         self.refused_modes: list[str] = []
@@ -357,11 +357,10 @@ class ModelEngine(Engine):
     # keys -------------------------------------------------------------------------------------
     def listing_key(self, product: Product, market: Market, glossary: Glossary, source_lang: str) -> str:
         """Covers the product's data, the market's brief, the glossary entries it uses, model and prompt."""
-        brief = hashlib.sha256(_dumps(market_brief(market)).encode()).hexdigest()[:16]
-        entries = [e.fingerprint(market.lang_tag) for e in glossary.entries_for(
-            "\n".join(t for t in (product.name, product.spec, product.material, product.category,
-                                  product.description, *product.selling_points, *product.colors, *product.sizes)
-                      if t))]
+        if market.key not in self._briefs:  # the same for every product of the market: hashed once
+            self._briefs[market.key] = hashlib.sha256(_dumps(market_brief(market)).encode()).hexdigest()[:16]
+        brief = self._briefs[market.key]
+        entries = [e.fingerprint(market.lang_tag) for e in glossary.entries_for("\n".join(segment_sources(product)))]
         return cache_key(_dumps(product_brief(product)), source_lang, market.lang_tag, market.key, entries,
                          self.name, self.model, f"{self.prompt_version}:{brief}")
 

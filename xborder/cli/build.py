@@ -44,9 +44,9 @@ def engine_options(command):
     command = click.option("--model", "model_name", metavar="NAME",
                            help="Model name for --engine openai (default: [model] name).")(command)
     return click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
-                        help="Who translates: offline = memory, glossary and phrase banks, no network (the "
-                             "default); openai = any OpenAI-compatible endpoint (OPENAI_BASE_URL, "
-                             "OPENAI_API_KEY).")(command)
+                        help="Who translates (default: [project] engine, else offline): offline = memory, "
+                             "glossary and phrase banks, no network; openai = any OpenAI-compatible endpoint "
+                             "(OPENAI_BASE_URL, OPENAI_API_KEY).")(command)
 
 
 def model_overrides(model_name: str | None, concurrency: int | None) -> dict:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 from rich.markup import escape
 
 from xborder.cli import cli
-from xborder.cli.common import config_option, console, print_json, project_config
+from xborder.cli.common import config_option, console, project_config
+from xborder.errors import ConfigError
 from xborder.files import write_text
 from xborder.listing.check import check_outputs, junit_xml
 from xborder.status import ExitStatus
@@ -19,7 +21,7 @@ from xborder.status import ExitStatus
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True,
               help="How to report: for people, JSON, or JUnit XML for CI systems.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file instead of stdout.")
+              help="Write the JSON or JUnit report to this file instead of stdout.")
 @config_option
 def check(dist: Path, fmt: str, output: Path | None, config_path: Path | None) -> None:
     """Run every check of the market again on the listings in DIST (a build's --out folder, or its
@@ -27,20 +29,9 @@ def check(dist: Path, fmt: str, output: Path | None, config_path: Path | None) -
     config = project_config(config_path, [])
     results = check_outputs(dist, config)
     errors = [r for r in results if any(f.severity == "error" for f in r.findings)]
-    if fmt == "json":
-        text = None
-        payload = {"fields": len(results), "fields_with_errors": len(errors),
-                   "results": [r.to_json() for r in results if r.findings]}
+    if fmt == "text":
         if output:
-            import json
-
-            write_text(output, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        else:
-            print_json(payload)
-    elif fmt == "junit":
-        text = junit_xml(results)
-        write_text(output, text) if output else click.echo(text, nl=False)
-    else:
+            raise ConfigError("--output goes with --format json or junit")
         out = console()
         for result in results:
             for finding in result.findings:
@@ -48,5 +39,16 @@ def check(dist: Path, fmt: str, output: Path | None, config_path: Path | None) -
                 out.print(f"[{colour}]{finding.severity}[/] {result.market} {escape(result.sku)} {result.field}: "
                           f"{escape(finding.message)}", highlight=False)
         out.print(f"{len(results)} fields checked; {len(errors)} with errors.")
+    else:
+        if fmt == "json":
+            payload = {"fields": len(results), "fields_with_errors": len(errors),
+                       "results": [r.to_json() for r in results if r.findings]}
+            text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = junit_xml(results)
+        if output:
+            write_text(output, text)
+        else:
+            click.echo(text, nl=False)
     if errors:
         raise SystemExit(ExitStatus.FINDINGS)

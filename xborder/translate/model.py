@@ -583,8 +583,8 @@ class ModelEngine(Engine):
             self.gate.wait()
             try:
                 response = self.client.chat.completions.create(
-                    model=settings.name, messages=messages,  # type: ignore[arg-type]  # plain role/content dicts temperature=settings.temperature,
-                    max_tokens=settings.max_output_tokens, **extra)
+                    model=settings.name, messages=messages,  # type: ignore[arg-type]  # plain role/content dicts
+                    temperature=settings.temperature, max_tokens=settings.max_output_tokens, **extra)
             except openai.RateLimitError as error:
                 self.gate.slow_down(retry_after(error) or min(settings.retry_wait * 2, settings.max_wait))
                 raise

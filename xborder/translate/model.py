@@ -199,6 +199,15 @@ def approx_tokens(text: str) -> int:
     return wide + (len(text) - wide + 3) // 4
 
 
+def exchange_tokens(messages: list[dict], content: str | None,
+                    reported: tuple[int | None, int | None] | None) -> tuple[int, int]:
+    """Prompt and completion tokens of one request: as the server reported them, else (some local servers
+    leave usage out) counted roughly, never zero."""
+    if reported is not None:
+        return reported[0] or 0, reported[1] or 0
+    return sum(approx_tokens(m["content"]) for m in messages), approx_tokens(content or "")
+
+
 def read_json(text: str) -> dict:
     """The JSON object in a reply, tolerating code fences and prose around it."""
     body = text.strip()
@@ -421,6 +430,14 @@ class ModelEngine(Engine):
                         + json.dumps(request.schema(), ensure_ascii=False))
         return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
 
+    def body_for(self, job: Job, mode: str) -> dict | None:
+        """The body of the job's first request in a structured-output mode, exactly as the live path sends it
+        (None: nothing to ask, the offline engine renders every segment). `result_for_reply` reads the reply."""
+        request, _ = self.request_for(job)
+        if not request.wants():
+            return None
+        return self.chat_body(mode, request.schema(), self.messages(request, mode))
+
     def run(self, job: Job, control: RunControl) -> JobResult:
         """One request (and at most one repair) for the job; findings for what stays wrong."""
         request, exact = self.request_for(job)
@@ -439,7 +456,6 @@ class ModelEngine(Engine):
         return result
 
     def _ask(self, request: Request, result: JobResult, control: RunControl) -> None:
-        job = request.job
         reply, (copy, translations, problems) = self._first_reply(request, result, control)
         if problems:
             repair = [{"role": "assistant", "content": reply}, {"role": "user", "content": (
@@ -452,6 +468,32 @@ class ModelEngine(Engine):
                 pass  # the repair is worse than the reply: keep the reply, with its findings
             else:
                 copy, translations, problems = copy2, translations2, problems2
+        self._settle(result, (copy, translations, problems), "after one repair")
+
+    def result_for_reply(self, job: Job, text: str, usage: Usage | None = None) -> JobResult:
+        """What the live path makes of a reply to the job's first request (`body_for`), with no repair request:
+        read and checked the same way; translations that fail their checks are left out, and listing fields
+        that break a rule are kept as not accepted (stored as rejected, asked again by the next build). A reply
+        that is not the JSON asked for leaves the job failed (`error`). For replies that came another way than
+        a live request: a batch's results."""
+        request, exact = self.request_for(job)
+        result = JobResult(job, list(exact), usage=usage or Usage())
+        if not request.wants():
+            return result
+        try:
+            read = self._read(request, read_json(text))
+        except ReplyError as error:
+            result.error = f"the model's reply could not be used ({error})"
+            return result
+        self._settle(result, read, "in a batch reply (which gets no repair request)")
+        return result
+
+    def _settle(self, result: JobResult, read: tuple[ListingCopy | None, dict[str, str], list[str]],
+                when: str) -> None:
+        """Put a read reply into the result: translations that pass their checks, the listing fields, and
+        findings for what is still wrong (`when` says what was done about it, for the message)."""
+        job = result.job
+        copy, translations, problems = read
         for source, text in translations.items():
             found = self.check_segment(source, text, job)
             if found:
@@ -466,7 +508,7 @@ class ModelEngine(Engine):
             result.copy_accepted = not field_problems
             if field_problems:
                 result.findings.append(Finding("model-rejected", "error", (
-                    f"the model's text still breaks {len(field_problems)} rule(s) after one repair; fix the fields "
+                    f"the model's text still breaks {len(field_problems)} rule(s) {when}; fix the fields "
                     "marked in listings.xlsx (a correction is kept), or build again to ask the model again"),
                     "listing"))
 
@@ -566,15 +608,25 @@ class ModelEngine(Engine):
         mode = self.mode or MODES[-1]
         return self._call(mode, schema, messages_for(mode), control, usage)
 
+    def chat_body(self, mode: str, schema: dict, messages: list[dict]) -> dict:
+        """The body of one chat-completion request, as the live path sends it and a batch file holds it: the
+        model, the messages, temperature and output limit, and the response_format of the structured-output
+        mode (json_schema: the strict schema; json_object: JSON mode; prompted: none, the schema is in the
+        prompt)."""
+        settings = self.settings
+        body: dict[str, Any] = {"model": settings.name, "messages": messages, "temperature": settings.temperature,
+                                "max_tokens": settings.max_output_tokens}
+        if mode == "json_schema":
+            body["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "listing", "strict": True, "schema": schema}}
+        elif mode == "json_object":
+            body["response_format"] = {"type": "json_object"}
+        return body
+
     def _call(self, mode: str, schema: dict, messages: list[dict], control: RunControl, usage: Usage,
               detecting: bool = False) -> str:
         settings = self.settings
-        extra: dict[str, Any] = {}
-        if mode == "json_schema":
-            extra["response_format"] = {"type": "json_schema",
-                                        "json_schema": {"name": "listing", "strict": True, "schema": schema}}
-        elif mode == "json_object":
-            extra["response_format"] = {"type": "json_object"}
+        body = self.chat_body(mode, schema, messages)
 
         def attempt() -> str:
             if not control.take_request():
@@ -582,9 +634,7 @@ class ModelEngine(Engine):
             usage.requests += 1
             self.gate.wait()
             try:
-                response = self.client.chat.completions.create(
-                    model=settings.name, messages=messages,  # type: ignore[arg-type]  # plain role/content dicts
-                    temperature=settings.temperature, max_tokens=settings.max_output_tokens, **extra)
+                response = self.client.chat.completions.create(**body)
             except openai.RateLimitError as error:
                 self.gate.slow_down(retry_after(error) or min(settings.retry_wait * 2, settings.max_wait))
                 raise
@@ -592,12 +642,8 @@ class ModelEngine(Engine):
                 raise ProviderError(self._describe(error)) from None
             self.gate.speed_up()
             content = response.choices[0].message.content if response.choices else None
-            if response.usage is not None:
-                prompt_tokens = response.usage.prompt_tokens or 0
-                completion_tokens = response.usage.completion_tokens or 0
-            else:  # some local servers leave usage out: count roughly, never zero
-                prompt_tokens = sum(approx_tokens(m["content"]) for m in messages)
-                completion_tokens = approx_tokens(content or "")
+            reported = (response.usage.prompt_tokens, response.usage.completion_tokens) if response.usage else None
+            prompt_tokens, completion_tokens = exchange_tokens(messages, content, reported)
             usage.prompt_tokens += prompt_tokens
             usage.completion_tokens += completion_tokens
             control.add_tokens(prompt_tokens, completion_tokens)

@@ -10,6 +10,7 @@ from rich.table import Table
 from xborder.cli import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.translate.glossary import GlossaryError
+from xborder.translate.memory import MergeReport, check_memory_file
 from xborder.translate.project import open_memory
 from xborder.translate.tmx import read_tmx, write_tmx
 
@@ -90,3 +91,44 @@ def stats(as_json: bool, memory_path: Path | None, config_path: Path | None) -> 
         table.add_row("cached", row["lang"], row["engine"], str(row["count"]))
     console().print(table)
     console().print(f"{counts['total_approved']} approved, {counts['total_cached']} cached")
+
+
+MAX_CONFLICTS_SHOWN = 20
+
+
+@tm.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print what was merged as JSON, with every conflict.")
+@memory_option
+@config_option
+def merge(files: tuple[Path, ...], as_json: bool, memory_path: Path | None, config_path: Path | None) -> None:
+    """Merge the translation memories in FILES into the memory, e.g. those of CI jobs that each built part of
+    a catalog. A person's translation beats an imported one, otherwise the newer wins; two different
+    translations by people are kept as the newer one and listed. FILES are only read."""
+    config = project_config(config_path, [])
+    for path in files:  # every file is checked before the memory is opened or written
+        check_memory_file(path)
+    reports: list[MergeReport] = []
+    with open_memory(config, memory_path) as memory:
+        for path in files:
+            memory.check_mergeable(path)  # not the memory itself, before any file is merged
+        for path in files:
+            reports.append(memory.merge(path))
+            if not as_json:
+                _echo_merge(reports[-1], memory.path)
+    if as_json:
+        print_json({"memory": str(memory.path), "merged": [report.to_json() for report in reports]})
+
+
+def _echo_merge(report: MergeReport, into: Path) -> None:
+    conflicts = len(report.conflicts)
+    click.echo(f"{report.other} into {into}: approved {report.approved_added} added, {report.approved_updated} "
+               f"updated, {report.approved_kept} kept; cached {report.cached_added} added, {report.cached_updated} "
+               f"updated, {report.cached_kept} kept; {conflicts} conflict{'' if conflicts == 1 else 's'}")
+    for conflict in report.conflicts[:MAX_CONFLICTS_SHOWN]:
+        where = f"{conflict.source_lang}→{conflict.target_lang}" + (f", {conflict.market}" if conflict.market else "")
+        came_from = report.other if conflict.took_theirs else into
+        click.echo(f"  conflict {conflict.source!r} ({where}): kept {conflict.kept!r} (from {came_from}) "
+                   f"over {conflict.dropped!r}")
+    if conflicts > MAX_CONFLICTS_SHOWN:
+        click.echo(f"  and {conflicts - MAX_CONFLICTS_SHOWN} more conflicts (--json lists them all)")

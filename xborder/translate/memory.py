@@ -74,6 +74,81 @@ class Translation:
     model: str = ""
 
 
+@dataclass(frozen=True)
+class MergeConflict:
+    """Two different translations a person made of the same text, one in each memory."""
+
+    source: str
+    source_lang: str
+    target_lang: str
+    market: str
+    ours: str  # the merged-into memory's, before the merge
+    theirs: str  # the other file's
+    took_theirs: bool  # the other's was newer, so the memory now holds it
+
+    @property
+    def kept(self) -> str:
+        return self.theirs if self.took_theirs else self.ours
+
+    @property
+    def dropped(self) -> str:
+        return self.ours if self.took_theirs else self.theirs
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    """What merging one memory file into another did. For each table, added + updated + kept is the number of
+    rows in the other file; conflicts are also counted in approved_updated or approved_kept."""
+
+    other: Path
+    approved_added: int = 0
+    approved_updated: int = 0
+    approved_kept: int = 0
+    cached_added: int = 0
+    cached_updated: int = 0
+    cached_kept: int = 0
+    conflicts: tuple[MergeConflict, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "file": str(self.other),
+            "approved": {"added": self.approved_added, "updated": self.approved_updated, "kept": self.approved_kept},
+            "cached": {"added": self.cached_added, "updated": self.cached_updated, "kept": self.cached_kept},
+            "conflicts": [{"source": c.source, "source_lang": c.source_lang, "target_lang": c.target_lang,
+                           "market": c.market, "kept": c.kept, "dropped": c.dropped, "took_theirs": c.took_theirs}
+                          for c in self.conflicts],
+        }
+
+
+_COLUMNS = {
+    "approved": ("source", "source_lang", "target_lang", "market", "target", "origin", "note", "updated_at"),
+    "cache": ("key", "source", "source_lang", "target_lang", "market", "target", "origin", "engine", "model",
+              "prompt_version", "glossary", "created_at"),
+}
+_REJECTED = "model-rejected"  # origin of a listing copy kept although it failed its checks (translate/stages.py)
+
+
+def check_memory_file(path: Path) -> None:
+    """Raise MemoryFileError, naming the file, unless `path` is an xborder translation memory that can be read.
+    Opens it read-only; the file is not changed."""
+    path = Path(path)
+    if not path.exists():
+        raise MemoryFileError(f"{path}: no such file")
+    if not path.is_file():
+        raise MemoryFileError(f"{path}: a folder, not a translation memory file")
+    if path.stat().st_size == 0:
+        raise MemoryFileError(f"{path}: an empty file, not a translation memory")
+    with TranslationMemory(path, readonly=True) as memory:  # garbage, a newer schema, another program's tables
+        for table, columns in _COLUMNS.items():
+            found = {row[1] for row in memory._query(f"PRAGMA table_info({table})")}
+            if not found:
+                raise MemoryFileError(f"{path}: not a translation memory (it has no '{table}' table)")
+            missing = [column for column in columns if column not in found]
+            if missing:
+                raise MemoryFileError(f"{path}: not a translation memory (its '{table}' table has no "
+                                      f"{', '.join(missing)} column)")
+
+
 def memory_path(explicit: Path | None, configured: Path | None, root: Path) -> Path:
     """--memory, else $XBORDER_MEMORY, else [project] memory, else .xborder/memory.sqlite in the project."""
     if explicit is not None:
@@ -258,6 +333,100 @@ class TranslationMemory:
                            "ORDER BY source_lang, target_lang, market, source")
         return [Translation(s, t, sl, tl, m, o, True) for s, t, sl, tl, m, o in rows
                 if not target_langs or tl in target_langs]
+
+    def check_mergeable(self, other: Path) -> None:
+        """Raise MemoryFileError, naming the file, unless `other` is another file's translation memory."""
+        check_memory_file(other)
+        if os.path.samefile(self.path, other):
+            raise MemoryFileError(f"{other}: this is the translation memory being merged into ({self.path}); "
+                                  "name the other memories' files")
+
+    def merge(self, other: Path) -> MergeReport:
+        """Merge another memory file into this one, e.g. the memories of CI jobs that each built part of a catalog.
+
+        Approved translations (one per source text, languages and market):
+        - added when this memory has none;
+        - a person's translation (origin 'human') beats one of any other origin ('import' …), newer or older;
+        - between two of the same rank the newer `updated_at` wins; on equal timestamps this memory's stays;
+        - two different 'human' translations are a conflict: the newer is kept, and the conflict (source, both
+          targets) is listed in the report. A conflict this memory won is reported again by the next merge of
+          the same file, since the two files still disagree.
+        Cached machine output (one per cache key):
+        - added when this memory has none;
+        - an accepted entry beats a 'model-rejected' one, newer or older;
+        - otherwise the newer `created_at` wins; on equal timestamps this memory's stays.
+        A row that wins but holds the same translation and origin (approved: and note) as this memory's is not
+        copied: only its timestamp would change, so it counts as kept, and merging twice changes nothing.
+
+        One transaction in SQL over the attached file, so a million rows take seconds and a failed merge leaves
+        this memory as it was. The other file is opened read-only and never changed. A file that is not a
+        translation memory, and this memory's own file, are refused with a MemoryFileError naming the file.
+        """
+        other = Path(other)
+        self.check_mergeable(other)
+        approved_key = " AND ".join(f"a.{c} = b.{c}" for c in ("source", "source_lang", "target_lang", "market"))
+        approved_cols, cache_cols = ", ".join(_COLUMNS["approved"]), ", ".join(_COLUMNS["cache"])
+        db = sqlite3.connect(self.path.absolute().as_uri() + "?mode=rw", uri=True, timeout=_BUSY_MS / 1000,
+                             isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+            db.execute("ATTACH DATABASE ? AS other", (other.absolute().as_uri() + "?mode=ro",))
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                approved = db.execute(
+                    f"SELECT COUNT(a.source), COALESCE(SUM({_approved_wins('b', 'a')}), 0) FROM other.approved AS b "
+                    f"LEFT JOIN main.approved AS a ON {approved_key}").fetchone()
+                approved_total = db.execute("SELECT COUNT(*) FROM other.approved").fetchone()[0]
+                disagree = db.execute(
+                    "SELECT b.source, b.source_lang, b.target_lang, b.market, a.target, b.target, "
+                    f"b.updated_at > a.updated_at FROM other.approved AS b JOIN main.approved AS a ON {approved_key} "
+                    "WHERE a.origin = 'human' AND b.origin = 'human' AND a.target != b.target "
+                    "ORDER BY b.source_lang, b.target_lang, b.market, b.source").fetchall()
+                conflicts = tuple(MergeConflict(source, source_lang, target_lang, market, ours, theirs, bool(newer))
+                                  for source, source_lang, target_lang, market, ours, theirs, newer in disagree)
+                cached = db.execute(
+                    f"SELECT COUNT(a.key), COALESCE(SUM({_cache_wins('b', 'a')}), 0) FROM other.cache AS b "
+                    "LEFT JOIN main.cache AS a ON a.key = b.key").fetchone()
+                cached_total = db.execute("SELECT COUNT(*) FROM other.cache").fetchone()[0]
+                # 'WHERE true' keeps SQLite from reading ON CONFLICT as part of the SELECT's join
+                db.execute(
+                    f"INSERT INTO main.approved ({approved_cols}) SELECT {approved_cols} FROM other.approved WHERE "
+                    "true ON CONFLICT (source, source_lang, target_lang, market) DO UPDATE SET target = "
+                    "excluded.target, origin = excluded.origin, note = excluded.note, updated_at = excluded.updated_at "
+                    "WHERE " + _approved_wins("excluded", "approved"))
+                db.execute(
+                    f"INSERT INTO main.cache ({cache_cols}) SELECT {cache_cols} FROM other.cache WHERE true "
+                    "ON CONFLICT (key) DO UPDATE SET "
+                    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS["cache"][1:])
+                    + " WHERE " + _cache_wins("excluded", "cache"))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as error:
+            text = str(error)
+            if any(word in text for word in ("locked", "busy", "readonly", "unable to open")):
+                raise MemoryFileError(_explain(self.path, error)) from None
+            raise MemoryFileError(f"{other}: cannot merge it into {self.path}: {text}") from None
+        finally:
+            db.close()
+        return MergeReport(other, approved_total - approved[0], approved[1], approved[0] - approved[1],
+                           cached_total - cached[0], cached[1], cached[0] - cached[1], conflicts)
+
+
+def _approved_wins(new: str, old: str) -> str:
+    """SQL: does approved row `new` (the other file's) replace `old` (this memory's)? Used to count and to write."""
+    human_new, human_old = f"({new}.origin = 'human')", f"({old}.origin = 'human')"
+    return (f"({human_new} > {human_old} OR ({human_new} = {human_old} AND {new}.updated_at > {old}.updated_at)) "
+            f"AND ({new}.target != {old}.target OR {new}.origin != {old}.origin OR {new}.note != {old}.note)")
+
+
+def _cache_wins(new: str, old: str) -> str:
+    """SQL: does cache row `new` (the other file's) replace `old` (this memory's)? Used to count and to write."""
+    accepted_new, accepted_old = f"({new}.origin != '{_REJECTED}')", f"({old}.origin != '{_REJECTED}')"
+    return (f"({accepted_new} > {accepted_old} OR ({accepted_new} = {accepted_old} AND "
+            f"{new}.created_at > {old}.created_at)) AND ({new}.target != {old}.target OR {new}.origin != {old}.origin)")
 
 
 def _explain(path: Path, error: sqlite3.DatabaseError) -> str:

@@ -79,6 +79,7 @@ class ModelSettings:
     retry_wait: float = 1.0  # first backoff in seconds; doubles with jitter up to max_wait
     max_wait: float = 60.0
     max_output_tokens: int = 4096
+    structured_output: str = ""  # json_schema | json_object | prompted; "": found on a run's first request
 
 
 def model_settings(table: dict, where: str = "[model]", base: ModelSettings | None = None) -> ModelSettings:
@@ -103,6 +104,10 @@ def model_settings(table: dict, where: str = "[model]", base: ModelSettings | No
             raise ConfigError(f"{where} {key} = '{value}' must be a number of 0 or more")
         changes[key] = number
     settings = replace(base, **changes)
+    if settings.structured_output not in ("", *MODES):
+        raise ConfigError(f"{where} structured_output = '{settings.structured_output}' is not one of "
+                          f"{', '.join(MODES)}; leave it out to find out on the first request (`xborder doctor` "
+                          "says which one the endpoint takes)")
     if settings.concurrency < 1 or settings.timeout <= 0 or settings.max_output_tokens < 1:
         raise ConfigError(f"{where} concurrency, timeout and max_output_tokens must be above 0")
     if settings.temperature > 2:
@@ -358,7 +363,7 @@ class ModelEngine(Engine):
         self._key = ""
         self._briefs: dict[str, str] = {}
         self.gate = RateGate()
-        self.mode: str | None = None
+        self.mode: str | None = settings.structured_output or None  # None: found on the first request
         self.refused_modes: list[str] = []
         self._detect = threading.Lock()
         self._offline = OfflineEngine()
@@ -749,7 +754,7 @@ def check_endpoint(settings: ModelSettings) -> EndpointCheck:
                 raise ConfigError("the endpoint lists no model: name one with --model or [model] name")
             settings = replace(settings, name=report.models[0])
             report.model = settings.name
-        engine = ModelEngine(settings, client)
+        engine = ModelEngine(replace(settings, structured_output=""), client)  # find out, whatever is set
         engine.start()
         schema = {"type": "object", "additionalProperties": False, "required": ["ok"],
                   "properties": {"ok": {"type": "boolean"}}}

@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible chat server on 127.0.0.1, for tests and benchmarks (no network).
 
-It speaks the parts of the API the `openai` client uses (POST /v1/chat/completions, GET /v1/models)
+It speaks the parts of the API the `openai` client uses (POST /v1/chat/completions, GET /v1/models,
+and the Batch API: POST /v1/files, POST /v1/batches, GET /v1/batches/{id}, GET /v1/files/{id}/content)
 over real HTTP, so the real client, its timeouts and xborder's retries run. By default it plays a
 model: it reads xborder's prompt (MARKET and PRODUCT JSON) and writes a listing that follows it,
 translating with a small word list and the glossary entries the prompt carries. A test queues
@@ -15,7 +16,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 WORDS = {  # enough Chinese for the test catalogs; anything else becomes a neutral English word
     "羊粪": "sheep manure", "有机肥": "organic fertilizer", "腐熟": "well-rotted", "数字": "digital",
@@ -107,6 +111,59 @@ def write_listing(body: dict) -> str:
     return json.dumps(reply, ensure_ascii=False)
 
 
+def completion(body: dict, content: str, usage: bool = True) -> dict:
+    """A chat.completion payload answering a request body with `content` (usage: about 4 characters a token)."""
+    payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body["model"],
+               "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]}
+    if usage:
+        prompt = sum(len(m["content"]) for m in body["messages"]) // 4
+        payload["usage"] = {"prompt_tokens": prompt, "completion_tokens": len(content) // 4,
+                            "total_tokens": prompt + len(content) // 4}
+    return payload
+
+
+def respond(body: dict, reply: Reply) -> tuple[int, dict]:
+    """The HTTP status and JSON payload of a scripted reply to a chat request (content None: write_listing's)."""
+    if reply.status != 200:
+        return reply.status, {"error": {"message": reply.error or "error"}}
+    try:
+        content = reply.content if reply.content is not None else write_listing(body)
+    except (KeyError, ValueError, IndexError) as error:  # a prompt it cannot read: say so
+        return 500, {"error": {"message": f"fake model cannot read the prompt: {error!r}"}}
+    return 200, completion(body, content, reply.usage)
+
+
+def run_batch(input_path: Path, output_path: Path, script: Script | None = None) -> int:
+    """Answer a batch input file offline as `vllm run-batch -i INPUT -o OUTPUT --model NAME` does: one output
+    line per request, in order, {"id", "custom_id", "response": {"status_code", "request_id", "body"},
+    "error": null}. Each request gets `script` (a Reply, or a function of the body), by default a listing
+    written from the prompt. Returns the number of lines written."""
+    lines = []
+    for number, raw in enumerate(Path(input_path).read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        request = json.loads(raw)
+        reply = script(request["body"]) if callable(script) else (script or Reply())
+        status, payload = respond(request["body"], reply)
+        lines.append({"id": f"vllm-{number:032x}", "custom_id": request["custom_id"],
+                      "response": {"status_code": status, "request_id": f"vllm-batch-{number:032x}",
+                                   "body": payload},
+                      "error": None})
+    Path(output_path).write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
+                                 encoding="utf-8")
+    return len(lines)
+
+
+def _form(content_type: str, data: bytes) -> dict[str, tuple[str, bytes]]:
+    """The fields of a multipart/form-data body: name → (file name, content)."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + data)
+    form = {}
+    for part in message.iter_parts():  # type: ignore[attr-defined]  # an EmailMessage under the HTTP policy
+        name = part.get_param("name", header="content-disposition")
+        form[str(name)] = (part.get_filename() or "", part.get_payload(decode=True) or b"")
+    return form
+
+
 class FakeOpenAI:
     """The server: `url` for OPENAI_BASE_URL; `requests` holds every chat request body received, in order."""
 
@@ -118,6 +175,10 @@ class FakeOpenAI:
         self.latency = 0.0
         self.refuse = ""  # "schema": HTTP 500 to json_schema (llama.cpp); "json": 400 to json_schema and json_object
         self.requests: list[dict] = []
+        self.files: dict[str, dict] = {}  # the Batch API's files by id ("data": the bytes)
+        self.batches: dict[str, dict] = {}
+        self.batch_requests: list[dict] = []  # the chat request bodies batches held, in the order answered
+        self.batch_hold = 0  # status polls a batch stays in_progress before it is answered
         self.arrivals: list[float] = []  # time.monotonic() of each chat request
         self.lock = threading.Lock()
         self.in_flight = 0
@@ -153,6 +214,66 @@ class FakeOpenAI:
             return Reply(status=400, error=f"response_format type {kind} is not supported")
         return reply
 
+    # the Batch API: a batch is answered on the first status poll after `batch_hold` polls, line by line with
+    # the replies a chat request would get (script, default, refuse); no latency, no rate limits
+    def upload(self, filename: str, purpose: str, data: bytes) -> dict:
+        with self.lock:
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                                   "filename": filename, "purpose": purpose, "status": "processed", "data": data}
+        return {k: v for k, v in self.files[file_id].items() if k != "data"}
+
+    def create_batch(self, request: dict) -> tuple[int, dict]:
+        if request.get("input_file_id") not in self.files:
+            return 404, {"error": {"message": f"No such File object: {request.get('input_file_id')}"}}
+        if request.get("endpoint") != "/v1/chat/completions" or request.get("completion_window") != "24h":
+            return 400, {"error": {"message": "endpoint must be /v1/chat/completions and completion_window 24h"}}
+        now = int(time.time())
+        with self.lock:
+            batch_id = f"batch_{len(self.batches) + 1}"
+            self.batches[batch_id] = {
+                "id": batch_id, "object": "batch", "endpoint": request["endpoint"], "errors": None,
+                "input_file_id": request["input_file_id"], "completion_window": "24h", "status": "validating",
+                "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
+                "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None,
+                "expired_at": None, "cancelling_at": None, "cancelled_at": None,
+                "request_counts": {"total": 0, "completed": 0, "failed": 0}, "metadata": request.get("metadata")}
+        return 200, self.batches[batch_id]
+
+    def poll_batch(self, batch_id: str) -> tuple[int, dict]:
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return 404, {"error": {"message": f"No batch found with id '{batch_id}'."}}
+        if batch["status"] in ("validating", "in_progress"):
+            if self.batch_hold > 0:
+                self.batch_hold -= 1
+                batch.update(status="in_progress", in_progress_at=batch["in_progress_at"] or int(time.time()))
+            else:
+                self._answer_batch(batch)
+        return 200, batch
+
+    def _answer_batch(self, batch: dict) -> None:
+        data = self.files[batch["input_file_id"]]["data"].decode("utf-8")
+        requests = [json.loads(raw) for raw in data.splitlines() if raw.strip()]
+        done, failed = [], []
+        for number, request in enumerate(requests, 1):
+            body = request["body"]
+            with self.lock:
+                self.batch_requests.append(body)
+            if body.get("model") not in self.models:
+                status, payload = 404, {"error": {"message": f"The model `{body.get('model')}` does not exist"}}
+            else:
+                status, payload = respond(body, self._reply_for(body))
+            line = {"id": f"batch_req_{number}", "custom_id": request["custom_id"],
+                    "response": {"status_code": status, "request_id": f"req_{number}", "body": payload}, "error": None}
+            (done if status == 200 else failed).append(line)
+        for key, lines in (("output_file_id", done), ("error_file_id", failed)):
+            if lines:
+                text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+                batch[key] = self.upload(f"{batch['id']}_{key[:-8]}.jsonl", "batch_output", text.encode())["id"]
+        batch.update(status="completed", completed_at=int(time.time()),
+                     request_counts={"total": len(requests), "completed": len(done), "failed": len(failed)})
+
     def _handler(self):
         server = self
 
@@ -185,13 +306,42 @@ class FakeOpenAI:
             def do_GET(self) -> None:
                 if not self._authorized():
                     return
-                if self.path.rstrip("/") == "/v1/models":
+                path = self.path.rstrip("/")
+                if path == "/v1/models":
                     self._send(200, {"object": "list", "data": [{"id": m, "object": "model", "created": 0,
                                                                  "owned_by": "test"} for m in server.models]})
+                elif path.startswith("/v1/batches/"):
+                    self._send(*server.poll_batch(path.rsplit("/", 1)[1]))
+                elif re.fullmatch(r"/v1/files/[^/]+/content", path) and path.split("/")[3] in server.files:
+                    data = server.files[path.split("/")[3]]["data"]
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def _batch_api(self) -> None:
+                data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if not self._authorized():
+                    return
+                if self.path.rstrip("/") == "/v1/files":
+                    form = _form(self.headers.get("Content-Type", ""), data)
+                    if "file" not in form:
+                        self._send(400, {"error": {"message": "'file' is a required property"}})
+                        return
+                    filename, content = form["file"]
+                    self._send(200, server.upload(filename, form.get("purpose", ("", b""))[1].decode(), content))
+                elif self.path.rstrip("/") == "/v1/batches":
+                    self._send(*server.create_batch(json.loads(data or b"{}")))
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
             def do_POST(self) -> None:
+                if self.path.rstrip("/") in ("/v1/files", "/v1/batches"):
+                    self._batch_api()
+                    return
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if not self._authorized():
                     return

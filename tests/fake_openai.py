@@ -11,6 +11,7 @@ replies (`server.script`), or sets faults: latency, rate limits, refusing JSON s
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -183,6 +184,13 @@ class FakeOpenAI:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.most_in_flight = 0
+        # a provider's rate limits, counted over the requests accepted in a sliding window (0: no limit);
+        # a request over one gets HTTP 429 with Retry-After, the seconds until the window has room for it
+        self.rpm = 0  # requests per window
+        self.tpm = 0  # tokens per window: prompt + completion, counted as `usage` counts them
+        self.window = 60.0  # seconds
+        self.throttled = 0  # HTTP 429s sent (rate limits and scripted ones)
+        self._accepted: list[list[float]] = []  # [arrival, tokens] of each request the limits let through
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -202,6 +210,31 @@ class FakeOpenAI:
     def products(self) -> list[str]:
         """The product names the chat requests were about, in order (repair requests included)."""
         return [prompt_parts(body)[1]["product"]["name"] for body in self.requests]
+
+    def _admit(self, prompt: int) -> list[float] | tuple[float, str]:
+        """Count a request under the rate limits (its window entry, to add the completion's tokens to),
+        or (seconds until the window has room for it, which limit) when it is over one."""
+        with self.lock:
+            now = time.monotonic()
+            self._accepted = [entry for entry in self._accepted if entry[0] > now - self.window]
+            wait, over = 0.0, ""
+            if self.rpm and len(self._accepted) >= self.rpm:
+                wait, over = self._accepted[-self.rpm][0] + self.window - now, f"requests per min (RPM): {self.rpm}"
+            used = sum(entry[1] for entry in self._accepted)
+            if self.tpm and used + prompt > self.tpm:
+                over = f"tokens per min (TPM): {self.tpm}"
+                freed = self.window  # a prompt larger than the limit never fits
+                for arrival, tokens in self._accepted:  # the oldest leave the window first
+                    used -= tokens
+                    if used + prompt <= self.tpm:
+                        freed = arrival + self.window - now
+                        break
+                wait = max(wait, freed)
+            if over:
+                return max(wait, 0.001), over
+            entry = [now, float(prompt)]
+            self._accepted.append(entry)
+            return entry
 
     def _reply_for(self, body: dict) -> Reply:
         with self.lock:
@@ -285,6 +318,9 @@ class FakeOpenAI:
                 data = json.dumps(payload, ensure_ascii=False).encode()
                 try:
                     self.send_response(status)
+                    if status == 429:
+                        with server.lock:
+                            server.throttled += 1
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     for key, value in (headers or {}).items():
@@ -358,6 +394,16 @@ class FakeOpenAI:
                         self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
                                                    "code": "model_not_found"}})
                         return
+                    prompt = sum(len(m["content"]) for m in body["messages"]) // 4
+                    admitted = server._admit(prompt)
+                    if isinstance(admitted, tuple):
+                        wait, over = admitted
+                        self._send(429, {"error": {
+                            "message": f"Rate limit reached for {body['model']} on {over}. Please try again in "
+                                       f"{wait:.3f}s.", "type": over.split()[0], "param": None,
+                            "code": "rate_limit_exceeded"}},
+                            {"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(math.ceil(wait * 1000))})
+                        return
                     reply = server._reply_for(body)
                     time.sleep(server.latency + reply.delay)
                     if reply.status != 200:
@@ -368,7 +414,8 @@ class FakeOpenAI:
                     except (KeyError, ValueError, IndexError) as error:  # a prompt it cannot read: say so
                         self._send(500, {"error": {"message": f"fake model cannot read the prompt: {error!r}"}})
                         return
-                    prompt = sum(len(m["content"]) for m in body["messages"]) // 4
+                    with server.lock:
+                        admitted[1] += len(content) // 4
                     payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0,
                                "model": body["model"],
                                "choices": [{"index": 0, "finish_reason": "stop",

@@ -18,7 +18,7 @@ from xborder.catalog import read_catalog
 from xborder.config import load_config
 from xborder.errors import ConfigError, InputError
 from xborder.markets import get_markets
-from xborder.translate.batch import (BatchImport, custom_id, import_batch_results,
+from xborder.translate.batch import (BatchImport, check_batch_file, custom_id, import_batch_results,
                                      write_batch_file)
 from xborder.translate.engine import Job
 from xborder.translate.memory import TranslationMemory
@@ -283,6 +283,69 @@ def test_structured_output_in_the_config_chooses_the_mode_of_a_batch_and_of_a_li
     assert {b["response_format"]["type"] for b in server.requests} == {"json_object"}
     with pytest.raises(ConfigError, match="structured_output = 'xml' is not one of json_schema"):
         model_settings({"structured_output": "xml"})
+
+
+def test_submit_status_and_collect_through_the_batch_api(server, project, run_cli):
+    requests = export(project)
+    server.script = [Reply(status=500, error="the model crashed")]  # the first request of the batch
+    result = run_cli("batch", "submit", "requests.jsonl", "--json")
+    assert result.exit_code == 0, result.output
+    submitted = json.loads(result.stdout)
+    assert submitted["requests"] == 4 and submitted["model"] == "test-model"
+    batch_id = submitted["id"]
+    uploaded = next(iter(server.files.values()))
+    assert uploaded["purpose"] == "batch" and uploaded["data"] == requests.read_bytes()
+    assert server.batches[batch_id]["metadata"]["xborder_version"]
+
+    found = json.loads(run_cli("batch", "status", batch_id, "--json").stdout)
+    assert found["status"] == "completed" and found["requests"] == {"total": 4, "completed": 3, "failed": 1}
+    assert found["created_at"].endswith("+00:00") and found["expires_at"] > found["created_at"]
+    assert server.batch_requests == [item["body"] for item in lines(requests)] and server.requests == []
+    text = run_cli("batch", "status", batch_id)
+    assert f"batch {batch_id}: completed, 3 of 4 requests answered, 1 failed" in text.output
+
+    result = run_cli("batch", "collect", batch_id, "-o", "results.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "results.jsonl: 4 results" in result.output
+    report = import_(project, project / "results.jsonl")  # the output and the error file, as one
+    assert report.imported == 3 and [n.reason for n in report.failed] == ["HTTP 500: the model crashed"]
+    assert KEY not in result.output
+
+
+def test_a_batch_still_running_an_unknown_batch_and_a_refused_key_are_one_line_each(server, project, run_cli):
+    export(project)
+    server.batch_hold = 2
+    batch_id = json.loads(run_cli("batch", "submit", "requests.jsonl", "--json").stdout)["id"]
+    assert json.loads(run_cli("batch", "status", batch_id, "--json").stdout)["status"] == "in_progress"
+    result = run_cli("batch", "collect", batch_id, "-o", "results.jsonl")
+    assert result.exit_code == 1 and "is in_progress (0 of 0 requests answered)" in result.stderr
+    assert not (project / "results.jsonl").exists()
+
+    result = run_cli("batch", "status", "batch_nope")
+    assert result.exit_code == 3 and result.stderr.count("\n") == 1 and "has no batch 'batch_nope'" in result.stderr
+
+    server.api_key = "sk-the-right-one"
+    result = run_cli("batch", "submit", "requests.jsonl")
+    assert result.exit_code == 3 and "refused the API key (HTTP 401)" in result.stderr
+    assert "Traceback" not in result.output and KEY[3:15] not in result.output and KEY[-12:] not in result.output
+
+
+def test_submit_refuses_a_file_that_is_not_a_batch_of_requests(server, project, run_cli):
+    requests = export(project)
+    run_batch(requests, project / "results.jsonl")
+    result = run_cli("batch", "submit", "results.jsonl")
+    assert result.exit_code == 2 and "results.jsonl: line 1 is a batch result" in result.stderr
+    items = lines(requests)
+    write_lines(project / "twice.jsonl", [items[0], items[0]])
+    with pytest.raises(InputError, match="line 2 repeats the custom_id"):
+        check_batch_file(project / "twice.jsonl")
+    write_lines(project / "two-models.jsonl", [items[0], dict(items[1], body=dict(items[1]["body"], model="other"))])
+    with pytest.raises(InputError, match="asks 2 models"):
+        check_batch_file(project / "two-models.jsonl")
+    (project / "none.jsonl").write_text("", encoding="utf-8")
+    result = run_cli("batch", "submit", "none.jsonl")
+    assert result.exit_code == 2 and "no requests in it" in result.stderr
+    assert server.files == {}
 
 
 def test_the_prompt_of_a_batch_line_is_the_products(server, project):

@@ -60,13 +60,14 @@ def main() -> None:
 
 from xborder.cli import inspect as _inspect  # noqa: E402  (importing registers the commands)
 from xborder.cli import build as _build  # noqa: E402
+from xborder.cli import batch as _batch  # noqa: E402
 from xborder.cli import check as _check  # noqa: E402
 from xborder.cli import doctor as _doctor  # noqa: E402
 from xborder.cli import glossary as _glossary  # noqa: E402
 from xborder.cli import price as _price  # noqa: E402
 from xborder.cli import tm as _tm  # noqa: E402
 
-__all__ = ["cli", "main", "_build", "_check", "_doctor", "_glossary", "_inspect", "_price", "_tm"]
+__all__ = ["cli", "main", "_batch", "_build", "_check", "_doctor", "_glossary", "_inspect", "_price", "_tm"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,7 +8,8 @@ still wrong is kept apart from good work (never cached as if it were good) and r
 The endpoint and key come from OPENAI_BASE_URL and OPENAI_API_KEY, as the `openai` client reads them.
 The structured-output mode (JSON schema, JSON mode, or JSON asked for in the prompt) is found once
 per run, on the first request. Retries (tenacity) honour Retry-After, and after a 429 a shared gate
-slows every worker down, not only the one that was refused.
+slows every worker down, not only the one that was refused. Limits on requests and tokens per minute
+that are configured are kept before sending (RateLimiter), so a run under them gets no 429.
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ class ModelSettings:
     max_wait: float = 60.0
     max_output_tokens: int = 4096
     structured_output: str = ""  # json_schema | json_object | prompted; "": found on a run's first request
+    requests_per_minute: int = 0  # the provider's rate limits, if known; requests are paced under them (0: none)
+    tokens_per_minute: int = 0
+
+
+LIMITS = ("requests_per_minute", "tokens_per_minute")  # left out for no limit; when given, a whole number above 0
 
 
 def model_settings(table: dict, where: str = "[model]", base: ModelSettings | None = None) -> ModelSettings:
@@ -98,8 +104,11 @@ def model_settings(table: dict, where: str = "[model]", base: ModelSettings | No
             continue
         try:
             number = kind(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{where} {key} = '{value}' is not a number") from None
+        if key in LIMITS and (isinstance(value, bool) or number < 1 or number != float(value)):
+            raise ConfigError(f"{where} {key} = '{value}' must be a whole number above 0 (your provider's limit); "
+                              "leave it out for no limit")
         if isinstance(value, bool) or not number == number or number < 0 or number == float("inf"):
             raise ConfigError(f"{where} {key} = '{value}' must be a number of 0 or more")
         changes[key] = number
@@ -166,6 +175,66 @@ class RateGate:
     def speed_up(self) -> None:
         with self._lock:
             self._spacing = self._spacing * 0.8 if self._spacing > 0.01 else 0.0
+
+
+class RateLimiter:
+    """Paces requests under the provider's limits on requests and tokens per minute, before they are sent.
+
+    Why: a provider counts the requests and tokens of the last minute and refuses what is over (HTTP 429).
+    Finding a limit by being refused wastes requests, and the workers then sit out Retry-After together
+    and start again together. A limit that is known is kept instead, by two token buckets shared by every
+    worker: one for requests, one for tokens. A request reserves its estimated prompt plus
+    max_output_tokens (all it could use, so the provider's count is not overrun) and `settle` gives back
+    what the reply's usage says it did not use. The buckets hold no burst (a provider counting over a
+    sliding minute refuses a minute's worth sent at once followed by the refill); they fill at SAFETY of
+    the limits, for the jitter between our clock and the provider's, and keep one request's tokens spare,
+    as a minute can hold the start of one more request than the pace allows. RateGate still handles 429s
+    from limits nobody configured.
+    """
+
+    SAFETY = 0.97
+
+    def __init__(self, requests_per_minute: int = 0, tokens_per_minute: int = 0) -> None:
+        self._room = threading.Condition()
+        self._limits = (requests_per_minute * self.SAFETY, tokens_per_minute * self.SAFETY)
+        self._level = [0.0, 0.0]  # requests and tokens in each bucket: 0 at most (no burst), below 0 in debt
+        self._largest = 0  # the most tokens one request has used
+        self._when = time.monotonic()
+
+    def _rates(self) -> tuple[float, float]:
+        """Requests and tokens per second the buckets fill at."""
+        requests, tokens = self._limits
+        return requests / 60, max(tokens - self._largest, tokens / 2) / 60
+
+    def _fill(self) -> None:
+        now = time.monotonic()
+        for i, rate in enumerate(self._rates()):
+            self._level[i] = min(self._level[i] + rate * (now - self._when), 0.0)
+        self._when = now
+
+    def acquire(self, tokens: int, stopped: Callable[[], bool] = lambda: False) -> None:
+        """Wait until neither bucket is in debt, then take one request and `tokens` (returns early on a stop)."""
+        with self._room:
+            while True:
+                self._fill()
+                owed = [-level / rate for level, rate in zip(self._level, self._rates()) if rate and level < 0]
+                if not owed or max(owed) < 1e-6:
+                    for i, cost in enumerate((1, tokens)):
+                        if self._limits[i]:
+                            self._level[i] -= cost
+                    return
+                if stopped():
+                    return
+                self._room.wait(min(max(owed), 0.5))  # a settle that gives tokens back wakes it sooner
+
+    def settle(self, reserved: int, used: int) -> None:
+        """Correct a request's reservation with the tokens the reply reports it used."""
+        if self._limits[1]:
+            with self._room:
+                self._fill()
+                self._largest = max(self._largest, used)
+                self._level[1] = min(self._level[1] + reserved - used, 0.0)
+                self._room.notify_all()
 
 
 def retry_after(error: BaseException) -> float | None:
@@ -363,6 +432,8 @@ class ModelEngine(Engine):
         self._key = ""
         self._briefs: dict[str, str] = {}
         self.gate = RateGate()
+        self.limiter = (RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
+                        if settings.requests_per_minute or settings.tokens_per_minute else None)
         self.mode: str | None = settings.structured_output or None  # None: found on the first request
         self.refused_modes: list[str] = []
         self._detect = threading.Lock()
@@ -632,12 +703,16 @@ class ModelEngine(Engine):
               detecting: bool = False) -> str:
         settings = self.settings
         body = self.chat_body(mode, schema, messages)
+        reserve = (sum(approx_tokens(m["content"]) for m in messages) + settings.max_output_tokens
+                   if self.limiter is not None else 0)  # all the request could use, for the token bucket
 
         def attempt() -> str:
+            self.gate.wait()
+            if self.limiter is not None:  # before the budget's check: a stop while waiting sends nothing
+                self.limiter.acquire(reserve, lambda: control.stopped)
             if not control.take_request():
                 raise _Stopped()
             usage.requests += 1
-            self.gate.wait()
             try:
                 response = self.client.chat.completions.create(**body)
             except openai.RateLimitError as error:
@@ -649,6 +724,8 @@ class ModelEngine(Engine):
             content = response.choices[0].message.content if response.choices else None
             reported = (response.usage.prompt_tokens, response.usage.completion_tokens) if response.usage else None
             prompt_tokens, completion_tokens = exchange_tokens(messages, content, reported)
+            if self.limiter is not None:
+                self.limiter.settle(reserve, prompt_tokens + completion_tokens)
             usage.prompt_tokens += prompt_tokens
             usage.completion_tokens += completion_tokens
             control.add_tokens(prompt_tokens, completion_tokens)

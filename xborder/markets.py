@@ -6,6 +6,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 import babel
 import babel.numbers
@@ -104,13 +105,13 @@ class Market:
             return f"xborder.toml [markets.{self.key}]"
         return f"preset {self.key} (xborder/data/markets.toml)"
 
-    @property
+    @cached_property  # read for every segment of every listing: babel parses the locale once
     def lang_tag(self) -> str:
         """BCP 47 tag of the listing language in this country ('en-GB', 'de-DE'), for glossaries."""
         locale = babel.Locale.parse(self.locale)
         return f"{self.language}-{locale.territory}" if locale.territory else self.language
 
-    @property
+    @cached_property
     def minor_digits(self) -> int:
         """Decimals the currency uses in prices (JPY 0, USD 2), from CLDR."""
         return babel.numbers.get_currency_precision(self.currency)

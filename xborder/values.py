@@ -14,7 +14,7 @@ def plain(number: Decimal) -> str:
     return text or "0"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Money:
     """An exact amount in one ISO 4217 currency."""
 
@@ -32,7 +32,7 @@ KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"), 
 CM_PER = {"cm": Decimal(1), "mm": Decimal("0.1"), "m": Decimal(100), "in": Decimal("2.54")}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """A number with a unit ('kg', 'g', 'lb', 'cm', 'pcs' ...)."""
 
@@ -50,7 +50,7 @@ class Quantity:
         return f"{plain(self.value)} {self.unit}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dimensions:
     """Length × width × height of a product or its package, in one length unit."""
 

@@ -9,7 +9,7 @@ from xborder.errors import locate
 from xborder.values import Dimensions, Money, Quantity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VariantCost:
     """A catalog row merged into a product as variants, with the cost the factory gave for it."""
 
@@ -28,7 +28,7 @@ class VariantCost:
             (not self.sizes or options.get("size") in self.sizes)
 
 
-@dataclass
+@dataclass(slots=True)
 class Product:
     """One product row of a factory catalog, with typed values and where it came from."""
 

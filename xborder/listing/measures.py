@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_decimal
-
 from xborder.listing.phrases import PhraseBank
 from xborder.markets import Market
+from xborder.pricing.money_format import format_figure
 from xborder.values import CM_PER, KG_PER, Dimensions, Quantity
 
 _LB_PER_KG = 1 / KG_PER["lb"]
@@ -17,7 +16,7 @@ _LB_PER_KG = 1 / KG_PER["lb"]
 def number(value: Decimal, market: Market, places: int = 2) -> str:
     """A figure in the market's locale, at most `places` decimals, no trailing zeros."""
     rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP).normalize()
-    return format_decimal(rounded, locale=market.locale, format="#,##0.##" if places else "#,##0")
+    return format_figure(rounded, market.locale, "#,##0.##" if places else "#,##0")
 
 
 def weight(quantity: Quantity, market: Market, bank: PhraseBank) -> str:

@@ -21,14 +21,23 @@ def _phrase_pattern(needle: str) -> re.Pattern:
     return re.compile(r"(?<![\w])" + re.escape(needle) + r"(?![\w])")
 
 
-def _contains_phrase(text: str, phrase: str) -> bool:
-    """Case-insensitive, on word boundaries for Latin script, anywhere for CJK/Thai."""
-    hay, needle = text.casefold(), phrase.casefold()
+def _contains_folded(hay: str, needle: str) -> bool:
+    """Case-folded needle in case-folded text: on word boundaries for Latin script, anywhere for CJK/Thai."""
     if not needle:
         return False
     if needle[0].isascii() and needle[-1].isascii():
         return _phrase_pattern(needle).search(hay) is not None
     return needle in hay
+
+
+@lru_cache(maxsize=256)
+def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern | None:
+    """One pattern that matches wherever any of the phrases might: most fields contain none, and one search
+    is much cheaper than one per phrase. A hit is confirmed phrase by phrase."""
+    needles = [p.casefold() for p in phrases if p]
+    if not needles:
+        return None
+    return re.compile("|".join(re.escape(n) for n in sorted(set(needles), key=len, reverse=True)))
 
 
 def check_length(field: str, text: str, limit: int, shortened_from: int | None = None) -> list[Finding]:
@@ -58,7 +67,7 @@ def check_bytes(field: str, text: str, limit: int) -> list[Finding]:
 
 def check_banned_characters(field: str, text: str, banned: str) -> list[Finding]:
     """Characters the market rejects in this field (Amazon titles: ! $ ? _ { } ^ ¬ ¦ …)."""
-    found = sorted({ch for ch in text if ch in banned})
+    found = sorted(set(text).intersection(banned)) if banned else []
     if found:
         return [Finding("banned-character", "error", f"remove {' '.join(found)}: not allowed here", field)]
     return []
@@ -66,7 +75,7 @@ def check_banned_characters(field: str, text: str, banned: str) -> list[Finding]
 
 def remove_characters(field: str, text: str, banned: str) -> tuple[str, list[Finding]]:
     """The text without characters the market rejects (and emoji), and a finding saying what went."""
-    gone = sorted({ch for ch in text if ch in banned or _is_emoji(ch)})
+    gone = sorted(set(text).intersection(banned) | _emoji_in(text)) if banned or _MAYBE_EMOJI.search(text) else []
     if not gone:
         return text, []
     cleaned = " ".join("".join(" " if ch in gone else ch for ch in text).split())
@@ -74,12 +83,20 @@ def remove_characters(field: str, text: str, banned: str) -> tuple[str, list[Fin
                              f"removed {' '.join(gone)}: not allowed here; check the text still reads well", field)]
 
 
+# emoji are symbols (So) from U+2600 up; the ideographs and Hangul syllables between are letters, not candidates
+_MAYBE_EMOJI = re.compile("[\u2600-\u33ff\u4dc0-\u4dff\ua000-\uabff\ud7b0-\U0010ffff]")
+
+
 def _is_emoji(ch: str) -> bool:
     return unicodedata.category(ch) == "So" and ord(ch) >= 0x2600
 
 
+def _emoji_in(text: str) -> set[str]:
+    return {ch for ch in set(_MAYBE_EMOJI.findall(text)) if _is_emoji(ch)}
+
+
 def check_emoji(field: str, text: str) -> list[Finding]:
-    found = sorted({ch for ch in text if _is_emoji(ch)})
+    found = sorted(_emoji_in(text))
     if found:
         return [Finding("emoji", "error", f"remove the symbols {' '.join(found)}", field)]
     return []
@@ -87,8 +104,12 @@ def check_emoji(field: str, text: str) -> list[Finding]:
 
 def check_banned_phrases(field: str, text: str, phrases: list[str], kind: str = "banned-phrase") -> list[Finding]:
     """Promotional wording and risky claims ('free shipping', 'best seller', 'cure')."""
+    quick = _any_phrase(tuple(phrases))
+    hay = text.casefold()
+    if quick is None or not quick.search(hay):
+        return []
     return [Finding(kind, "error", f"'{p}' is not allowed in listings on this market; reword it", field, p)
-            for p in phrases if _contains_phrase(text, p)]
+            for p in phrases if _contains_folded(hay, p.casefold())]
 
 
 def check_source_claims(field: str, source: str) -> list[Finding]:

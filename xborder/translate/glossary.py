@@ -116,6 +116,7 @@ class Glossary:
         for entry in entries or []:
             self.add(entry)
         self._index: dict[str, list[GlossaryEntry]] | None = None
+        self._entries_for: dict[str, list[GlossaryEntry]] = {}  # the same texts are checked in every field
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -139,6 +140,7 @@ class Glossary:
             entry = replace(entry, targets=merged)
         self.entries[entry.key] = entry
         self._index = None
+        self._entries_for = {}
 
     def stacked(self, other: Glossary) -> Glossary:
         """A new glossary: this one with `other` on top."""
@@ -186,6 +188,14 @@ class Glossary:
 
     def entries_for(self, text: str) -> list[GlossaryEntry]:
         """The distinct entries found in text, plus forbidden entries for the same sources."""
+        known = self._entries_for.get(text)
+        if known is None:
+            if len(self._entries_for) > 20_000:  # bounded: a big catalog's texts are mostly seen once
+                self._entries_for.clear()
+            known = self._entries_for[text] = self._find_entries(text)
+        return list(known)
+
+    def _find_entries(self, text: str) -> list[GlossaryEntry]:
         found: dict[tuple[str, str], GlossaryEntry] = {}
         for match in self.find(text):
             found[match.entry.key] = match.entry

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
-from babel.numbers import format_decimal
-
 from xborder.catalog.cells import CellError, parse_weight
 from xborder.listing.phrases import phrasebank
+from xborder.pricing.money_format import format_figure
 from xborder.translate.engine import Engine, Job, JobResult, Rendering, RunControl, has_cjk
 
 _SEPARATORS = re.compile(r"^[\s,，、/／+＋·・()（）\-–]*$")
@@ -62,7 +61,7 @@ class OfflineEngine(Engine):
                     amount = parse_weight(f"{match.group('amount')}{match.group('unit')}")
                 except CellError:
                     return None
-                shown = f"{format_decimal(amount.value, locale=_babel(job))} {amount.unit}"
+                shown = f"{format_figure(amount.value, _babel(job))} {amount.unit}"
                 phrase = bank.fmt("per_container", amount=shown, container=bank.containers[match.group("container")])
                 if phrase is None:
                     return None

@@ -88,8 +88,8 @@ def test_a_failed_rebuild_leaves_the_previous_complete_build(tmp_path, run_cli, 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt  # killed half-way through writing the files
 
-    monkeypatch.setattr(exports, "write_woocommerce", broken)
-    monkeypatch.setattr(exports, "write_amazon", broken)
+    monkeypatch.setattr(exports, "woo_rows", broken)
+    monkeypatch.setattr(exports, "amazon_rows", broken)
     result = run_cli("build", "c.xlsx", *FX)
     assert result.exit_code == 130
     assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == before

@@ -12,9 +12,12 @@ resumes where it stopped, and a second run over an unchanged catalog makes no mo
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -26,12 +29,13 @@ from xborder.errors import ConfigError, InputError, XborderError
 from xborder.files import safe_name, stage_folder, swap_in
 from xborder.status import ExitStatus
 from xborder.listing.compose import ListingComposer, unique_handles
-from xborder.listing.exports import write_catalog_outputs
+from xborder.listing.exports import CatalogWriter, dumps_line, write_catalog_outputs
 from xborder.listing.model import Listing
-from xborder.listing.report import write_report
+from xborder.listing.report import ListingTally, listing_findings, write_report
 from xborder.markets import Market, get_markets
 from xborder.pricing import FxTable, quote_price
 from xborder.translate.engine import Engine, RunControl, Usage
+from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.project import open_memory, project_glossary
 from xborder.translate.stages import FetchReport, TextPlan, fetch_texts, plan_texts
@@ -72,6 +76,7 @@ class CatalogBuild:
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     usage: Usage = field(default_factory=Usage)
+    tally: ListingTally = field(default_factory=ListingTally)  # counted as made; a streamed build keeps no listing
 
 
 @dataclass
@@ -195,88 +200,187 @@ def _setup(paths: list[Path], config: Config, options: BuildOptions) -> _Setup:
     return _Setup(markets, fx, engine, catalogs, unreadable)
 
 
-def _plan(setup: _Setup, config: Config, memory: TranslationMemory) -> TextPlan:
-    import_translations(memory, config.translations, config.source_language)
-    glossaries = {m.key: project_glossary(config, m) for m in setup.markets}
-    products = [p for _, _, selected in setup.catalogs for p in selected]
-    return plan_texts(products, setup.markets, glossaries, memory, setup.engine, config.source_language)
+def _glossaries(setup: _Setup, config: Config) -> dict[str, Glossary]:
+    return {m.key: project_glossary(config, m) for m in setup.markets}
+
+
+def _chunks(products: list[Product]) -> Iterator[list[Product]]:
+    for start in range(0, len(products), CHUNK_PRODUCTS):
+        yield products[start:start + CHUNK_PRODUCTS]
 
 
 def estimate_build(paths: list[Path], config: Config, options: BuildOptions) -> BuildEstimate:
     """What `build` would ask the engine for, per catalog and market: calls nothing, writes no output."""
     setup = _setup(paths, config, options)
-    with open_memory(config, options.memory) as memory:
-        plan = _plan(setup, config, memory)
-    jobs = {(job.market.key, id(job.product)): job for job in plan.jobs}
     estimate = setup.engine.estimate
     out = []
-    for path, _, products in setup.catalogs:
-        for market in setup.markets:
-            usage, covered = Usage(), 0
-            for product in products:
-                job = jobs.get((market.key, id(product)))
-                cost = estimate(job) if job else Usage()
-                usage.add(cost)
-                covered += not cost.requests
-            out.append(MarketEstimate(str(path), market.key, len(products), covered, usage))
+    with open_memory(config, options.memory) as memory:
+        import_translations(memory, config.translations, config.source_language)
+        glossaries = _glossaries(setup, config)
+        for path, _, products in setup.catalogs:
+            usage = {m.key: Usage() for m in setup.markets}
+            covered = dict.fromkeys(usage, 0)
+            for chunk in _chunks(products):
+                plan = plan_texts(chunk, setup.markets, glossaries, memory, setup.engine, config.source_language)
+                asked: Counter[str] = Counter()
+                for job in plan.jobs:
+                    cost = estimate(job)
+                    usage[job.market.key].add(cost)
+                    asked[job.market.key] += bool(cost.requests)
+                for key in covered:
+                    covered[key] += len(chunk) - asked[key]
+            out += [MarketEstimate(str(path), m.key, len(products), covered[m.key], usage[m.key])
+                    for m in setup.markets]
     return BuildEstimate(setup.engine, out, setup.unreadable)
 
 
+# Products planned, fetched and composed together: enough for a model engine's workers to stay busy, few
+# enough that a catalog of any size is held as listings only this many products at a time.
+CHUNK_PRODUCTS = 500
+
+
+class _Run:
+    """One build's open state: the memory, the engine and budget, a composer per market."""
+
+    def __init__(self, setup: _Setup, config: Config, options: BuildOptions, memory: TranslationMemory,
+                 emit: Event):
+        self.setup, self.config, self.options, self.memory, self.emit = setup, config, options, memory, emit
+        self.control = RunControl(options.max_requests, options.max_tokens)
+        self.fetched = FetchReport()
+        import_translations(memory, config.translations, config.source_language)
+        self.glossaries = _glossaries(setup, config)
+        self.composers = {m.key: ListingComposer(m, self._approved_for(m)) for m in setup.markets}
+
+    def _approved_for(self, market: Market):
+        """A person's approved field texts for this market; the memory is asked only for sources it holds."""
+        source_lang = self.config.source_language
+        known = self.memory.approved_sources(source_lang, market.language)
+
+        def approved(source: str) -> str | None:
+            if source not in known:
+                return None
+            found = self.memory.approved(source, source_lang, market.language, market.key)
+            return found.target if found else None
+        return approved
+
+    def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str]]]]:
+        """Each product's listings by market key, and the (listing, segment) pairs left in the source language;
+        planned and fetched a chunk of products at a time."""
+        setup, config, markets = self.setup, self.config, self.setup.markets
+        handles: dict[str, set[str]] = {m.key: set() for m in markets}
+        for chunk in _chunks(products):
+            plan = plan_texts(chunk, markets, self.glossaries, self.memory, setup.engine, config.source_language)
+            if self.options.frozen:
+                _refuse_unfrozen(plan, setup.engine)
+            if not self.control.stopped:
+                fetch_texts(plan, setup.engine, self.memory, self.control, self.emit, self.fetched)
+            for product in chunk:
+                made: dict[str, Listing] = {}
+                left: list[tuple[Listing, str]] = []
+                for market in markets:
+                    quote = quote_price(product, market, config.pricing, setup.fx)
+
+                    def price_for(cost, product=product, market=market):
+                        return quote_price(product, market, config.pricing, setup.fx, cost).price
+
+                    text = plan.text_for(product, market)
+                    listing = self.composers[market.key].compose(text, quote, price_for)
+                    unique_handles([listing], handles[market.key])
+                    made[market.key] = listing
+                    left += [(listing, source) for source in text.pending]
+                    self.emit("product", {"market": market.key, "sku": product.sku})
+                yield made, left
+
+
 def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Event | None = None) -> BuildResult:
-    """Build every catalog for every market and return the listings; nothing is written (see write_build).
+    """Build every catalog for every market and return the listings; nothing is written (see write_build,
+    and build_and_write for a catalog too big to hold as listings).
 
     Raises ProviderError when the model endpoint refuses the key or the model; what finished before
     is in the memory. A reached budget or an endpoint that keeps failing ends the fetch early: the
     result says so (result.fetch.stop_reason) and holds every listing, pending where text is missing."""
+    return _build(paths, config, options, on_event, write=False)
+
+
+def build_and_write(paths: list[Path], config: Config, options: BuildOptions,
+                    on_event: Event | None = None) -> BuildResult:
+    """build() and write_build() in one pass, each product's listings written as they are made and then let go:
+    memory stays flat however big the catalogs. The result's catalogs hold counts (tally), files and
+    pending counts, not listings."""
+    return _build(paths, config, options, on_event, write=True)
+
+
+def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: Event | None,
+           write: bool) -> BuildResult:
     emit = on_event or (lambda kind, info: None)
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
     setup = _setup(paths, config, options)
     results = []
-    with open_memory(config, options.memory) as memory:
-        plan = _plan(setup, config, memory)
-        if options.frozen:
-            _refuse_unfrozen(plan, setup.engine)
-        fetched = fetch_texts(plan, setup.engine, memory, RunControl(options.max_requests, options.max_tokens), emit)
+    stage = stage_folder(options.out) if write else None
+    findings_path = stage / ".findings.jsonl" if stage else None
+    try:
+        with open_memory(config, options.memory) as memory, _long_lived(), \
+                (open(findings_path, "w", encoding="utf-8") if findings_path else nullcontext()) as findings:
+            run = _Run(setup, config, options, memory, emit)
+            for path, catalog, products in setup.catalogs:
+                out = options.out if len(paths) == 1 else options.out / _folder_name(path, paths)
+                emit("catalog", {"path": str(path), "products": len(products), "markets": len(setup.markets)})
+                begin = time.perf_counter()
+                result = CatalogBuild(path, out, catalog, {m.key: [] for m in setup.markets}, [])
+                writer = CatalogWriter(stage / out.relative_to(options.out), setup.markets, products,
+                                       catalog.problems, config.source_language) if stage else None
+                pending: dict[tuple[str, str], PendingSegment] = {}
+                for listings, left in run.listings(products):
+                    for listing in listings.values():
+                        result.tally.add(listing)
+                    if writer is not None and findings is not None:
+                        writer.add(listings, left)
+                        for listing in listings.values():
+                            findings.writelines(dumps_line(f) + "\n" for f in listing_findings(listing))
+                        continue
+                    for key, listing in listings.items():
+                        result.listings[key].append(listing)
+                    for listing, source in left:
+                        if (source, listing.market.language) not in pending:
+                            pending[(source, listing.market.language)] = PendingSegment(
+                                source, config.source_language, listing.market.language,
+                                f"{listing.product.sku} ({listing.market.key})")
+                if writer is not None and stage is not None:
+                    written = writer.close()
+                    result.files = [options.out / p.relative_to(stage) for p in written]
+                    result.tally.pending_segments = len(writer.pending)
+                else:
+                    result.pending = list(pending.values())
+                    result.tally.pending_segments = len(pending)
+                result.usage = run.fetched.by_catalog.get(catalog.file, Usage())
+                result.seconds = time.perf_counter() - begin
+                results.append(result)
+        fetched = run.fetched
+        fetched.finish(run.control)
+        build = BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
+                            time.perf_counter() - clock, setup.unreadable, fetched)
+        if stage is not None and findings_path is not None:
+            with open(findings_path, encoding="utf-8") as lines:
+                write_report(build, stage, lines)
+            findings_path.unlink()
+            swap_in(stage, options.out)
+        return build
+    except BaseException:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        raise
 
-        def approved_for(market: Market):
-            def approved(source: str) -> str | None:
-                found = memory.approved(source, config.source_language, market.language, market.key)
-                return found.target if found else None
-            return approved
 
-        composers = {m.key: ListingComposer(m, approved_for(m)) for m in setup.markets}
-        for path, catalog, products in setup.catalogs:
-            out = options.out if len(paths) == 1 else options.out / _folder_name(path, paths)
-            emit("catalog", {"path": str(path), "products": len(products), "markets": len(setup.markets)})
-            begin = time.perf_counter()
-            listings: dict[str, list[Listing]] = {}
-            pending: dict[tuple[str, str], PendingSegment] = {}
-            for market in setup.markets:
-                settings = config.pricing
-                items = []
-                for product in products:
-                    quote = quote_price(product, market, settings, setup.fx)
-
-                    def price_for(cost, product=product, market=market, settings=settings):
-                        return quote_price(product, market, settings, setup.fx, cost).price
-
-                    text = plan.text_for(product, market)
-                    items.append(composers[market.key].compose(text, quote, price_for))
-                    for source in text.pending:
-                        key = (source, market.language)
-                        if key not in pending:
-                            pending[key] = PendingSegment(source, config.source_language, market.language,
-                                                          f"{product.sku} ({market.key})")
-                    emit("product", {"market": market.key, "sku": product.sku})
-                unique_handles(items)
-                listings[market.key] = items
-            result = CatalogBuild(path, out, catalog, listings, list(pending.values()),
-                                  usage=fetched.by_catalog.get(catalog.file, Usage()))
-            result.seconds = time.perf_counter() - begin
-            results.append(result)
-    return BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
-                       time.perf_counter() - clock, setup.unreadable, fetched)
+@contextmanager
+def _long_lived():
+    """The catalogs just read live as long as the build: moved out of the collector's way (gc.freeze), a
+    big catalog's objects are not scanned again on every full collection."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _refuse_unfrozen(plan: TextPlan, engine: Engine) -> None:
@@ -306,6 +410,7 @@ def write_build(result: BuildResult) -> list[Path]:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return [f for c in result.catalogs for f in c.files] + [final / "report.json"]
+
 
 def _selected(catalog: Catalog, skus: list[str], path: Path):
     products = catalog.products

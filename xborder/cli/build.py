@@ -9,7 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from xborder.build import ENGINES, BuildOptions, build as run_build, estimate_build, write_build
+from xborder.build import ENGINES, BuildOptions, build_and_write, estimate_build
 from xborder.cli import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
@@ -113,23 +113,23 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
                         TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                         console=console(err=True), disable=not show, transient=True)
     task = None
+    usage = ""
 
     def on_event(kind: str, info: dict) -> None:
-        nonlocal task
-        if kind == "fetch" and info["jobs"]:
-            task = progress.add_task("model", total=info["jobs"], detail="")
-        elif kind == "job" and task is not None:
-            progress.update(task, advance=1, detail=f"{info['requests']} requests, {info['tokens']:,} tokens")
+        nonlocal task, usage
+        if kind == "job":
+            usage = f"{info['requests']} requests, {info['tokens']:,} tokens"
+            if task is not None:
+                progress.update(task, detail=usage)
         elif kind == "catalog":
             if task is not None:
                 progress.remove_task(task)
-            task = progress.add_task(Path(info["path"]).name, total=info["products"] * info["markets"], detail="")
+            task = progress.add_task(Path(info["path"]).name, total=info["products"] * info["markets"], detail=usage)
         elif kind == "product" and task is not None:
             progress.advance(task)
 
     with progress:
-        result = run_build(files, config, options, on_event)
-        write_build(result)
+        result = build_and_write(files, config, options, on_event)
     report = summarize(result)
     if as_json:
         print_json({k: v for k, v in report.items() if k != "findings"})

@@ -49,10 +49,11 @@ def handle_for(product: Product, title: str) -> str:
     return f"{base}-{sku}" if base else sku
 
 
-def unique_handles(listings: list[Listing]) -> None:
+def unique_handles(listings: list[Listing], taken: set[str] | None = None) -> None:
     """Give every listing of a market its own handle ('ab-01' and 'AB_01' would merge in a Shopify import):
-    a repeated handle gets -2, -3 … in catalog order, so it is stable between runs."""
-    taken: set[str] = set()
+    a repeated handle gets -2, -3 … in catalog order, so it is stable between runs. `taken` holds the handles
+    of the market's listings before these (a build hands them over in chunks)."""
+    taken = set() if taken is None else taken
     for listing in listings:
         handle, number = listing.handle, 2
         while handle in taken:
@@ -72,6 +73,16 @@ class ListingComposer:
         self.bank: PhraseBank = phrasebank(market.lang_tag)
         self.limits = market.limits
         self.rules = market.rules
+
+    def field_names(self) -> list[str]:
+        """The fields this market's listings have: title, its bullets, description, keywords and tags."""
+        names = ["title"] + [f"bullet_{n}" for n in range(1, self.limits.get("bullet_count", 0) + 1)]
+        names.append("description")
+        if self.limits.get("keywords_bytes", 0):
+            names.append("keywords")
+        if self.limits.get("tag_count", 0):
+            names.append("tags")
+        return names
 
     def compose(self, text: ProductText, quote: Quote, price_for=None) -> Listing:
         """The listing for one product; every field checked, nothing silently cut. price_for(Money) prices

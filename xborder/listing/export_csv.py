@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
-from xborder.files import neutralize, write_text
+from xborder.catalog.model import Product
+from xborder.files import OutputError, neutralize, write_bytes
 from xborder.listing.model import Listing
 from xborder.markets import Market
 from xborder.pricing.quote import weight_in_kg
@@ -29,12 +30,40 @@ SEO_TITLE_CHARS = 70
 SEO_DESCRIPTION_CHARS = 160
 
 
-def _csv(rows: list[list[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for row in rows:
-        writer.writerow(["" if v is None else neutralize(v if isinstance(v, str) else str(v)) for v in row])
-    return out.getvalue()
+class CsvSink:
+    """Rows written to a CSV (or tab-separated) file as they come, every cell neutralized: a big catalog's
+    rows are never all held in memory."""
+
+    def __init__(self, path: Path, header: list[str], delimiter: str = ","):
+        self.path = Path(path)
+        self.rows = 0
+        try:
+            self._handle = open(self.path, "w", encoding="utf-8", newline="")
+        except OSError as error:
+            raise OutputError(f"{path}: cannot write ({error.strerror})") from None
+        self._writer = csv.writer(self._handle, delimiter=delimiter, lineterminator="\n")
+        self._writer.writerow([neutralize(h) for h in header])
+
+    def write(self, rows: list[list[object]]) -> None:
+        for row in rows:
+            self._writer.writerow(["" if v is None else neutralize(v if isinstance(v, str) else str(v)) for v in row])
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _write_all(path: Path, header: list[str], rows: list[list[object]], delimiter: str = ",") -> int:
+    """A whole file at once, atomically (the API's write_* functions)."""
+    temp = path.with_name(f".{path.name}.writing")
+    sink = CsvSink(temp, header, delimiter)
+    try:
+        sink.write(rows)
+    finally:
+        sink.close()
+    write_bytes(path, temp.read_bytes())
+    temp.unlink()
+    return len(rows)
 
 
 def _strip_html(text: str) -> str:
@@ -47,54 +76,67 @@ def _short(text: str, limit: int) -> str:
     return fit_chars(" ".join(text.split()), limit)
 
 
-def write_shopify(path: Path, markets: list[Market], listings: dict[str, list[Listing]], vendor: str) -> int:
-    """One Shopify CSV for every store market: the first market's text and price, then Price / <Market> per
+def shopify_header(markets: list[Market]) -> list[str]:
+    """Shopify's columns, then Included / Price / Compare-at price per store market."""
+    kinds = ("Included", "Price", "Compare-at price")
+    return SHOPIFY_HEADERS + [f"{kind} / {m.name}" for m in markets for kind in kinds]
+
+
+def shopify_rows(markets: list[Market], listings: dict[str, Listing], vendor: str) -> list[list[object]]:
+    """One product's rows of the Shopify CSV: the first store market's text and price, then Price / <Market> per
     market. Variants are rows repeating the URL handle. Products start as drafts for the seller to review."""
-    primary, per_market = markets[0], markets
-    headers = SHOPIFY_HEADERS + [f"{kind} / {m.name}" for m in per_market
-                                 for kind in ("Included", "Price", "Compare-at price")]
-    rows: list[list[object]] = [list(headers)]
-    by_sku = {m.key: {item.product.sku: item for item in listings.get(m.key, [])} for m in per_market}
-    for listing in listings.get(primary.key, []):
-        product, quote = listing.product, listing.quote
-        kg = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
-        grams = str(int((kg * 1000).to_integral_value())) if kg is not None else ""
-        display = "lb" if primary.unit_system == "us" else "kg"
-        option_names = [name for name, _ in listing.variants[0].options] if listing.variants else []
-        for index, variant in enumerate(listing.variants):
-            first = index == 0
-            row = dict.fromkeys(SHOPIFY_HEADERS, "")
-            row.update({"URL handle": listing.handle, "SKU": variant.sku, "Price": plain(variant.price),
-                        "Cost per item": plain(quote.landed.quantize(Decimal("0.01"))),
-                        "Charge tax": "TRUE", "Inventory tracker": "shopify" if product.stock else "",
-                        "Inventory quantity": plain(product.stock.value) if product.stock else "",
-                        "Continue selling when out of stock": "DENY", "Weight value (grams)": grams,
-                        "Weight unit for display": display, "Requires shipping": "TRUE",
-                        "Fulfillment service": "manual", "Barcode": product.barcode or ""})
-            for number, (name, value) in enumerate(variant.options[:3], start=1):
-                row[f"Option{number} value"] = value
-                if first:
-                    row[f"Option{number} name"] = name
+    primary = markets[0]
+    listing = listings.get(primary.key)
+    if listing is None:
+        return []
+    rows: list[list[object]] = []
+    product, quote = listing.product, listing.quote
+    kg = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
+    grams = str(int((kg * 1000).to_integral_value())) if kg is not None else ""
+    display = "lb" if primary.unit_system == "us" else "kg"
+    option_names = [name for name, _ in listing.variants[0].options] if listing.variants else []
+    for index, variant in enumerate(listing.variants):
+        first = index == 0
+        row = dict.fromkeys(SHOPIFY_HEADERS, "")
+        row.update({"URL handle": listing.handle, "SKU": variant.sku, "Price": plain(variant.price),
+                    "Cost per item": plain(quote.landed.quantize(Decimal("0.01"))),
+                    "Charge tax": "TRUE", "Inventory tracker": "shopify" if product.stock else "",
+                    "Inventory quantity": plain(product.stock.value) if product.stock else "",
+                    "Continue selling when out of stock": "DENY", "Weight value (grams)": grams,
+                    "Weight unit for display": display, "Requires shipping": "TRUE",
+                    "Fulfillment service": "manual", "Barcode": product.barcode or ""})
+        for number, (name, value) in enumerate(variant.options[:3], start=1):
+            row[f"Option{number} value"] = value
             if first:
-                description = listing.text("description")
-                row.update({"Title": listing.text("title"), "Description": description, "Vendor": vendor,
-                            "Type": listing.category, "Tags": ", ".join(_tags(listing)),
-                            "Published on online store": "FALSE", "Status": "draft", "Gift card": "FALSE",
-                            "SEO title": _short(listing.text("title"), SEO_TITLE_CHARS),
-                            "SEO description": _short(_strip_html(description), SEO_DESCRIPTION_CHARS)})
-                if product.image:
-                    row.update({"Product image URL": product.image, "Image position": "1",
-                                "Image alt text": _short(listing.text("title"), 120)})
-            elif not option_names:
-                continue
-            values: list[object] = [row[h] for h in SHOPIFY_HEADERS]
-            for market in per_market:
-                other = by_sku[market.key].get(product.sku)
-                twin = next((v for v in other.variants if v.sku == variant.sku), None) if other else None
-                values += ["TRUE" if twin else "FALSE", plain(twin.price) if twin else "", ""]
-            rows.append(values)
-    write_text(path, _csv(rows))
-    return len(rows) - 1
+                row[f"Option{number} name"] = name
+        if first:
+            description = listing.text("description")
+            row.update({"Title": listing.text("title"), "Description": description, "Vendor": vendor,
+                        "Type": listing.category, "Tags": ", ".join(_tags(listing)),
+                        "Published on online store": "FALSE", "Status": "draft", "Gift card": "FALSE",
+                        "SEO title": _short(listing.text("title"), SEO_TITLE_CHARS),
+                        "SEO description": _short(_strip_html(description), SEO_DESCRIPTION_CHARS)})
+            if product.image:
+                row.update({"Product image URL": product.image, "Image position": "1",
+                            "Image alt text": _short(listing.text("title"), 120)})
+        elif not option_names:
+            continue
+        values: list[object] = [row[h] for h in SHOPIFY_HEADERS]
+        for market in markets:
+            other = listings.get(market.key)
+            twin = next((v for v in other.variants if v.sku == variant.sku), None) if other else None
+            values += ["TRUE" if twin else "FALSE", plain(twin.price) if twin else "", ""]
+        rows.append(values)
+    return rows
+
+
+def write_shopify(path: Path, markets: list[Market], listings: dict[str, list[Listing]], vendor: str) -> int:
+    """One Shopify CSV for every store market (see shopify_rows)."""
+    by_sku = {m.key: {item.product.sku: item for item in listings.get(m.key, [])} for m in markets}
+    rows = [row for item in listings.get(markets[0].key, [])
+            for row in shopify_rows(markets, {m.key: by_sku[m.key][item.product.sku] for m in markets
+                                              if item.product.sku in by_sku[m.key]}, vendor)]
+    return _write_all(path, shopify_header(markets), rows)
 
 
 def _tags(listing: Listing) -> list[str]:
@@ -107,45 +149,55 @@ WOO_HEADERS = ["ID", "Type", "SKU", "Name", "Published", "Is featured?", "Visibi
                "Width (cm)", "Height (cm)", "Sale price", "Regular price", "Categories", "Tags", "Images", "Parent"]
 
 
+def woo_header(max_options: int) -> list[str]:
+    return WOO_HEADERS + [f"Attribute {n} {kind}" for n in range(1, max_options + 1)
+                          for kind in ("name", "value(s)", "visible", "global")]
+
+
+def woo_rows(listing: Listing, max_options: int) -> list[list[object]]:
+    """One product's rows of WooCommerce's default product CSV: a simple product, or a variable product and its
+    variations; max_options is the most options any product of the file has (its attribute columns)."""
+    product = listing.product
+    kg = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
+    size = product.package_size
+    cm = _cm(size) if size else ["", "", ""]
+    variable = len(listing.variants) > 1
+    bullets = [b.text for b in listing.bullets]
+    base = dict.fromkeys(WOO_HEADERS, "")
+    base.update({"Name": listing.text("title"), "Published": "-1", "Is featured?": "0",
+                 "Visibility in catalog": "visible", "Description": listing.text("description"),
+                 "Short description": "\n".join(bullets), "Tax status": "taxable",
+                 "In stock?": "1", "Stock": plain(product.stock.value) if product.stock else "",
+                 "Weight (kg)": plain(kg.quantize(Decimal("0.001"))) if kg is not None else "",
+                 "Length (cm)": cm[0], "Width (cm)": cm[1], "Height (cm)": cm[2],
+                 "Categories": listing.category, "Tags": ", ".join(_tags(listing)), "Images": product.image or ""})
+    parent = dict(base, Type="variable" if variable else "simple", SKU=product.sku)
+    if not variable:
+        parent["Regular price"] = plain(listing.quote.price)
+    rows: list[list[object]] = [[*(parent[h] for h in WOO_HEADERS), *_attribute_columns(listing, max_options)]]
+    if variable:
+        for variant in listing.variants:
+            child = dict.fromkeys(WOO_HEADERS, "")
+            child.update({"Type": "variation", "SKU": variant.sku, "Name": listing.text("title"),
+                          "Published": "1", "Tax status": "taxable", "Tax class": "parent", "In stock?": "1",
+                          "Regular price": plain(variant.price), "Parent": product.sku})
+            values = []
+            for name, value in variant.options:
+                values += [name, value, "", "1"]
+            values += [""] * (4 * max_options - len(values))
+            rows.append([*(child[h] for h in WOO_HEADERS), *values])
+    return rows
+
+
+def woo_max_options(products: Iterable[Product]) -> int:
+    """How many option columns the WooCommerce file needs: the most option kinds (colour, size) of a product."""
+    return max((bool(p.colors) + bool(p.sizes) for p in products), default=0)
+
+
 def write_woocommerce(path: Path, market: Market, listings: list[Listing]) -> int:
-    """WooCommerce's default product CSV: simple products, or a variable product and its variations."""
-    max_options = max((len(v.options) for item in listings for v in item.variants), default=0)
-    headers = WOO_HEADERS + [f"Attribute {n} {kind}" for n in range(1, max_options + 1)
-                             for kind in ("name", "value(s)", "visible", "global")]
-    rows: list[list[object]] = [list(headers)]
-    for listing in listings:
-        product = listing.product
-        kg = weight_in_kg(product.gross_weight) or weight_in_kg(product.net_weight)
-        size = product.package_size
-        cm = _cm(size) if size else ["", "", ""]
-        variable = len(listing.variants) > 1
-        bullets = [b.text for b in listing.bullets]
-        base = dict.fromkeys(WOO_HEADERS, "")
-        base.update({"Name": listing.text("title"), "Published": "-1", "Is featured?": "0",
-                     "Visibility in catalog": "visible", "Description": listing.text("description"),
-                     "Short description": "\n".join(bullets), "Tax status": "taxable",
-                     "In stock?": "1", "Stock": plain(product.stock.value) if product.stock else "",
-                     "Weight (kg)": plain(kg.quantize(Decimal("0.001"))) if kg is not None else "",
-                     "Length (cm)": cm[0], "Width (cm)": cm[1], "Height (cm)": cm[2],
-                     "Categories": listing.category, "Tags": ", ".join(_tags(listing)), "Images": product.image or ""})
-        parent = dict(base, Type="variable" if variable else "simple", SKU=product.sku)
-        if not variable:
-            parent["Regular price"] = plain(listing.quote.price)
-        attributes = _attribute_columns(listing, max_options)
-        rows.append([*(parent[h] for h in WOO_HEADERS), *attributes])
-        if variable:
-            for variant in listing.variants:
-                child = dict.fromkeys(WOO_HEADERS, "")
-                child.update({"Type": "variation", "SKU": variant.sku, "Name": listing.text("title"),
-                              "Published": "1", "Tax status": "taxable", "Tax class": "parent", "In stock?": "1",
-                              "Regular price": plain(variant.price), "Parent": product.sku})
-                values = []
-                for name, value in variant.options:
-                    values += [name, value, "", "1"]
-                values += [""] * (4 * max_options - len(values))
-                rows.append([*(child[h] for h in WOO_HEADERS), *values])
-    write_text(path, _csv(rows))
-    return len(rows) - 1
+    """WooCommerce's default product CSV (see woo_rows)."""
+    width = woo_max_options(item.product for item in listings)
+    return _write_all(path, woo_header(width), [row for item in listings for row in woo_rows(item, width)])
 
 
 def _attribute_columns(listing: Listing, width: int) -> list[str]:
@@ -177,34 +229,32 @@ AMAZON_HEADERS = ["item_sku", "item_name", "brand_name", "product_description", 
 _THEMES = {("colour",): "Color", ("size",): "Size", ("colour", "size"): "SizeColor"}
 
 
+def amazon_rows(market: Market, listing: Listing) -> list[list[object]]:
+    """One product's rows of the Amazon flat file: a parent row and child rows for variations."""
+    rows: list[list[object]] = []
+    base = dict.fromkeys(AMAZON_HEADERS, "")
+    bullets = [b.text for b in listing.bullets][:5]
+    base.update({"item_name": listing.text("title"), "brand_name": listing.product.brand or "",
+                 "product_description": listing.text("description").replace("\n", "<br>"),
+                 "generic_keywords": listing.text("keywords"), "currency": market.currency})
+    for number, bullet in enumerate(bullets, start=1):
+        base[f"bullet_point{number}"] = bullet
+    kinds = tuple(key for key, _ in listing.variants[0].source_options) if listing.variants else ()
+    if len(listing.variants) <= 1:
+        return [[dict(base, item_sku=listing.product.sku, standard_price=plain(listing.quote.price))[h]
+                 for h in AMAZON_HEADERS]]
+    theme = _THEMES.get(kinds, "")
+    rows.append([dict(base, item_sku=listing.product.sku, parent_child="parent", variation_theme=theme)[h]
+                 for h in AMAZON_HEADERS])
+    for variant in listing.variants:
+        values = {key: value for (key, _), (_, value) in zip(variant.source_options, variant.options)}
+        child = dict(base, item_sku=variant.sku, standard_price=plain(variant.price), parent_child="child",
+                     parent_sku=listing.product.sku, relationship_type="Variation", variation_theme=theme,
+                     color_name=values.get("colour", ""), size_name=values.get("size", ""))
+        rows.append([child[h] for h in AMAZON_HEADERS])
+    return rows
+
+
 def write_amazon(path: Path, market: Market, listings: list[Listing]) -> int:
-    """A tab-separated file of Amazon flat-file fields: a parent row and child rows for variations."""
-    rows: list[list[object]] = [list(AMAZON_HEADERS)]
-    for listing in listings:
-        base = dict.fromkeys(AMAZON_HEADERS, "")
-        bullets = [b.text for b in listing.bullets][:5]
-        base.update({"item_name": listing.text("title"), "brand_name": listing.product.brand or "",
-                     "product_description": listing.text("description").replace("\n", "<br>"),
-                     "generic_keywords": listing.text("keywords"), "currency": market.currency})
-        for number, bullet in enumerate(bullets, start=1):
-            base[f"bullet_point{number}"] = bullet
-        kinds = tuple(key for key, _ in listing.variants[0].source_options) if listing.variants else ()
-        if len(listing.variants) <= 1:
-            rows.append([dict(base, item_sku=listing.product.sku, standard_price=plain(listing.quote.price))[h]
-                         for h in AMAZON_HEADERS])
-            continue
-        theme = _THEMES.get(kinds, "")
-        rows.append([dict(base, item_sku=listing.product.sku, parent_child="parent", variation_theme=theme)[h]
-                     for h in AMAZON_HEADERS])
-        for variant in listing.variants:
-            values = {key: value for (key, _), (_, value) in zip(variant.source_options, variant.options)}
-            child = dict(base, item_sku=variant.sku, standard_price=plain(variant.price), parent_child="child",
-                         parent_sku=listing.product.sku, relationship_type="Variation", variation_theme=theme,
-                         color_name=values.get("colour", ""), size_name=values.get("size", ""))
-            rows.append([child[h] for h in AMAZON_HEADERS])
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    for row in rows:
-        writer.writerow([neutralize(str(v)) for v in row])
-    write_text(path, out.getvalue())
-    return len(rows) - 1
+    """A tab-separated file of Amazon flat-file fields (see amazon_rows)."""
+    return _write_all(path, AMAZON_HEADERS, [row for item in listings for row in amazon_rows(market, item)], "\t")

@@ -3,28 +3,28 @@ recording what xborder wrote, so `xborder tm import listings.xlsx` can tell a co
 
 from __future__ import annotations
 
-import io
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
 from xborder.catalog.model import Problem
 from xborder.catalog.sources import check_extent
 from xborder.errors import InputError
-from xborder.files import neutralize, reproducible_zip, write_bytes
+from xborder.files import OutputError, neutralize
 from xborder.listing.model import Listing
 from xborder.markets import Market
 
 RECORD_SHEET = "_xborder"
-RECORD_HEADER = ["sheet", "sku", "column", "source", "source_lang", "target_lang", "market", "generated"]
-_FILL = {"error": PatternFill("solid", fgColor="F8CBAD"), "warning": PatternFill("solid", fgColor="FFE699"),
-         "pending": PatternFill("solid", fgColor="D9D9D9")}
-_HEADER_FONT = Font(bold=True)
-_SOURCE_FONT = Font(color="7F7F7F")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+# the index of the hidden record sheets: which market sheet each one mirrors, and its languages
+RECORD_INDEX = ["record sheet", "sheet", "source_lang", "target_lang", "market"]
+# workbooks written before 0.3 kept one row per field in _xborder itself; they are still read
+OLD_RECORD_HEADER = ["sheet", "sku", "column", "source", "source_lang", "target_lang", "market", "generated"]
+MAX_ROWS = 1_048_576  # Excel's rows per sheet: a longer sheet continues on "Prices (2)" …
+_FILLS = {"error": "#F8CBAD", "warning": "#FFE699", "pending": "#D9D9D9"}
+_TEXT_ORDER = {"title": 0, "description": 2, "keywords": 3, "tags": 4}
 
 
 def sheet_name(market: Market) -> str:
@@ -32,152 +32,185 @@ def sheet_name(market: Market) -> str:
     return "".join(ch for ch in market.key if ch not in "[]:*?/\\")[:31]
 
 
-def _text_columns(listings: list[Listing]) -> list[str]:
-    names: list[str] = []
-    for listing in listings:
-        for field in listing.fields:
-            if field.name not in names:
-                names.append(field.name)
-    order = {"title": 0, "description": 2, "keywords": 3, "tags": 4}
-    return sorted(names, key=lambda n: (order.get(n, 1), n))
+def text_columns(names: list[str]) -> list[str]:
+    """Listing fields in the order the review sheet shows them: title, bullets, description, keywords, tags."""
+    return sorted(dict.fromkeys(names), key=lambda n: (_TEXT_ORDER.get(n, 1), n))
 
 
 def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+class _Sheet:
+    """One logical sheet written row by row; past Excel's last row it continues on a sheet of its own."""
+
+    def __init__(self, book: ReviewWorkbook, title: str, header: list[str], widths: Sequence[float],
+                 freeze: tuple[int, int], hidden: bool = False):
+        self.book, self.title, self.header, self.widths, self.freeze, self.hidden = \
+            book, title, header, widths, freeze, hidden
+        self.parts = 0
+        self._open()
+
+    def _open(self) -> None:
+        self.parts += 1
+        name = self.title if self.parts == 1 else f"{self.title[:25]} ({self.parts})"
+        ws = self.ws = self.book.wb.add_worksheet(name)
+        for index, width in enumerate(self.widths):
+            ws.set_column(index, index, width)
+        if self.hidden:
+            ws.hide()
+        else:
+            ws.freeze_panes(*self.freeze)
+        self.row = 0
+        self.write(self.header, self.book.bold)
+
+    @property
+    def name(self) -> str:
+        return self.ws.name
+
+    def write(self, values: list, style=None, styles: dict[int, object] | None = None) -> None:
+        """Every cell of the workbook goes through here: text is neutralized (no live formula, no character
+        XML rejects) and written as text, numbers as numbers."""
+        if self.row >= MAX_ROWS:
+            self._open()
+        ws, row = self.ws, self.row
+        for column, value in enumerate(values):
+            cell_style = styles.get(column, style) if styles else style
+            if value is None or value == "":
+                if cell_style is not None:
+                    ws.write_blank(row, column, None, cell_style)
+            elif isinstance(value, str):
+                ws.write_string(row, column, neutralize(value), cell_style)
+            elif isinstance(value, bool):
+                ws.write_boolean(row, column, value, cell_style)
+            else:
+                ws.write_number(row, column, value, cell_style)
+        self.row += 1
+
+
+class ReviewWorkbook:
+    """listings.xlsx written as listings arrive, in constant memory (xlsxwriter): one sheet per market, Prices,
+    Issues, and hidden sheets recording what xborder wrote, so `xborder tm import` can tell a correction apart.
+
+    Styles are made once per workbook and passed by reference, never per cell."""
+
+    def __init__(self, path: Path, markets: list[Market], fields: dict[str, list[str]], source_lang: str,
+                 problems: list[Problem]):
+        import xlsxwriter
+
+        self.path = Path(path)
+        self.markets = markets
+        self.source_lang = source_lang
+        self.wb = xlsxwriter.Workbook(str(self.path), {"constant_memory": True, "strings_to_numbers": False,
+                                                       "strings_to_formulas": False, "strings_to_urls": False})
+        # fixed document dates: the same content gives the same bytes
+        self.wb.set_properties({"created": dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)})
+        self.bold = self.wb.add_format({"bold": True})
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self.source = self.wb.add_format({"text_wrap": True, "valign": "top", "font_color": "#7F7F7F"})
+        self.fills = {key: self.wb.add_format({"text_wrap": True, "valign": "top", "bg_color": colour,
+                                               "pattern": 1}) for key, colour in _FILLS.items()}
+        self.fields = {m.key: text_columns(fields.get(m.key, [])) for m in markets}
+        self.sheets: dict[str, _Sheet] = {}
+        for market in markets:
+            header = ["SKU", "Source row"]
+            for name in self.fields[market.key]:
+                header += [_label(name), f"{_label(name)} (source)"]
+            header += ["Price", "Price shown", "Variants", "Status", "Findings"]
+            widths = [14 if h in ("SKU", "Source row", "Price", "Price shown", "Status") else
+                      30 if h.endswith("(source)") else 60 if h in ("Description", "Findings") else 45 for h in header]
+            self.sheets[market.key] = _Sheet(self, sheet_name(market), header, widths, (1, 2))
+        self.prices = _Sheet(self, "Prices", _PRICE_COLUMNS,
+                             [24 if n == "Name" else 60 if n == "Price findings" else 13 for n in _PRICE_COLUMNS],
+                             (1, 2))
+        self.issues = _Sheet(self, "Issues", _ISSUE_COLUMNS, [14, 14, 18, 20, 10, 90], (1, 0))
+        index = _Sheet(self, RECORD_SHEET, RECORD_INDEX, [], (0, 0), hidden=True)
+        self.records: dict[str, _Sheet] = {}
+        for number, market in enumerate(markets, start=1):
+            header = ["SKU"] + [label for name in self.fields[market.key]
+                                for label in (_label(name), f"{_label(name)} (source)")]
+            record = self.records[market.key] = _Sheet(self, f"{RECORD_SHEET}{number}", header, [], (0, 0),
+                                                       hidden=True)
+            index.write([record.name, self.sheets[market.key].name, source_lang, market.language, market.key])
+        for problem in problems:
+            self.issues.write(["catalog", "", f"{problem.sheet or ''} row {problem.row or ''} "
+                                              f"{problem.column or ''}".strip(), problem.code, problem.severity,
+                               problem.message])
+
+    def add(self, listing: Listing) -> None:
+        """One listing's row on its market's sheet, its record, its price and its findings."""
+        market = listing.market
+        names = self.fields[market.key]
+        row: list[object] = [listing.product.sku, f"{listing.product.sheet}!{listing.product.row}"]
+        record: list[object] = [listing.product.sku]
+        styles = {}
+        for index, name in enumerate(names):
+            field = listing.get(name)
+            text, source = (field.text, field.source) if field else ("", "")
+            row += [text, source]
+            record += [text, source]
+            styles[3 + 2 * index] = self.source
+            fill = _fill(field) if field else None
+            if fill:
+                styles[2 + 2 * index] = self.fills[fill]
+        findings = listing.all_findings
+        row += [float(listing.quote.price), listing.quote.formatted,
+                "; ".join(f"{v.sku}: " + " / ".join(value for _, value in v.options)
+                          + (f" ({listing.quote.money(v.price)})" if v.price != listing.quote.price else "")
+                          for v in listing.variants if v.options),
+                "pending" if listing.pending else ("check" if findings else "ok"),
+                "\n".join(f"{f.field}: {f.message}" for f in findings)]
+        self.sheets[market.key].write(row, self.wrap, styles)
+        self.records[market.key].write(record)
+        self.prices.write(_price_row(listing))
+        for f in findings:
+            self.issues.write([market.key, listing.product.sku, f.field, f.check, f.severity, f.message])
+        if listing.pending:
+            self.issues.write([market.key, listing.product.sku, ", ".join(f.name for f in listing.fields if f.pending),
+                               "pending", "warning", "text left in the source language: translate it in pending.xlf "
+                                                     "or correct it in this workbook"])
+
+    def close(self) -> None:
+        try:
+            self.wb.close()
+        except OSError as error:
+            raise OutputError(f"{self.path}: cannot write ({error.strerror})") from None
+
+
 def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[Listing]],
                    problems: list[Problem], source_lang: str) -> None:
-    """Write the review workbook atomically, with the same bytes for the same content."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    records = []
+    """The review workbook for listings already made, market by market (ReviewWorkbook streams them)."""
+    fields = {key: [f.name for item in items for f in item.fields] for key, items in listings.items()}
+    book = ReviewWorkbook(path, markets, fields, source_lang, problems)
     for market in markets:
-        items = listings.get(market.key, [])
-        ws = wb.create_sheet(sheet_name(market))
-        fields = _text_columns(items)
-        header = ["SKU", "Source row"]
-        for name in fields:
-            header += [_label(name), f"{_label(name)} (source)"]
-        header += ["Price", "Price shown", "Variants", "Status", "Findings"]
-        _append(ws, header)
-        for number, listing in enumerate(items, start=2):
-            row: list[object] = [listing.product.sku, f"{listing.product.sheet}!{listing.product.row}"]
-            for name in fields:
-                field = listing.get(name)
-                row += [field.text if field else "", field.source if field else ""]
-                if field:
-                    records.append([ws.title, listing.product.sku, _label(name), field.source, source_lang,
-                                    market.language, market.key, field.text])
-            findings = listing.all_findings
-            row += [float(listing.quote.price), listing.quote.formatted,
-                    "; ".join(f"{v.sku}: " + " / ".join(value for _, value in v.options)
-                              + (f" ({_price(v.price, listing)})" if v.price != listing.quote.price else "")
-                              for v in listing.variants if v.options),
-                    "pending" if listing.pending else ("check" if findings else "ok"),
-                    "\n".join(f"{f.field}: {f.message}" for f in findings)]
-            _append(ws, row)
-            _highlight(ws, number, listing, fields)  # not ws.max_row: it scans every cell, once per row
-        _style(ws, header)
-    _prices_sheet(wb, markets, listings)
-    _issues_sheet(wb, markets, listings, problems)
-    record = wb.create_sheet(RECORD_SHEET)
-    record.sheet_state = "hidden"
-    _append(record, RECORD_HEADER)
-    for r in records:
-        _append(record, r)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    write_bytes(path, reproducible_zip(buffer.getvalue()))
+        for listing in listings.get(market.key, []):
+            book.add(listing)
+    book.close()
 
 
-def _append(ws, values: list) -> None:
-    """Every row of every sheet goes through here: no cell can hold a live formula or a character XML rejects."""
-    ws.append([neutralize(v) for v in values])
-
-
-def _price(amount, listing: Listing) -> str:
-    return listing.quote.money(amount)
-
-
-def _highlight(ws, row: int, listing: Listing, fields: list[str]) -> None:
-    for index, name in enumerate(fields):
-        field = listing.get(name)
-        if not field:
-            continue
-        severities = {f.severity for f in field.findings}
-        key = "pending" if field.pending else "error" if "error" in severities else \
-            "warning" if "warning" in severities else None
-        if key:
-            ws.cell(row=row, column=3 + 2 * index).fill = _FILL[key]
-
-
-def _style(ws, header: list[str]) -> None:
-    ws.freeze_panes = "C2"
-    for index, name in enumerate(header, start=1):
-        cell = ws.cell(row=1, column=index)
-        cell.font = _HEADER_FONT
-        letter = get_column_letter(index)
-        source = name.endswith("(source)")
-        width = 14 if name in ("SKU", "Source row", "Price", "Price shown", "Status") else \
-            30 if source else 60 if name in ("Description", "Findings") else 45
-        ws.column_dimensions[letter].width = width
-        for cell in ws[letter][1:]:
-            cell.alignment = _WRAP
-            if source:
-                cell.font = _SOURCE_FONT
+def _fill(field) -> str | None:
+    severities = {f.severity for f in field.findings}
+    return "pending" if field.pending else "error" if "error" in severities else \
+        "warning" if "warning" in severities else None
 
 
 _PRICE_COLUMNS = ["Market", "SKU", "Name", "Currency", "Factory cost", "FX rate", "FX date", "Cost",
                   "Chargeable kg", "Freight", "Duty rate", "Duty", "Landed cost", "Fulfilment", "Referral fee", "Fees",
                   "Tax rate", "Tax", "Profit", "Margin", "Break-even", "Price", "Price shown", "Confirmed",
                   "Price findings"]
+_ISSUE_COLUMNS = ["Market", "SKU", "Field", "Check", "Severity", "Message"]
 
 
-def _prices_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[Listing]]) -> None:
-    ws = wb.create_sheet("Prices")
-    _append(ws, _PRICE_COLUMNS)
-    for market in markets:
-        for listing in listings.get(market.key, []):
-            q = listing.quote
-            amount = lambda v: round(float(v), 4)  # noqa: E731
-            weight = amount(q.weight_kg) if q.weight_kg is not None else ""
-            findings = "\n".join(f"{f.severity}: {f.message}" for f in q.findings)
-            _append(ws, [
-                market.key, q.sku, q.name, q.currency, str(q.cost_source), float(q.fx.rate), q.fx.date.isoformat(),
-                amount(q.cost), weight, amount(q.freight), float(q.duty_rate), amount(q.duty), amount(q.landed),
-                f"{q.fulfilment}: {amount(q.fulfilment_fee)}", amount(q.referral_fee), amount(q.fees),
-                f"{float(q.tax_rate)} ({q.tax_class})", amount(q.tax), amount(q.profit), amount(q.margin),
-                amount(q.break_even), float(q.price), q.formatted, "yes" if q.confirmed else "NO", findings])
-    for index, name in enumerate(_PRICE_COLUMNS, start=1):
-        ws.cell(row=1, column=index).font = _HEADER_FONT
-        ws.column_dimensions[get_column_letter(index)].width = 24 if name == "Name" else 60 if name == \
-            "Price findings" else 13
-    ws.freeze_panes = "C2"
-
-
-def _issues_sheet(wb: Workbook, markets: list[Market], listings: dict[str, list[Listing]],
-                  problems: list[Problem]) -> None:
-    ws = wb.create_sheet("Issues")
-    columns = ["Market", "SKU", "Field", "Check", "Severity", "Message"]
-    _append(ws, columns)
-    for problem in problems:
-        _append(ws, ["catalog", "", f"{problem.sheet or ''} row {problem.row or ''} "
-                                           f"{problem.column or ''}".strip(), problem.code, problem.severity,
-                                           problem.message])
-    for market in markets:
-        for listing in listings.get(market.key, []):
-            for f in listing.all_findings:
-                _append(ws, [market.key, listing.product.sku, f.field, f.check, f.severity,
-                                                   f.message])
-            if listing.pending:
-                _append(ws, [market.key, listing.product.sku, ", ".join(f.name for f in listing.fields if f.pending),
-                           "pending", "warning", "text left in the source language: translate it in pending.xlf "
-                                                 "or correct it in this workbook"])
-    for index, width in enumerate((14, 14, 18, 20, 10, 90), start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-        ws.cell(row=1, column=index).font = _HEADER_FONT
-    ws.freeze_panes = "A2"
+def _price_row(listing: Listing) -> list[object]:
+    q = listing.quote
+    amount = lambda v: round(float(v), 4)  # noqa: E731
+    weight = amount(q.weight_kg) if q.weight_kg is not None else ""
+    findings = "\n".join(f"{f.severity}: {f.message}" for f in q.findings)
+    return [listing.market.key, q.sku, q.name, q.currency, str(q.cost_source), float(q.fx.rate), q.fx.date.isoformat(),
+            amount(q.cost), weight, amount(q.freight), float(q.duty_rate), amount(q.duty), amount(q.landed),
+            f"{q.fulfilment}: {amount(q.fulfilment_fee)}", amount(q.referral_fee), amount(q.fees),
+            f"{float(q.tax_rate)} ({q.tax_class})", amount(q.tax), amount(q.profit), amount(q.margin),
+            amount(q.break_even), float(q.price), q.formatted, "yes" if q.confirmed else "NO", findings]
 
 
 @dataclass(frozen=True)
@@ -214,23 +247,46 @@ def read_review_fields(path: Path) -> list[ReviewedField]:
     if RECORD_SHEET not in wb.sheetnames:
         raise InputError("this workbook was not written by `xborder build` (no _xborder sheet); import TMX or "
                          "XLIFF instead", file=str(path))
-    record = wb[RECORD_SHEET]
-    rows = list(record.iter_rows(values_only=True))
-    if not rows or list(rows[0][:len(RECORD_HEADER)]) != RECORD_HEADER:
+    index = list(wb[RECORD_SHEET].iter_rows(values_only=True))
+    header = [str(h) if h is not None else "" for h in index[0]] if index else []
+    cells: dict[str, dict[tuple[str, str], object]] = {}
+
+    def current(sheet: str, sku: object, column: str) -> object:
+        if sheet not in cells:
+            cells[sheet] = _cells_by_sku_and_header(wb[sheet])
+        return cells[sheet].get((str(sku), column))
+
+    out = []
+    if header[:len(OLD_RECORD_HEADER)] == OLD_RECORD_HEADER:
+        for sheet, sku, column, source, source_lang, target_lang, market, generated in index[1:]:
+            if sheet not in wb.sheetnames:
+                continue
+            now = current(sheet, sku, column)
+            if now is not None:
+                out.append(ReviewedField(str(sheet), str(sku), str(column), str(source or ""), str(source_lang),
+                                         str(target_lang), str(market or ""), _plain(generated), _plain(now)))
+        return out
+    if header[:len(RECORD_INDEX)] != RECORD_INDEX:
         raise InputError("the _xborder sheet was changed; build again and correct the new workbook",
                          file=str(path), sheet=RECORD_SHEET)
-    sheets: dict[str, dict[tuple[str, str], object]] = {}
-    out = []
-    for sheet, sku, column, source, source_lang, target_lang, market, generated in rows[1:]:
-        if sheet not in wb.sheetnames:
+    for record_sheet, sheet, source_lang, target_lang, market in (row[:5] for row in index[1:]):
+        if record_sheet not in wb.sheetnames or sheet not in wb.sheetnames:
             continue
-        if sheet not in sheets:
-            sheets[sheet] = _cells_by_sku_and_header(wb[sheet])
-        current = sheets[sheet].get((str(sku), column))
-        if current is None:
-            continue
-        out.append(ReviewedField(str(sheet), str(sku), str(column), str(source or ""), str(source_lang),
-                                 str(target_lang), str(market or ""), _plain(generated), _plain(current)))
+        rows = wb[record_sheet].iter_rows(values_only=True)
+        labels = [str(h) if h is not None else "" for h in next(rows, ())]
+        for row in rows:
+            sku = row[0] if row else None
+            if sku is None:
+                continue
+            for number, column in enumerate(labels[1::2]):
+                generated = row[1 + 2 * number] if 1 + 2 * number < len(row) else None
+                source = row[2 + 2 * number] if 2 + 2 * number < len(row) else None
+                if generated is None and source is None:
+                    continue  # this listing has no such field
+                now = current(sheet, sku, column)
+                if now is not None:
+                    out.append(ReviewedField(str(sheet), str(sku), column, str(source or ""), str(source_lang),
+                                             str(target_lang), str(market or ""), _plain(generated), _plain(now)))
     return out
 
 

@@ -1,63 +1,165 @@
-"""Every output file of a build, written atomically into the output folder."""
+"""Every output file of a build, written as the listings arrive (a big catalog is never all in memory).
+
+`CatalogWriter` takes one product's listings for every market at a time and appends them to
+listings.xlsx, each market's JSON and flat file, shopify.csv and woocommerce.csv; pending.xlf is
+written when it closes. A build writes into a staging folder that replaces --out whole
+(xborder.files.swap_in), so a file here is never seen half-written.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
-from xborder.files import write_text
-from xborder.listing.export_csv import write_amazon, write_shopify, write_woocommerce
-from xborder.listing.export_xlsx import write_workbook
-from xborder.listing.model import SCHEMA_VERSION
+from xborder.catalog.model import Problem, Product
+from xborder.files import OutputError
+from xborder.listing.export_csv import (AMAZON_HEADERS, CsvSink, amazon_rows, shopify_header, shopify_rows,
+                                        woo_header, woo_max_options, woo_rows)
+from xborder.listing.export_xlsx import ReviewWorkbook
+from xborder.listing.model import SCHEMA_VERSION, Listing
 from xborder.markets import Market
-from xborder.translate.xliff import write_xliff
+from xborder.translate.xliff import PendingSegment, write_xliff
 
 
 def dumps(payload: object) -> str:
-    """JSON as every export writes it: UTF-8 text, sorted keys, two-space indent, final newline."""
+    """JSON as the small exports write it: UTF-8 text, sorted keys, two-space indent, final newline."""
     return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def dumps_line(payload: object) -> str:
+    """One record on one line (sorted keys): the C encoder does it, which an indent would rule out."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+def market_info(market: Market) -> dict:
+    return {"key": market.key, "name": market.name, "platform": market.platform, "country": market.country,
+            "locale": market.locale, "language": market.language, "currency": market.currency}
+
+
 def market_json(market: Market, listings) -> dict:
-    """The per-market JSON export (schema_version 1, see the README)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "market": {"key": market.key, "name": market.name, "platform": market.platform, "country": market.country,
-                   "locale": market.locale, "language": market.language, "currency": market.currency},
-        "listings": [item.to_json() for item in listings],
-    }
+    """The per-market JSON export as data (schema_version 1, see the README)."""
+    return {"schema_version": SCHEMA_VERSION, "market": market_info(market),
+            "listings": [item.to_json() for item in listings]}
+
+
+class MarketJson:
+    """<market>.json written listing by listing: the market and schema version, and one listing per line."""
+
+    def __init__(self, path: Path, market: Market):
+        self.path = Path(path)
+        self.market = market
+        self.count = 0
+        self._handle: IO[str] = _open(self.path)
+        self._handle.write('{\n  "listings": [')
+
+    def add(self, listing: Listing) -> None:
+        self._handle.write(("\n    " if not self.count else ",\n    ") + dumps_line(listing.to_json()))
+        self.count += 1
+
+    def close(self) -> None:
+        market = json.dumps(market_info(self.market), ensure_ascii=False, indent=2, sort_keys=True)
+        self._handle.write(("\n  " if self.count else "") + '],\n  "market": ' + market.replace("\n", "\n  ")
+                           + f',\n  "schema_version": {SCHEMA_VERSION}\n}}\n')
+        self._handle.close()
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write ({error.strerror})") from None
+
+
+def field_names(markets: list[Market]) -> dict[str, list[str]]:
+    """The listing fields each market's listings have (its review sheet's columns), from its limits."""
+    from xborder.listing.compose import ListingComposer
+
+    return {m.key: ListingComposer(m).field_names() for m in markets}
+
+
+class CatalogWriter:
+    """Every export of one catalog, fed one product at a time ({market key: listing}); close() writes
+    pending.xlf and returns the files."""
+
+    def __init__(self, out: Path, markets: list[Market], products: list[Product], problems: list[Problem],
+                 source_lang: str = "zh", fields: dict[str, list[str]] | None = None):
+        self.out = Path(out)
+        self.markets = markets
+        self.source_lang = source_lang
+        self.files: list[Path] = [self.out / "listings.xlsx"]
+        self._closing: list = []
+        self.workbook = ReviewWorkbook(self.files[0], markets, fields or field_names(markets), source_lang,
+                                       [p for p in problems if p.severity != "info"])
+        self._closing.append(self.workbook)
+        self.json: dict[str, MarketJson] = {}
+        self.amazon: dict[str, CsvSink] = {}
+        for market in markets:
+            self.json[market.key] = self._keep(MarketJson(self.out / f"{market.key}.json", market))
+            if "amazon" in market.exports:
+                self.amazon[market.key] = self._keep(CsvSink(self.out / f"{market.key}-flatfile.txt", AMAZON_HEADERS,
+                                                             "\t"))
+        self.stores = [m for m in markets if "shopify" in m.exports]
+        self.shopify = self._keep(CsvSink(self.out / "shopify.csv", shopify_header(self.stores))) \
+            if self.stores else None
+        self.vendor = next((p.brand for p in products if p.brand), "")
+        woo = [m for m in markets if "woocommerce" in m.exports]
+        self.woo_market = woo[0] if woo else None
+        self.woo_width = woo_max_options(products)
+        self.woo = self._keep(CsvSink(self.out / "woocommerce.csv", woo_header(self.woo_width))) if woo else None
+        self.pending: dict[tuple[str, str], tuple[str, str]] = {}  # (source, language) → where first used
+
+    def _keep(self, sink):
+        self._closing.append(sink)
+        if sink is not self.workbook:
+            self.files.append(sink.path)
+        return sink
+
+    def add(self, listings: dict[str, Listing], pending: Iterable[tuple[Listing, str]] = ()) -> None:
+        """One product's listings, by market key, and the segments they left in the source language."""
+        for market in self.markets:
+            listing = listings.get(market.key)
+            if listing is None:
+                continue
+            self.workbook.add(listing)
+            self.json[market.key].add(listing)
+            if market.key in self.amazon:
+                self.amazon[market.key].write(amazon_rows(market, listing))
+            if self.woo is not None and market is self.woo_market:
+                self.woo.write(woo_rows(listing, self.woo_width))
+        if self.shopify is not None:
+            self.shopify.write(shopify_rows(self.stores, listings, self.vendor))
+        for listing, source in pending:
+            key = (source, listing.market.language)
+            if key not in self.pending:
+                self.pending[key] = (listing.product.sku, listing.market.key)
+
+    def segments(self) -> list[PendingSegment]:
+        return [PendingSegment(source, self.source_lang, language, f"{sku} ({market})")
+                for (source, language), (sku, market) in self.pending.items()]
+
+    def close(self, pending: list[PendingSegment] | None = None) -> list[Path]:
+        """Finish every file; the XLIFF of pending text last (`pending`: these segments instead of those that
+        came with the listings)."""
+        for sink in self._closing:
+            sink.close()
+        self._closing = []
+        path = self.out / "pending.xlf"
+        write_xliff(self.segments() if pending is None else pending, path,
+                    languages=sorted({m.language for m in self.markets}), source_lang=self.source_lang)
+        return self.files + [path]
 
 
 def write_catalog_outputs(result, markets: list[Market]) -> list[Path]:
-    """listings.xlsx, <market>.json, <market>-flatfile.txt for Amazon, shopify.csv and woocommerce.csv for
-    store markets, pending.xlf."""
-    out: Path = result.out
-    files = []
-    problems = result.catalog.problems
-    workbook = out / "listings.xlsx"
-    write_workbook(workbook, markets, result.listings, [p for p in problems if p.severity != "info"], "zh")
-    files.append(workbook)
-    for market in markets:
-        path = out / f"{market.key}.json"
-        write_text(path, dumps(market_json(market, result.listings.get(market.key, []))))
-        files.append(path)
-        if "amazon" in market.exports:
-            path = out / f"{market.key}-flatfile.txt"
-            write_amazon(path, market, result.listings.get(market.key, []))
-            files.append(path)
-    stores = [m for m in markets if "shopify" in m.exports]
-    if stores:
-        vendor = next((item.product.brand for items in result.listings.values() for item in items
-                       if item.product.brand), "")
-        path = out / "shopify.csv"
-        write_shopify(path, stores, result.listings, vendor)
-        files.append(path)
-    woo = [m for m in markets if "woocommerce" in m.exports]
-    if woo:
-        path = out / "woocommerce.csv"
-        write_woocommerce(path, woo[0], result.listings.get(woo[0].key, []))
-        files.append(path)
-    path = out / "pending.xlf"
-    write_xliff(result.pending, path, languages=sorted({m.language for m in markets}))
-    files.append(path)
-    return files
+    """Every export of one catalog's listings, already made (the API's eager path; builds stream instead)."""
+    writer = CatalogWriter(result.out, markets, result.catalog.products, result.catalog.problems)
+    by_sku = {key: {item.product.sku: item for item in items} for key, items in result.listings.items()}
+    for product in result.catalog.products:
+        found = {key: items[product.sku] for key, items in by_sku.items() if product.sku in items}
+        if found:
+            writer.add(found)
+    return writer.close(result.pending)
+
+

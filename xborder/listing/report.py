@@ -4,24 +4,58 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xborder import __version__
-from xborder.files import write_text
-from xborder.listing.exports import dumps
+from xborder.files import OutputError
+from xborder.listing.exports import dumps, dumps_line
 from xborder.listing.model import Listing
 
 
+@dataclass
+class ListingTally:
+    """What the report says about a catalog's listings, counted as they are made (they need not all be kept)."""
+
+    listings: Counter = field(default_factory=Counter)  # by market key
+    complete: int = 0
+    provenance: Counter = field(default_factory=Counter)
+    severities: Counter = field(default_factory=Counter)
+    rates: dict = field(default_factory=dict)  # (base, quote) → the rate as JSON
+    pending_segments: int = 0
+
+    def add(self, listing: Listing) -> None:
+        self.listings[listing.market.key] += 1
+        self.complete += not listing.pending
+        self.provenance.update(f.provenance for f in listing.fields)
+        self.severities.update(f.severity for f in listing.all_findings)
+        for rate in (listing.quote.fx, listing.quote.freight_fx):
+            if (rate.base, rate.quote) not in self.rates:
+                self.rates[(rate.base, rate.quote)] = rate.to_json()
+
+    def merge(self, other: ListingTally) -> None:
+        self.listings.update(other.listings)
+        self.complete += other.complete
+        self.provenance.update(other.provenance)
+        self.severities.update(other.severities)
+        for key, rate in other.rates.items():
+            self.rates.setdefault(key, rate)
+        self.pending_segments += other.pending_segments
+
+
+def listing_findings(listing: Listing) -> Iterator[dict]:
+    """The report's findings of one listing."""
+    for f in listing.all_findings:
+        yield {"market": listing.market.key, "sku": listing.product.sku, **f.to_json()}
+
+
 def summarize(result) -> dict:
-    """The build report as data; the only output with timestamps and timings."""
-    listings = result.listings
-    findings = [{"market": item.market.key, "sku": item.product.sku, **f.to_json()}
-                for item in listings for f in item.all_findings]
-    severities = Counter(f["severity"] for f in findings)
-    rates = {}
-    for item in listings:
-        for rate in (item.quote.fx, item.quote.freight_fx):
-            rates[(rate.base, rate.quote)] = rate.to_json()
+    """The build report as data, without the list of findings (report_findings, or the report file, has it);
+    the only output with timestamps and timings."""
+    total = ListingTally()
+    for c in result.catalogs:
+        total.merge(c.tally)
     return {
         "xborder": __version__,
         "started_at": result.started.isoformat(timespec="seconds"),
@@ -30,40 +64,64 @@ def summarize(result) -> dict:
                    **({"structured_output": result.engine.mode} if getattr(result.engine, "mode", None) else {})},
         "usage": result.fetch.to_json(),
         "markets": [m.key for m in result.markets],
-        "fx": {"date": result.fx.date.isoformat(), "rates": [rates[k] for k in sorted(rates)]},
+        "fx": {"date": result.fx.date.isoformat(), "rates": [total.rates[k] for k in sorted(total.rates)]},
         "catalogs": [{
             "file": str(c.path), "out": str(c.out), "products": len(c.catalog.products),
             "rows_with_errors": len({p.row for p in c.catalog.errors}),
             "problems": [p.to_json() for p in c.catalog.problems if p.severity != "info"],
-            "listings": {key: len(items) for key, items in c.listings.items()},
-            "pending_segments": len(c.pending), "files": [str(f) for f in c.files], "seconds": round(c.seconds, 3),
-            "usage": c.usage.to_json(),
+            "listings": {m.key: c.tally.listings.get(m.key, 0) for m in result.markets},
+            "pending_segments": c.tally.pending_segments, "files": [str(f) for f in c.files],
+            "seconds": round(c.seconds, 3), "usage": c.usage.to_json(),
         } for c in result.catalogs],
         "unreadable": [str(error) for error in result.unreadable],
         "totals": {
             "products": sum(len(c.catalog.products) for c in result.catalogs),
-            "listings": len(listings),
-            "complete_listings": sum(1 for item in listings if not item.pending),
-            "pending_segments": sum(len(c.pending) for c in result.catalogs),
-            "provenance": provenance_totals(listings),
-            "findings": {"error": severities.get("error", 0), "warning": severities.get("warning", 0)},
+            "listings": sum(total.listings.values()),
+            "complete_listings": total.complete,
+            "pending_segments": total.pending_segments,
+            "provenance": dict(sorted(total.provenance.items())),
+            "findings": {"error": total.severities.get("error", 0), "warning": total.severities.get("warning", 0)},
             "catalog_errors": len(result.problems) + len(result.unreadable),
         },
-        "findings": findings,
     }
 
 
-def write_report(result, out: Path) -> Path:
+def report_findings(result) -> Iterator[dict]:
+    """Every finding of a build whose listings were kept (build(), not a streamed build)."""
+    for c in result.catalogs:
+        for items in c.listings.values():
+            for item in items:
+                yield from listing_findings(item)
+
+
+def write_report(result, out: Path, findings: Iterable[str] | None = None) -> Path:
     """report.json, with the SHA-256 of every other file of the build: the manifest a reader checks the
-    folder against (written last, so a folder with a report is a complete build)."""
+    folder against (written last, so a folder with a report is a complete build). `findings` are the
+    findings already as JSON lines (a streamed build keeps them on disk); else they come from the listings.
+    The findings come last, one per line."""
     path = out / "report.json"
     report = summarize(result)
-    report["checksums"] = {file.relative_to(out).as_posix(): hashlib.sha256(file.read_bytes()).hexdigest()
-                           for file in sorted(out.rglob("*")) if file.is_file() and file != path}
-    write_text(path, dumps(report))
+    report["checksums"] = {file.relative_to(out).as_posix(): _sha256(file)
+                           for file in sorted(out.rglob("*")) if file.is_file() and file != path
+                           and not file.name.startswith(".")}
+    lines = findings if findings is not None else (dumps_line(f) for f in report_findings(result))
+    head = dumps(report)
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:  # a stage folder: swapped in whole later
+            handle.write(head[:-3] + ',\n  "findings": [')  # head ends with "\n}\n"
+            first = True
+            for line in lines:
+                handle.write(("\n    " if first else ",\n    ") + line.rstrip("\n"))
+                first = False
+            handle.write(("\n  " if not first else "") + "]\n}\n")
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write ({error.strerror})") from None
     return path
 
 
-def provenance_totals(listings: list[Listing]) -> dict[str, int]:
-    """How many fields came from memory, glossary, templates, a model, or are pending."""
-    return dict(sorted(Counter(f.provenance for item in listings for f in item.fields).items()))
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

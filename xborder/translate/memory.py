@@ -284,6 +284,12 @@ class TranslationMemory:
             raise MemoryFileError(_explain(self.path, error)) from None
         return changed
 
+    def approved_sources(self, source_lang: str, target_lang: str) -> set[str]:
+        """Every source text with an approved translation into target_lang (any market): one query, so a big
+        build looks up only the texts that have one instead of every field of every listing."""
+        return {row[0] for row in self._query("SELECT DISTINCT source FROM approved WHERE source_lang = ? AND "
+                                              "target_lang = ?", (source_lang, target_lang))}
+
     def approved(self, source: str, source_lang: str, target_lang: str, market: str = "") -> Translation | None:
         """The approved translation for this market, else for any market."""
         rows = self._query(

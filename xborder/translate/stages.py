@@ -175,6 +175,18 @@ class FetchReport:
     by_catalog: dict[str, Usage] = field(default_factory=dict)  # by the catalog file the product came from
     stop_reason: str = ""  # "" | "budget" | "provider"
     message: str = ""
+    consecutive_failures: int = 0  # carried from one chunk's fetch to the next
+
+    def finish(self, control: RunControl) -> FetchReport:
+        """Say why the fetch stopped early, if it did (after the last chunk)."""
+        self.stop_reason = control.stop_reason
+        if self.stop_reason == "budget" and not self.message:
+            self.message = "the request or token budget was reached; run the build again to continue"
+        elif self.endpoint_failures and not self.stop_reason:
+            self.stop_reason = "provider"
+            self.message = (f"the model endpoint failed {self.endpoint_failures} of {self.jobs} products × markets "
+                            "after every retry; their text stays pending — build again to retry them")
+        return self
 
     def to_json(self) -> dict:
         return {"jobs": self.jobs, "done": self.done, "failed": self.failed,
@@ -188,18 +200,21 @@ FAILURES_BEFORE_STOP = 5
 
 
 def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, control: RunControl | None = None,
-                on_event: Event | None = None) -> FetchReport:
+                on_event: Event | None = None, report: FetchReport | None = None) -> FetchReport:
     """Run the plan's jobs with the engine, committing each result to the memory as it arrives.
 
     Stops starting jobs when the budget is reached or the endpoint keeps failing (the report says why);
-    raises ProviderError at once when the endpoint refuses the key or the model."""
+    raises ProviderError at once when the endpoint refuses the key or the model. A build that fetches in
+    chunks passes the same `report` to each call and calls report.finish(control) at the end."""
     emit = on_event or (lambda kind, info: None)
     control = control or RunControl()
-    report = FetchReport(jobs=len(plan.jobs))
+    chunked = report is not None
+    report = report if report is not None else FetchReport()
+    report.jobs += len(plan.jobs)
     emit("fetch", {"jobs": len(plan.jobs)})
     if not plan.jobs:
-        return report
-    consecutive = 0
+        return report if chunked else report.finish(control)
+    consecutive = report.consecutive_failures
     engine.start(emit)
     try:
         for result in _results(engine, plan.jobs, control):
@@ -224,14 +239,8 @@ def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, contr
                          "error": result.error})
     finally:
         engine.close()
-    report.stop_reason = control.stop_reason
-    if report.stop_reason == "budget" and not report.message:
-        report.message = "the request or token budget was reached; run the build again to continue"
-    elif report.endpoint_failures and not report.stop_reason:
-        report.stop_reason = "provider"
-        report.message = (f"the model endpoint failed {report.endpoint_failures} of {report.jobs} products × markets "
-                          "after every retry; their text stays pending — build again to retry them")
-    return report
+        report.consecutive_failures = consecutive
+    return report if chunked else report.finish(control)
 
 
 def _results(engine: Engine, jobs: list[Job], control: RunControl) -> Iterator[JobResult]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
-from xborder.files import write_bytes
+from xborder.files import OutputError, write_bytes
 from xborder.translate.glossary import GlossaryError, first_line
 
 
@@ -23,32 +22,42 @@ class PendingSegment:
 
 def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str] | None = None,
                 source_lang: str = "zh") -> int:
-    """One XLIFF 1.2 file (translate-toolkit), a <file> per target language (also for each of `languages`
-    with nothing pending, so the file always says what it covers); returns the unit count."""
-    from translate.storage import xliff
+    """One XLIFF 1.2 file, a <file> per target language (also for each of `languages` with nothing pending,
+    so the file always says what it covers); returns the unit count.
 
-    store: Any = xliff.xlifffile()
+    Written as a stream rather than through translate-toolkit's store, which holds every unit as an lxml
+    tree (about 1 KB each: a 100,000-product catalog leaves hundreds of thousands pending); the toolkit
+    reads it back (read_xliff), and the tests hold the two to the same format."""
     by_lang: dict[tuple[str, str], dict[str, list[str]]] = {(source_lang, lang): {} for lang in languages or []}
     for s in segments:
         by_lang.setdefault((s.source_lang, s.target_lang), {}).setdefault(s.source, []).append(s.context)
-    first = True
     count = 0
-    for (source_lang, target_lang), sources in sorted(by_lang.items()):
-        name = f"xborder-{target_lang}"
-        if first:
-            store.setfilename(store.getfilenode("NoName"), name)
-            first = False
-        else:
-            store.switchfile(name, createifmissing=True)
-        # on this <file> only: the toolkit's settargetlanguage() would relabel every <file>
-        store.getfilenode(name).set("target-language", target_lang)
-        store.getfilenode(name).set("source-language", source_lang)
-        for source, contexts in sorted(sources.items()):
-            unit = store.addsourceunit(source, filename=name)
-            unit.addnote("; ".join(sorted(set(contexts))), origin="developer")
-            count += 1
-    write_bytes(path, bytes(store))
+    temp = path.with_name(f".{path.name}.writing")
+    try:
+        with open(temp, "w", encoding="utf-8", newline="\n") as out:
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                      '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.1" version="1.1">\n')
+            for (source_lang, target_lang), sources in sorted(by_lang.items()):
+                out.write(f'  <file original="xborder-{_attr(target_lang)}" source-language="{_attr(source_lang)}" '
+                          f'datatype="plaintext" target-language="{_attr(target_lang)}">\n    <body>\n')
+                for source, contexts in sorted(sources.items()):
+                    count += 1
+                    out.write(f'      <trans-unit xml:space="preserve" id="{count}">\n'
+                              f"        <source>{escape(source)}</source>\n"
+                              f'        <note from="developer">{escape("; ".join(sorted(set(contexts))))}</note>\n'
+                              "      </trans-unit>\n")
+                out.write("    </body>\n  </file>\n")
+            out.write("</xliff>\n")
+        write_bytes(path, temp.read_bytes())
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write ({error.strerror})") from None
+    finally:
+        temp.unlink(missing_ok=True)
     return count
+
+
+def _attr(text: str) -> str:
+    return escape(text, {'"': "&quot;"})
 
 
 def read_xliff(path: Path, default_source_lang: str = "zh") -> list[tuple[str, str, str, str, str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import shutil
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from xborder.catalog import Catalog, read_catalog
 from xborder.catalog.model import Product
@@ -42,6 +43,9 @@ from xborder.translate.stages import FetchReport, TextPlan, fetch_texts, plan_te
 from xborder.translate.tmx import read_tmx
 from xborder.translate.xliff import PendingSegment
 
+if TYPE_CHECKING:
+    from xborder.translate.batch import BatchImport
+
 Event = Callable[[str, dict], None]
 ENGINES = ("offline", "openai")
 
@@ -62,6 +66,8 @@ class BuildOptions:
     max_requests: int | None = None
     max_tokens: int | None = None
     frozen: bool = False  # publish only what the memory holds: refuse to ask a model for anything
+    shard: tuple[int, int] | None = None  # (K, N): only the K-th of N stable shares of the products
+    batch_in: Path | None = None  # a batch's results to keep in the memory before the build
 
 
 @dataclass
@@ -90,6 +96,7 @@ class BuildResult:
     seconds: float = 0.0
     unreadable: list[InputError] = field(default_factory=list)
     fetch: FetchReport = field(default_factory=FetchReport)
+    batch: BatchImport | None = None  # what --batch-in kept in the memory before the build
 
     @property
     def listings(self) -> list[Listing]:
@@ -196,7 +203,7 @@ def _setup(paths: list[Path], config: Config, options: BuildOptions) -> _Setup:
                 raise
             unreadable.append(error)  # an agency's folder: one broken file does not stop the others
             continue
-        catalogs.append((path, catalog, _selected(catalog, options.skus, path)))
+        catalogs.append((path, catalog, _selected(catalog, options.skus, path, options.shard)))
     return _Setup(markets, fx, engine, catalogs, unreadable)
 
 
@@ -234,6 +241,49 @@ def estimate_build(paths: list[Path], config: Config, options: BuildOptions) -> 
     return BuildEstimate(setup.engine, out, setup.unreadable)
 
 
+@dataclass
+class BatchRequests:
+    """What --batch-out wrote: the requests a build needs, for a provider's batch engine."""
+
+    path: Path
+    requests: int
+    listings: int  # products × markets of the catalogs
+    unreadable: list[InputError] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"file": str(self.path), "requests": self.requests, "listings": self.listings,
+                "unreadable": [str(e) for e in self.unreadable]}
+
+
+def _model_engine(engine: Engine, flag: str):
+    from xborder.translate.model import ModelEngine
+
+    if not isinstance(engine, ModelEngine):
+        raise BuildError(f"{flag} is for the model engine: add --engine openai (or set [project] engine)")
+    return engine
+
+
+def _all_jobs(setup: _Setup, config: Config, memory: TranslationMemory, glossaries: dict[str, Glossary]):
+    """Every job the catalogs need now, planned a chunk at a time."""
+    for _, _, products in setup.catalogs:
+        for chunk in _chunks(products):
+            yield from plan_texts(chunk, setup.markets, glossaries, memory, setup.engine, config.source_language).jobs
+
+
+def write_batch_requests(paths: list[Path], config: Config, options: BuildOptions, path: Path) -> BatchRequests:
+    """`build --batch-out`: every model request the build needs, written as an OpenAI Batch API (and `vllm
+    run-batch`) input file; nothing is asked and no listing is written."""
+    from xborder.translate.batch import write_batch_file
+
+    setup = _setup(paths, config, options)
+    engine = _model_engine(setup.engine, "--batch-out")
+    with open_memory(config, options.memory) as memory:
+        import_translations(memory, config.translations, config.source_language)
+        count = write_batch_file(_all_jobs(setup, config, memory, _glossaries(setup, config)), engine, path)
+    listings = sum(len(products) for _, _, products in setup.catalogs) * len(setup.markets)
+    return BatchRequests(path, count, listings, setup.unreadable)
+
+
 # Products planned, fetched and composed together: enough for a model engine's workers to stay busy, few
 # enough that a catalog of any size is held as listings only this many products at a time.
 CHUNK_PRODUCTS = 500
@@ -249,6 +299,13 @@ class _Run:
         self.fetched = FetchReport()
         import_translations(memory, config.translations, config.source_language)
         self.glossaries = _glossaries(setup, config)
+        self.batch = None
+        if options.batch_in is not None:  # a batch's replies go into the memory first; the plan then finds them
+            from xborder.translate.batch import import_batch_results
+
+            engine = _model_engine(setup.engine, "--batch-in")
+            self.batch = import_batch_results(options.batch_in, _all_jobs(setup, config, memory, self.glossaries),
+                                              engine, memory)
         self.composers = {m.key: ListingComposer(m, self._approved_for(m)) for m in setup.markets}
 
     def _approved_for(self, market: Market):
@@ -359,7 +416,7 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
         fetched = run.fetched
         fetched.finish(run.control)
         build = BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
-                            time.perf_counter() - clock, setup.unreadable, fetched)
+                            time.perf_counter() - clock, setup.unreadable, fetched, run.batch)
         if stage is not None and findings_path is not None:
             with open(findings_path, encoding="utf-8") as lines:
                 write_report(build, stage, lines)
@@ -412,8 +469,17 @@ def write_build(result: BuildResult) -> list[Path]:
     return [f for c in result.catalogs for f in c.files] + [final / "report.json"]
 
 
-def _selected(catalog: Catalog, skus: list[str], path: Path):
+def in_shard(sku: str, shard: tuple[int, int]) -> bool:
+    """Whether a product belongs to shard K of N: by a hash of its SKU, so a product stays in its shard when
+    the catalog is reordered or grows, and N jobs share a catalog without overlap."""
+    number, count = shard
+    return int.from_bytes(hashlib.blake2b(sku.encode("utf-8"), digest_size=8).digest(), "big") % count == number - 1
+
+
+def _selected(catalog: Catalog, skus: list[str], path: Path, shard: tuple[int, int] | None = None):
     products = catalog.products
+    if shard is not None:
+        products = [p for p in products if in_shard(p.sku, shard)]
     if skus:
         known = {p.sku for p in products}
         unknown = [s for s in skus if s not in known]

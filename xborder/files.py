@@ -103,7 +103,8 @@ def neutralize(value: object) -> object:
     run as a formula (= + - @ …) given a leading ' ; plain numbers such as -1 stay."""
     if not isinstance(value, str):
         return value
-    value = CONTROL_CHARACTERS.sub("", value)
+    if not value.isprintable():  # a fast C scan first: most cells hold no line break, let alone a control character
+        value = CONTROL_CHARACTERS.sub("", value)
     if value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value

@@ -9,7 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from xborder.build import ENGINES, BuildOptions, build_and_write, estimate_build
+from xborder.build import ENGINES, BuildOptions, build_and_write, estimate_build, write_batch_requests
 from xborder.cli import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
@@ -35,6 +35,19 @@ def _catalog_files(inputs: tuple[Path, ...]) -> list[Path]:
         else:
             files.append(item)
     return files
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    """'2/4' → (2, 4)."""
+    if value is None:
+        return None
+    try:
+        number, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        number = count = 0
+    if not 1 <= number <= count:
+        raise click.BadParameter(f"'{value}' is not K/N with 1 ≤ K ≤ N (e.g. 2/4)", param_hint="--shard")
+    return number, count
 
 
 def engine_options(command):
@@ -73,13 +86,22 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @click.option("--fail-on-pending", is_flag=True, help="Exit with 1 when any text is left untranslated.")
 @click.option("--frozen", is_flag=True, help="Publish only approved and cached text: exit 1 before any model request "
                                              "if something would need translating (implies --fail-on-pending).")
+@click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: parse_shard(value),
+              help="Build only the K-th of N shares of the products (stable by SKU), so N CI jobs share a "
+                   "catalog; join their memories with `xborder tm merge`.")
+@click.option("--batch-out", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.jsonl",
+              help="Write every model request the build needs as a Batch API file and stop: nothing is asked, "
+                   "no listing written (submit it with `xborder batch submit`, or `vllm run-batch`).")
+@click.option("--batch-in", type=click.Path(path_type=Path, dir_okay=False), metavar="RESULTS.jsonl",
+              help="Keep a batch's results in the memory (each reply checked as a live one), then build; only "
+                   "what they do not cover is asked live (add --frozen to ask nothing).")
 @with_fx_options
 @memory_option
 @config_option
 def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, engine: str | None,
           model_name: str | None, concurrency: int | None, skus: tuple[str, ...], sheet: str | None, dry_run: bool,
           max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool,
-          frozen: bool,
+          frozen: bool, shard: tuple[int, int] | None, batch_out: Path | None, batch_in: Path | None,
           fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
     """Build localized listings, prices and upload files from one or more catalogs (or folders of them).
 
@@ -99,8 +121,21 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
     options = BuildOptions(out=out, markets=list(market_keys), skus=list(skus), sheet=sheet, engine=engine,
                            model=model_overrides(model_name, concurrency), memory=memory_path,
                            fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
-                           max_requests=max_requests, max_tokens=max_tokens, frozen=frozen)
+                           max_requests=max_requests, max_tokens=max_tokens, frozen=frozen, shard=shard,
+                           batch_in=batch_in)
     fail_on_pending = fail_on_pending or frozen
+    if batch_out is not None:
+        written = write_batch_requests(files, config, options, batch_out)
+        if as_json:
+            print_json(written.to_json())
+        else:
+            for error in written.unreadable:
+                console().print(f"[red]left out[/] {error}", highlight=False)
+            console().print(f"{written.requests} requests for {written.listings} listings written to {batch_out}; "
+                            f"nothing was asked. Next: xborder batch submit {batch_out}", highlight=False)
+        if written.unreadable:
+            raise SystemExit(ExitStatus.INPUT_ERROR)
+        return
     if dry_run:
         estimate = estimate_build(files, config, options)
         if as_json:
@@ -183,6 +218,11 @@ def _summary(report: dict) -> None:
         out.print(f"Model {report['engine']['model']}: {usage['requests']} requests, {usage['prompt_tokens']:,} + "
                   f"{usage['completion_tokens']:,} tokens; {usage['done']} of {usage['jobs']} products × markets "
                   f"done" + (f", {usage['failed']} failed" if usage["failed"] else "") + ".")
+    batch = report.get("batch")
+    if batch:
+        out.print(f"Batch {batch['file']}: {batch['imported']} listings kept, {batch['rejected']} rejected (asked "
+                  f"again), {len(batch['failed'])} failed lines, {len(batch['unknown']) + len(batch['stale'])} "
+                  "for no current product.", highlight=False)
     out.print(f"{totals['complete_listings']} of {totals['listings']} listings complete; "
               f"{totals['pending_segments']} texts to translate (pending.xlf); "
               f"{totals['findings']['error']} errors and {totals['findings']['warning']} warnings to review "

@@ -74,6 +74,7 @@ def summarize(result) -> dict:
             "seconds": round(c.seconds, 3), "usage": c.usage.to_json(),
         } for c in result.catalogs],
         "unreadable": [str(error) for error in result.unreadable],
+        **({"batch": result.batch.to_json()} if getattr(result, "batch", None) is not None else {}),
         "totals": {
             "products": sum(len(c.catalog.products) for c in result.catalogs),
             "listings": sum(total.listings.values()),
@@ -88,9 +89,9 @@ def summarize(result) -> dict:
 
 def report_findings(result) -> Iterator[dict]:
     """Every finding of a build whose listings were kept (build(), not a streamed build)."""
-    for c in result.catalogs:
-        for items in c.listings.values():
-            for item in items:
+    for c in result.catalogs:  # product by product, every market, as a streamed build writes them
+        for made in zip(*c.listings.values()):
+            for item in made:
                 yield from listing_findings(item)
 
 

@@ -202,3 +202,15 @@ def test_a_model_build_in_chunks_asks_once_per_product_and_market(tmp_path, run_
     result = run_cli("build", "c.xlsx", "--max-requests", "0")
     assert result.exit_code == 0  # nothing to ask: the budget is not reached
 
+
+
+def test_the_issues_sheet_has_one_row_for_a_listings_fields_still_in_chinese(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", rows(2))
+    assert run_cli("build", "c.xlsx", "-m", "amazon-de", *FX).exit_code == 1
+    issues = sheets(tmp_path / "dist" / "listings.xlsx")["Issues"]
+    pending = [r for r in issues if r[3] == "pending"]
+    assert [r[1] for r in pending] == ["P-000", "P-001"] and {r[4] for r in pending} == {"error"}
+    assert "title" in pending[0][2] and "description" in pending[0][2]
+    assert not [r for r in issues if r[3] == "untranslated" and r[2] in pending[0][2].split(", ")]
+    report = json.loads((tmp_path / "dist" / "report.json").read_text(encoding="utf-8"))
+    assert [f for f in report["findings"] if f["check"] == "untranslated"]  # the report still has each one

@@ -163,12 +163,17 @@ class ReviewWorkbook:
         self.sheets[market.key].write(row, self.wrap, styles)
         self.records[market.key].write(record)
         self.prices.write(_price_row(listing))
+        pending = {f.name for f in listing.fields if f.pending}
+        # one row for the fields still in Chinese, not one per field: a new factory's catalog is mostly pending
+        untranslated = [f for f in findings if f.check == "untranslated" and f.field in pending]
         for f in findings:
-            self.issues.write([market.key, listing.product.sku, f.field, f.check, f.severity, f.message])
+            if f not in untranslated:
+                self.issues.write([market.key, listing.product.sku, f.field, f.check, f.severity, f.message])
         if listing.pending:
             self.issues.write([market.key, listing.product.sku, ", ".join(f.name for f in listing.fields if f.pending),
-                               "pending", "warning", "text left in the source language: translate it in pending.xlf "
-                                                     "or correct it in this workbook"])
+                               "pending", "error" if untranslated else "warning",
+                               "text left in the source language: translate it in pending.xlf or correct it in "
+                               "this workbook"])
 
     def close(self) -> None:
         try:

@@ -183,13 +183,17 @@ class RateLimiter:
     Why: a provider counts the requests and tokens of the last minute and refuses what is over (HTTP 429).
     Finding a limit by being refused wastes requests, and the workers then sit out Retry-After together
     and start again together. A limit that is known is kept instead, by two token buckets shared by every
-    worker: one for requests, one for tokens. A request reserves its estimated prompt plus
-    max_output_tokens (all it could use, so the provider's count is not overrun) and `settle` gives back
-    what the reply's usage says it did not use. The buckets hold no burst (a provider counting over a
-    sliding minute refuses a minute's worth sent at once followed by the refill); they fill at SAFETY of
-    the limits, for the jitter between our clock and the provider's, and keep one request's tokens spare,
-    as a minute can hold the start of one more request than the pace allows. RateGate still handles 429s
-    from limits nobody configured.
+    worker: one for requests, one for tokens. A request takes its estimated prompt plus the most its
+    answer may use, and `settle` corrects that with the usage the reply reports. The buckets hold no burst
+    (a provider counting over a sliding minute refuses a minute's worth sent at once followed by the
+    refill); they fill at SAFETY of the limits, for the jitter between our clock and the provider's, and
+    keep one request's tokens spare, as a minute can hold the start of one more request than the pace
+    allows. RateGate still handles 429s from limits nobody configured.
+
+    The most an answer may use is max_output_tokens until replies have shown the longest answer, then that:
+    with no burst, a request waits until the last one's tokens are paid for or given back, and 4,096
+    reserved tokens for a 1,400-token exchange kept one request in flight at a time (a build bound by its
+    token limit took 1.9 times the bound; see benchmarks/README.md).
     """
 
     SAFETY = 0.97
@@ -198,7 +202,8 @@ class RateLimiter:
         self._room = threading.Condition()
         self._limits = (requests_per_minute * self.SAFETY, tokens_per_minute * self.SAFETY)
         self._level = [0.0, 0.0]  # requests and tokens in each bucket: 0 at most (no burst), below 0 in debt
-        self._largest = 0  # the most tokens one request has used
+        self._largest = 0  # the most tokens one request has used, prompt and answer
+        self._answer = 0  # the most tokens one answer has used (0: no reply yet)
         self._when = time.monotonic()
 
     def _rates(self) -> tuple[float, float]:
@@ -212,28 +217,31 @@ class RateLimiter:
             self._level[i] = min(self._level[i] + rate * (now - self._when), 0.0)
         self._when = now
 
-    def acquire(self, tokens: int, stopped: Callable[[], bool] = lambda: False) -> None:
-        """Wait until neither bucket is in debt, then take one request and `tokens` (returns early on a stop)."""
+    def acquire(self, prompt: int, max_output: int, stopped: Callable[[], bool] = lambda: False) -> int:
+        """Wait until neither bucket is in debt, then take one request and its tokens; returns the tokens
+        taken, for `settle` (none when `stopped()` came first)."""
         with self._room:
             while True:
                 self._fill()
                 owed = [-level / rate for level, rate in zip(self._level, self._rates()) if rate and level < 0]
                 if not owed or max(owed) < 1e-6:
+                    tokens = prompt + (min(self._answer, max_output) if self._answer else max_output)
                     for i, cost in enumerate((1, tokens)):
                         if self._limits[i]:
                             self._level[i] -= cost
-                    return
+                    return tokens if self._limits[1] else 0
                 if stopped():
-                    return
+                    return 0
                 self._room.wait(min(max(owed), 0.5))  # a settle that gives tokens back wakes it sooner
 
-    def settle(self, reserved: int, used: int) -> None:
-        """Correct a request's reservation with the tokens the reply reports it used."""
+    def settle(self, taken: int, prompt: int, answer: int) -> None:
+        """Correct a request's tokens with the usage its reply reports."""
         if self._limits[1]:
             with self._room:
                 self._fill()
-                self._largest = max(self._largest, used)
-                self._level[1] = min(self._level[1] + reserved - used, 0.0)
+                self._largest = max(self._largest, prompt + answer)
+                self._answer = max(self._answer, answer)
+                self._level[1] = min(self._level[1] + taken - prompt - answer, 0.0)
                 self._room.notify_all()
 
 
@@ -703,13 +711,13 @@ class ModelEngine(Engine):
               detecting: bool = False) -> str:
         settings = self.settings
         body = self.chat_body(mode, schema, messages)
-        reserve = (sum(approx_tokens(m["content"]) for m in messages) + settings.max_output_tokens
-                   if self.limiter is not None else 0)  # all the request could use, for the token bucket
+        prompt_estimate = sum(approx_tokens(m["content"]) for m in messages) if self.limiter is not None else 0
 
         def attempt() -> str:
             self.gate.wait()
+            taken = 0
             if self.limiter is not None:  # before the budget's check: a stop while waiting sends nothing
-                self.limiter.acquire(reserve, lambda: control.stopped)
+                taken = self.limiter.acquire(prompt_estimate, settings.max_output_tokens, lambda: control.stopped)
             if not control.take_request():
                 raise _Stopped()
             usage.requests += 1
@@ -725,7 +733,7 @@ class ModelEngine(Engine):
             reported = (response.usage.prompt_tokens, response.usage.completion_tokens) if response.usage else None
             prompt_tokens, completion_tokens = exchange_tokens(messages, content, reported)
             if self.limiter is not None:
-                self.limiter.settle(reserve, prompt_tokens + completion_tokens)
+                self.limiter.settle(taken, prompt_tokens, completion_tokens)
             usage.prompt_tokens += prompt_tokens
             usage.completion_tokens += completion_tokens
             control.add_tokens(prompt_tokens, completion_tokens)

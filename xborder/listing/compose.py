@@ -158,6 +158,14 @@ class ListingComposer:
         return "".join(blocks)
 
     # parts -----------------------------------------------------------------------------------
+    def name(self, product: Product, r: Callable[[str], Rendering]) -> Rendering:
+        """The product's name as the listing's title shows it (a live script says the same words)."""
+        return self._name(product, r)
+
+    def attributes(self, product: Product, r: Callable[[str], Rendering]) -> list[tuple[str, Rendering]]:
+        """The listing's (label, value) attributes with where each value came from (a live script's specs)."""
+        return self._attributes(product, r)
+
     def _name(self, product: Product, r: Callable[[str], Rendering]) -> Rendering:
         rendering = r(product.name)
         if rendering.pending and product.name_en and self.market.language == "en":

@@ -1,0 +1,168 @@
+"""`xborder script` as calls: catalogs in, one script per product and language (and a run of show) out.
+
+The text goes through the build's stages (plan_texts, then fetch_texts with the offline engine, which asks no
+network), so each script says the strings the listing shows; the price is the listing's quote_price.
+
+    result = make_scripts(paths, config, ScriptOptions(out=Path("dist"), languages=["de-DE"]))
+    write_scripts(result)   # dist/scripts/<lang>/<sku>.md, run of show, pending.xlf, report.json
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xborder.build import import_translations
+from xborder.catalog import read_catalog
+from xborder.catalog.model import Product
+from xborder.config import Config
+from xborder.errors import InputError
+from xborder.markets import Market, get_markets
+from xborder.pricing import FxTable, quote_price
+from xborder.scripts.model import LiveScript
+from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
+from xborder.scripts.show import RunOfShow, run_of_show
+from xborder.scripts.write import write_script
+from xborder.translate.memory import TranslationMemory
+from xborder.translate.offline import OfflineEngine
+from xborder.translate.project import open_memory, project_glossary
+from xborder.translate.stages import fetch_texts, plan_texts
+from xborder.translate.xliff import PendingSegment
+
+
+@dataclass
+class ScriptOptions:
+    """What the command line asked for, on top of xborder.toml."""
+
+    out: Path
+    languages: list[str]
+    markets: list[str] = field(default_factory=list)  # --market: the market for its language
+    duration: int = 60
+    session: int | None = None  # seconds of a live session: a run of show per language
+    order: str = "given"
+    skus: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    memory: Path | None = None
+    fx_date: dt.date | None = None
+    rates_file: Path | None = None
+
+
+@dataclass
+class ScriptResult:
+    """Scripts per language tag, a run of show per language when a session was asked for, and what is pending."""
+
+    out: Path
+    scripts: dict[str, list[LiveScript]]
+    markets: dict[str, Market]  # language tag → the market its scripts price and list for
+    shows: dict[str, RunOfShow] = field(default_factory=dict)
+    pending: list[PendingSegment] = field(default_factory=list)
+    problems: int = 0  # catalog rows left out for errors
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def all_scripts(self) -> list[LiveScript]:
+        return [s for items in self.scripts.values() for s in items]
+
+
+def markets_for(languages: list[str], market_keys: list[str], config: Config) -> dict[str, Market]:
+    """The market each language's scripts use: a --market in that language, else the first project market in it.
+    A tag's region is matched first (en-GB → tiktok-uk rather than amazon-us), then its language."""
+    given = get_markets(market_keys, config.market_overrides) if market_keys else []
+    project = get_markets(config.markets, config.market_overrides)
+    chosen: dict[str, Market] = {}
+    for tag in languages:
+        language = tag.split("-")[0]
+        for pool in (given, project):
+            same = [m for m in pool if m.language == language]
+            exact = [m for m in same if m.lang_tag == tag]
+            if exact or same:
+                chosen[tag] = (exact or same)[0]
+                break
+        else:
+            listed = ", ".join(f"{m.key} ({m.lang_tag})" for m in project)
+            raise ScriptError(f"no market for --lang {tag}: the project's markets are {listed}; add --market with a "
+                              f"market that lists in '{language}' (see `xborder price --help` for the presets)")
+    unused = [m.key for m in given if m.key not in {c.key for c in chosen.values()}]
+    if unused:
+        raise ScriptError(f"--market {unused[0]} lists in '{[m for m in given if m.key == unused[0]][0].language}', "
+                          f"which none of --lang {', '.join(languages)} speaks")
+    return chosen
+
+
+def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> ScriptResult:
+    """Every product's script for every language, and a run of show per language when options.session is set;
+    nothing is written (see write_scripts)."""
+    if options.duration <= 0:
+        raise ScriptError(f"--duration must be above 0 seconds, not {options.duration}")
+    languages = list(dict.fromkeys(normalize_tag(t) for t in options.languages))
+    if not languages:
+        raise ScriptError("give at least one --lang, such as --lang en-US")
+    for tag in languages:
+        script_phrases(tag)  # an unknown language stops here, before any catalog is read
+    markets = markets_for(languages, options.markets, config)
+    products: list[Product] = []
+    problems = 0
+    for path in paths:
+        catalog = read_catalog(path, config.catalog, sheet=options.sheet)
+        problems += len(catalog.errors)
+        products += catalog.products
+    if options.skus:
+        unknown = [s for s in options.skus if s not in {p.sku for p in products}]
+        if len(unknown) == len(options.skus):
+            raise ScriptError(f"no product with SKU {', '.join(unknown)}")
+        products = [p for p in products if p.sku in options.skus]
+    if not products:
+        raise InputError("no products to write scripts for (the catalog has no product rows)",
+                         file=", ".join(str(p) for p in paths))
+    fx = FxTable(options.fx_date or config.fx_date, options.rates_file or config.rates_file)
+    unique = list({m.key: m for m in markets.values()}.values())
+    engine = OfflineEngine()
+    result = ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems)
+    pending: dict[tuple[str, str], PendingSegment] = {}
+    with open_memory(config, options.memory) as memory:
+        import_translations(memory, config.translations, config.source_language)
+        glossaries = {m.key: project_glossary(config, m) for m in unique}
+        plan = plan_texts(products, unique, glossaries, memory, engine, config.source_language)
+        fetch_texts(plan, engine, memory)
+        for tag in languages:
+            market = markets[tag]
+            approved = _approved_for(memory, market, config.source_language)
+            for product in products:
+                quote = quote_price(product, market, config.pricing, fx)
+
+                def price_for(cost, product=product, market=market):
+                    return quote_price(product, market, config.pricing, fx, cost).price
+
+                script = write_script(product, market, tag, options.duration, text=plan.text_for(product, market),
+                                      quote=quote, approved=approved, price_for=price_for)
+                result.scripts[tag].append(script)
+                for source in script.pending_sources:
+                    pending.setdefault((source, market.language), PendingSegment(
+                        source, config.source_language, market.language, f"{product.sku} script ({market.key})"))
+    result.pending = list(pending.values())
+    if options.session is not None:
+        for tag in languages:
+            result.shows[tag] = run_of_show(result.scripts[tag], options.session, options.order)
+    return result
+
+
+def _approved_for(memory: TranslationMemory, market: Market, source_lang: str):
+    """A person's approved field texts for this market, as the build's composer looks them up."""
+    known = memory.approved_sources(source_lang, market.language)
+
+    def approved(source: str) -> str | None:
+        if source not in known:
+            return None
+        found = memory.approved(source, source_lang, market.language, market.key)
+        return found.target if found else None
+    return approved
+
+
+def check_scripts_paths(paths: list[Path], out: Path) -> None:
+    """Refuse to write scripts into a folder that holds one of the catalogs."""
+    root = (out / "scripts").resolve()
+    for path in paths:
+        if root == path.resolve() or root in path.resolve().parents:
+            raise ScriptError(f"{path}: this catalog is inside {out / 'scripts'}, which `xborder script` replaces; "
+                              "move it or choose another --out")

@@ -1,0 +1,281 @@
+"""write_script: one product's live-stream script for one market, from the listing's own texts.
+
+The script says what the listing says: the product's name, selling points and attributes as the listing renders
+them (the same memory, glossary and phrase bank, through the composer), the price `quote_price` gives for that
+market formatted for its locale, and around them the host's phrases of data/script_phrases.toml. Text still in
+the catalog's language is marked pending; nothing is invented. Each beat's time is estimated at the language's
+speaking rate and the script is fitted to the duration by dropping or adding whole beats by priority.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from xborder import data
+from xborder.catalog.model import Product
+from xborder.listing.compose import ListingComposer, product_text
+from xborder.listing.model import Listing
+from xborder.listing.phrases import phrasebank
+from xborder.markets import Market
+from xborder.pricing import Quote
+from xborder.scripts.culture import cultural_fit
+from xborder.scripts.lint import lint_lines
+from xborder.scripts.model import Beat, LiveScript, ScriptSegment
+from xborder.scripts.phrases import ScriptError, ScriptPhrases, platform, script_phrases, speaking_rate, timing_settings
+from xborder.scripts.timing import clock, speaking_seconds
+from xborder.translate.engine import Rendering, needs_translation
+from xborder.translate.findings import Finding
+from xborder.translate.glossary import check_missing_terms
+from xborder.translate.stages import ProductText
+
+_TRAILING = ".。!！;；,，、…:： \t\n"
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A text a beat can say, and the catalog texts in it still untranslated."""
+
+    text: str
+    pending: tuple[str, ...] = ()
+
+
+def _clean(text: str) -> str:
+    """One line without its final punctuation: the template gives the sentence its ending."""
+    return " ".join(text.split()).rstrip(_TRAILING)
+
+
+def _value(rendering: Rendering, segments: tuple[str, ...] | None = None) -> _Value:
+    return _Value(_clean(rendering.text), (segments or (rendering.source,)) if rendering.pending else ())
+
+
+def write_script(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText, quote: Quote,
+                 approved: Callable[[str], str | None] | None = None,
+                 price_for: Callable | None = None) -> LiveScript:
+    """The script for one product in one market, fitted to `duration` seconds.
+
+    `text` is the build's ProductText for this product and market (plan_texts, then fetch_texts), `quote` the
+    listing's price (quote_price), `approved` the memory's look-up of a person's corrected fields and `price_for`
+    the price of a variant with its own cost, as the build gives them to the composer."""
+    phrases = script_phrases(lang_tag)
+    if phrases.tag.split("-")[0] != market.language:
+        raise ScriptError(f"a {phrases.tag} script needs a market that lists in {phrases.tag.split('-')[0]}; "
+                          f"{market.key} lists in {market.language}")
+    if duration <= 0:
+        raise ScriptError(f"a script's duration must be above 0 seconds, not {duration}")
+    rate = speaking_rate(phrases.tag)
+    composer = ListingComposer(market, approved)
+    listing = composer.compose(text, quote, price_for)
+    values, lists, prices = _facts(product, market, phrases, composer, listing, text, quote)
+    pause, tolerance = timing_settings()
+    candidates = _expand(phrases, values, lists, pause, rate)
+    chosen = _fit(candidates, duration, tolerance)
+    segments: list[ScriptSegment] = []
+    dropped: list[str] = []
+    for kind in phrases.order:
+        offered = [b for b in candidates if b.kind == kind]
+        kept = [b for b in chosen if b.kind == kind]
+        if kept:
+            segments.append(ScriptSegment(kind, phrases.title(kind), min(b.priority for b in offered), kept))
+        elif offered:
+            dropped.append(kind)
+    script = LiveScript(product, phrases.tag, market, quote, values["name"].text, segments, duration, rate,
+                        cultural_fit(phrases.tag, market.locale), prices, dropped, tolerance=tolerance)
+    allowed = [quote.price] + [v.price for v in listing.variants]
+    script.findings = _findings(script, text, listing, allowed)
+    return script
+
+
+def _facts(product: Product, market: Market, phrases: ScriptPhrases, composer: ListingComposer, listing: Listing,
+           text: ProductText, quote: Quote):
+    """The values the beats may say, the lists they may repeat over, and the prices said."""
+    r = text.rendering
+    bank = phrasebank(market.lang_tag)
+    values: dict[str, _Value] = {"name": _value(composer.name(product, r)), "price": _Value(quote.formatted),
+                                 "tax": _Value(phrases.tax_included if quote.tax_included else phrases.tax_excluded),
+                                 "polite": _Value(phrases.polite)}
+    points = []
+    for point in product.selling_points:
+        corrected = next((f for f in listing.bullets if f.source == point and f.provenance == "memory"), None)
+        points.append({"point": _value(Rendering(point, corrected.text, "memory") if corrected else r(point))})
+    keys = {label: key for key, label in bank.labels.items()}
+    specs = []
+    for label, rendering in composer.attributes(product, r):
+        key = keys.get(label, "")
+        if key == "colour":
+            values["colors"] = _value(rendering, tuple(c for c in product.colors if r(c).pending))
+        elif key in ("size", "cn_size"):
+            values["cn_sizes" if key == "cn_size" else "sizes"] = \
+                _value(rendering, tuple(s for s in product.sizes if r(s).pending))
+        elif key == "material":
+            values["material"] = _value(rendering)
+        else:
+            specs.append({"label": _Value(label), "value": _value(rendering)})
+    if product.description:
+        values["description"] = _value(r(product.description))
+    if product.category and listing.category:
+        values["category"] = _value(r(product.category))
+    if product.origin:
+        origin = r(product.origin)
+        if not origin.pending or not needs_translation(product.origin, "zh", market.language):
+            values["origin"] = _Value(_clean(origin.text if not origin.pending else product.origin))
+    if _electrical(product):
+        values["electrical"] = _Value("")
+    if _food(product, quote):
+        values["food"] = _Value("")
+    plat = platform(market.platform)
+    language = market.language
+    if plat.own_store:
+        cta = phrases.own_store_cta
+    elif plat.live and language in plat.cta:
+        cta = plat.cta[language]
+    else:
+        cta = phrases.shop_cta.replace("{platform}", plat.name or market.name)
+    values["platform"] = _Value(plat.name or market.name)
+    values["cta"] = _Value(cta.replace("{polite}", phrases.polite))
+    others = _other_prices(listing, quote, bank.join, r)
+    prices = [("", quote.formatted)] + [(o.text, quote.money(price)) for o, price in others]
+    lists = {"first_point": points[:1], "more_points": points[1:], "specs": specs,
+             "other_prices": [{"options": o, "price": _Value(quote.money(price))} for o, price in others]}
+    return values, lists, prices
+
+
+def _other_prices(listing: Listing, quote: Quote, join, r) -> list[tuple[_Value, Decimal]]:
+    """Variants priced differently from the listing's price, described by the options that set them apart."""
+    groups: dict[Decimal, list] = {}
+    for variant in listing.variants:
+        if variant.price != quote.price:
+            groups.setdefault(variant.price, []).append(variant)
+    out = []
+    for price, variants in sorted(groups.items()):
+        parts, pending = [], []
+        for index in range(len(variants[0].options)):
+            shown = list(dict.fromkeys(v.options[index][1] for v in variants))
+            if set(shown) != {v.options[index][1] for v in listing.variants}:
+                parts.append(join(shown))
+                pending += [v.source_options[index][1] for v in variants if r(v.source_options[index][1]).pending]
+        out.append((_Value(" / ".join(parts) or join([v.sku for v in variants]), tuple(dict.fromkeys(pending))),
+                    price))
+    return out
+
+
+def _detect() -> dict:
+    return data.load("script_phrases.toml")["detect"]
+
+
+def _electrical(product: Product) -> bool:
+    detect = _detect()
+    haystack = " ".join(t for t in (product_text(product), product.category or "") if t)
+    if any(word in haystack for word in detect["electrical"]):
+        return True
+    units = "|".join(re.escape(u) for u in sorted(detect["electrical_units"], key=len, reverse=True))
+    return re.search(rf"\d\s*(?:{units})(?![A-Za-z])", haystack) is not None
+
+
+def _food(product: Product, quote: Quote) -> bool:
+    haystack = f"{product.name} {product.category or ''}"
+    return quote.tax_class == "food" or any(word in haystack for word in _detect()["food"])
+
+
+_FORMATTER = string.Formatter()
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡]\s+|[¿¡])$")
+
+
+def _fill(template: str, scope: dict[str, _Value]) -> _Value | None:
+    """A template with its placeholders filled, or None when one of them has no value for this product."""
+    if not template:
+        return _Value("")
+    parts = list(_FORMATTER.parse(template))
+    names = [field for _, field, _, _ in parts if field]
+    if any(name not in scope for name in names):
+        return None
+    filled = ""
+    for literal, name, _, _ in parts:
+        filled += literal
+        if name:
+            value = scope[name].text
+            if _SENTENCE_START.search(filled) and value[:1].islower():
+                value = value[0].upper() + value[1:]  # 'polyester' opening a sentence: 'Polyester'
+            filled += value
+    pending = tuple(dict.fromkeys(s for name in names for s in scope[name].pending))
+    return _Value(" ".join(filled.split()), pending)
+
+
+def _expand(phrases: ScriptPhrases, values: dict[str, _Value], lists: dict[str, list[dict[str, _Value]]],
+            pause: float, rate) -> list[Beat]:
+    """Every beat the phrase bank offers for this product, in script order, with its estimated time."""
+    beats = []
+    for kind in phrases.order:
+        for template in phrases.beats.get(kind, ()):
+            if template.when and template.when not in values:
+                continue
+            items = lists.get(template.each, []) if template.each else [{}]
+            for index, item in enumerate(items):
+                priority = template.priority if index < template.lead else \
+                    (template.then if template.then is not None else template.priority + 1)
+                scope = {**values, **item}
+                said = _fill(template.say, scope)
+                if said is None or not said.text:
+                    continue
+                direction = _fill(template.do, scope) or _Value("")
+                held = template.hold if template.hold is not None else pause
+                seconds = speaking_seconds(said.text, rate) + (held if direction.text else 0.0)
+                for copy in range(template.repeat):
+                    beats.append(Beat(kind, said.text, direction.text, priority + copy, seconds,
+                                      tuple(dict.fromkeys(said.pending + direction.pending))))
+    return beats
+
+
+def _fit(beats: list[Beat], target: float, tolerance: float) -> list[Beat]:
+    """The beats to say: every priority-1 beat, then the others by priority (script order within one) while they
+    fit the target; if that leaves the script short, more beats that keep it within half the tolerance above the
+    target. Beats are whole sentences, so nothing is ever cut mid-sentence."""
+    chosen = {i for i, b in enumerate(beats) if b.priority <= 1}
+    total = sum(beats[i].seconds for i in chosen)
+    optional = sorted((i for i in range(len(beats)) if i not in chosen), key=lambda i: (beats[i].priority, i))
+    for i in optional:
+        if total + beats[i].seconds <= target:
+            chosen.add(i)
+            total += beats[i].seconds
+    low, high = target * (1 - tolerance / 2), target * (1 + tolerance / 2)
+    for i in optional:
+        if total >= low:
+            break
+        if i not in chosen and total + beats[i].seconds <= high:
+            chosen.add(i)
+            total += beats[i].seconds
+    return [beats[i] for i in sorted(chosen)]
+
+
+def _findings(script: LiveScript, text: ProductText, listing: Listing, allowed: list[Decimal]) -> list[Finding]:
+    """The lint, the glossary's terms, text still pending, the price's own state and the timing."""
+    product, market, quote = script.product, script.market, script.quote
+    glossary = text.glossary
+    lines = [(b.kind, b.text) for s in script.segments for b in s.beats]
+    forbidden = [e for e in glossary.entries_for(product_text(product)) if e.type == "forbidden"]
+    found = lint_lines(lines, market, script.lang_tag, allowed, quote.formatted, forbidden)
+    name_terms = [e for e in glossary.entries_for(product.name) if e.type == "term"]
+    found += check_missing_terms(name_terms, script.spoken, script.lang_tag, "script")
+    for segment in script.segments:
+        if segment.pending:
+            sources = list(dict.fromkeys(s for b in segment.beats for s in b.pending))
+            found.append(Finding("untranslated", "error", f"still in the catalog's language ({', '.join(sources[:3])})"
+                                 ": translate it in scripts/pending.xlf, import it with `xborder tm import`, and "
+                                 "write the scripts again", segment.kind))
+    if not quote.confirmed:
+        reason = next(f for f in quote.findings if f.severity == "error")
+        found.append(Finding("price-unconfirmed", "error", f"the listing's price is unconfirmed ({reason}); do "
+                                                           "not announce it until it is", "offer"))
+    total, target = script.total_seconds, script.target_seconds
+    if not script.within_tolerance:
+        if total > target:
+            found.append(Finding("over-time", "warning", f"the lines that must be said take {clock(total)}, more "
+                                                         f"than {clock(target)}: give a longer duration", "script"))
+        else:
+            found.append(Finding("under-time", "warning", f"the product's facts fill {clock(total)} of "
+                                                          f"{clock(target)}: add selling points (卖点) to the "
+                                                          "catalog, or give a shorter duration", "script"))
+    return found

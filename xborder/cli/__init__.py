@@ -65,9 +65,11 @@ from xborder.cli import check as _check  # noqa: E402
 from xborder.cli import doctor as _doctor  # noqa: E402
 from xborder.cli import glossary as _glossary  # noqa: E402
 from xborder.cli import price as _price  # noqa: E402
+from xborder.cli import script as _script  # noqa: E402
 from xborder.cli import tm as _tm  # noqa: E402
 
-__all__ = ["cli", "main", "_batch", "_build", "_check", "_doctor", "_glossary", "_inspect", "_price", "_tm"]
+__all__ = ["cli", "main", "_batch", "_build", "_check", "_doctor", "_glossary", "_inspect", "_price", "_script",
+           "_tm"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -104,7 +104,8 @@ def normalize_tag(text: str) -> str:
 def script_languages() -> list[str]:
     """The language and locale tags the phrase bank has tables for."""
     raw = data.load("script_phrases.toml")
-    return [key for key in raw if key not in ("speaking_rates", "timing", "show", "platforms", "lint")]
+    languages = [key for key, table in raw.items() if isinstance(table, dict) and "order" in table]
+    return languages + [key for key in raw if "-" in key and key.split("-")[0] in languages]
 
 
 @cache
@@ -114,8 +115,9 @@ def script_phrases(tag: str) -> ScriptPhrases:
     tag = normalize_tag(tag)
     language = tag.split("-")[0]
     if language not in script_languages():
-        known = ", ".join(sorted(t for t in script_languages() if "-" in t))
-        raise ScriptError(f"no live-script phrases for the language of '{tag}'; available: {known}")
+        known = ", ".join(t for t in script_languages() if "-" not in t)
+        raise ScriptError(f"unknown language '{tag}': live scripts are written in {known} (with a region, such as "
+                          "en-US, de-DE, ja-JP, es-MX)")
     merged: dict = {}
     beats: dict[str, list] = {}
     for layer in (raw.get(language, {}), raw.get(tag, {}) if tag != language else {}):

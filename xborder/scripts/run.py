@@ -18,7 +18,7 @@ from xborder.catalog import read_catalog
 from xborder.catalog.model import Product
 from xborder.config import Config
 from xborder.errors import InputError
-from xborder.markets import Market, get_markets
+from xborder.markets import Market, get_markets, load_markets
 from xborder.pricing import FxTable, quote_price
 from xborder.scripts.model import LiveScript
 from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
@@ -81,8 +81,11 @@ def markets_for(languages: list[str], market_keys: list[str], config: Config) ->
                 break
         else:
             listed = ", ".join(f"{m.key} ({m.lang_tag})" for m in project)
+            presets = [key for key, record in load_markets(config.market_overrides).items()
+                       if record.get("language") == language]
+            hint = f"such as {', '.join(presets[:4])}" if presets else "defined under [markets] in xborder.toml"
             raise ScriptError(f"no market for --lang {tag}: the project's markets are {listed}; add --market with a "
-                              f"market that lists in '{language}' (see `xborder price --help` for the presets)")
+                              f"market that lists in '{language}' ({hint})")
     unused = [m.key for m in given if m.key not in {c.key for c in chosen.values()}]
     if unused:
         raise ScriptError(f"--market {unused[0]} lists in '{[m for m in given if m.key == unused[0]][0].language}', "

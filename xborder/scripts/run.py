@@ -67,18 +67,16 @@ class ScriptResult:
 
 def markets_for(languages: list[str], market_keys: list[str], config: Config) -> dict[str, Market]:
     """The market each language's scripts use: a --market in that language, else the first project market in it.
-    A tag's region is matched first (en-GB → tiktok-uk rather than amazon-us), then its language."""
+    Within each, a market of the tag's region comes first (en-GB → tiktok-uk rather than amazon-us)."""
     given = get_markets(market_keys, config.market_overrides) if market_keys else []
     project = get_markets(config.markets, config.market_overrides)
     chosen: dict[str, Market] = {}
     for tag in languages:
         language = tag.split("-")[0]
-        for pool in (given, project):
-            same = [m for m in pool if m.language == language]
-            exact = [m for m in same if m.lang_tag == tag]
-            if exact or same:
-                chosen[tag] = (exact or same)[0]
-                break
+        candidates = [m for pool in (given, project) for m in pool if m.lang_tag == tag or m.language == language]
+        candidates.sort(key=lambda m: (m not in given, m.lang_tag != tag))  # --market first, the same region first
+        if candidates:
+            chosen[tag] = candidates[0]
         else:
             listed = ", ".join(f"{m.key} ({m.lang_tag})" for m in project)
             presets = [key for key, record in load_markets(config.market_overrides).items()

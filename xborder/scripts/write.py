@@ -33,6 +33,7 @@ from xborder.translate.glossary import check_missing_terms
 from xborder.translate.stages import ProductText
 
 _TRAILING = ".。!！;；,，、…:： \t\n"
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,14 @@ class _Value:
     pending: tuple[str, ...] = ()
 
 
+def _squeeze(text: str) -> str:
+    """Runs of spaces and line breaks as one space; no-break spaces (1 299,99 €, 14,99 €) stay as they are."""
+    return _SPACES.sub(" ", text).strip(" ")
+
+
 def _clean(text: str) -> str:
     """One line without its final punctuation: the template gives the sentence its ending."""
-    return " ".join(text.split()).rstrip(_TRAILING)
+    return _squeeze(text).rstrip(_TRAILING)
 
 
 def _value(rendering: Rendering, segments: tuple[str, ...] | None = None) -> _Value:
@@ -201,7 +207,7 @@ def _fill(template: str, scope: dict[str, _Value]) -> _Value | None:
                 value = value[0].upper() + value[1:]  # 'polyester' opening a sentence: 'Polyester'
             filled += value
     pending = tuple(dict.fromkeys(s for name in names for s in scope[name].pending))
-    return _Value(" ".join(filled.split()), pending)
+    return _Value(_squeeze(filled), pending)
 
 
 def _expand(phrases: ScriptPhrases, values: dict[str, _Value], lists: dict[str, list[dict[str, _Value]]],

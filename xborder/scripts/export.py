@@ -56,10 +56,10 @@ def script_markdown(script: LiveScript) -> str:
     start = 0.0
     for number, segment in enumerate(script.segments, start=1):
         out.append(f"| {number} | {_cell(segment.title)} ({segment.kind}) | {clock(start)} | "
-                   f"{clock(start + segment.seconds)} | {segment.seconds:.0f} | {len(segment.beats)} |")
+                   f"{clock(start + segment.seconds)} | {segment.seconds:.1f} | {len(segment.beats)} |")
         start += segment.seconds
     out.append(f"| | **total** (target {clock(script.target_seconds)}) | | **{clock(script.total_seconds)}** | "
-               f"**{script.total_seconds:.0f}** | {sum(len(s.beats) for s in script.segments)} |")
+               f"**{script.total_seconds:.1f}** | {sum(len(s.beats) for s in script.segments)} |")
     if script.dropped:
         out += ["", f"Left out to fit {clock(script.target_seconds)}: {', '.join(script.dropped)}."]
     out += ["", "#### Findings", ""]

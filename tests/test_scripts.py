@@ -439,3 +439,18 @@ def test_market_and_locale_choose_price_call_to_action_and_spelling(example):
     assert "Colors can look" in us.spoken and "Colours can look" in uk.spoken
     assert de.segment("cta").lines == ["Sie finden es in unserem Shop auf Amazon."]
     assert "(`tiktok-uk`)" in script_markdown(uk)
+
+
+def test_build_with_scripts_writes_them_beside_the_listings_in_one_complete_folder(example, run_cli, offline):
+    result = run_cli("build", "catalog.xlsx", "--scripts", "en-US", "--fx-date", FX_DATE.isoformat())
+    assert result.exit_code == 0, result.output
+    dist = example / "dist"
+    listings = load(dist / "amazon-us.json")["listings"]
+    assert sorted(p.stem for p in (dist / "scripts" / "en-US").glob("*.md") if p.stem != "run-of-show") == \
+        sorted(item["sku"] for item in listings)
+    for item in listings:
+        text = (dist / "scripts" / "en-US" / f"{item['sku']}.md").read_text(encoding="utf-8")
+        assert item["price"]["formatted"] in text  # the listing's price, said in the script
+    checksums = load(dist / "report.json")["checksums"]
+    assert "scripts/en-US/GF-500.md" in checksums and "scripts/report.json" in checksums
+    assert run_cli("build", "catalog.xlsx", "--scripts", "xx-YY").exit_code == 2

@@ -68,6 +68,7 @@ class BuildOptions:
     frozen: bool = False  # publish only what the memory holds: refuse to ask a model for anything
     shard: tuple[int, int] | None = None  # (K, N): only the K-th of N stable shares of the products
     batch_in: Path | None = None  # a batch's results to keep in the memory before the build
+    scripts: list[str] = field(default_factory=list)  # language tags: live-stream scripts into OUT/scripts/ too
 
 
 @dataclass
@@ -372,6 +373,11 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
     emit = on_event or (lambda kind, info: None)
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
+    if options.scripts:  # an unknown language stops the build before anything is asked or written
+        from xborder.scripts.phrases import normalize_tag, script_phrases
+        from xborder.scripts.run import markets_for
+
+        markets_for([normalize_tag(tag) for tag in options.scripts if script_phrases(normalize_tag(tag))], [], config)
     setup = _setup(paths, config, options)
     results = []
     stage = stage_folder(options.out) if write else None
@@ -418,6 +424,8 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
         build = BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
                             time.perf_counter() - clock, setup.unreadable, fetched, run.batch)
         if stage is not None and findings_path is not None:
+            if options.scripts:
+                _write_scripts(paths, config, options, stage)
             with open(findings_path, encoding="utf-8") as lines:
                 write_report(build, stage, lines)
             findings_path.unlink()
@@ -427,6 +435,16 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, stage: Path) -> None:
+    """`build --scripts`: each product's live-stream script per language, into the build's scripts/ folder."""
+    from xborder.scripts import ScriptOptions, make_scripts, write_scripts
+
+    result = make_scripts(paths, config, ScriptOptions(
+        out=stage, languages=options.scripts, skus=options.skus, sheet=options.sheet, memory=options.memory,
+        fx_date=options.fx_date, rates_file=options.rates_file))
+    write_scripts(result)
 
 
 @contextmanager

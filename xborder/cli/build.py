@@ -86,6 +86,9 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @click.option("--fail-on-pending", is_flag=True, help="Exit with 1 when any text is left untranslated.")
 @click.option("--frozen", is_flag=True, help="Publish only approved and cached text: exit 1 before any model request "
                                              "if something would need translating (implies --fail-on-pending).")
+@click.option("--scripts", "script_languages", multiple=True, metavar="LANG",
+              help="Also write a 60-second live-stream script per product in this language (repeatable, e.g. "
+                   "en-US) into OUT/scripts/; `xborder script` sets the duration and a session's run of show.")
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: parse_shard(value),
               help="Build only the K-th of N shares of the products (stable by SKU), so N CI jobs share a "
                    "catalog; join their memories with `xborder tm merge`.")
@@ -101,7 +104,8 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, engine: str | None,
           model_name: str | None, concurrency: int | None, skus: tuple[str, ...], sheet: str | None, dry_run: bool,
           max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool,
-          frozen: bool, shard: tuple[int, int] | None, batch_out: Path | None, batch_in: Path | None,
+          frozen: bool, script_languages: tuple[str, ...], shard: tuple[int, int] | None, batch_out: Path | None,
+          batch_in: Path | None,
           fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
     """Build localized listings, prices and upload files from one or more catalogs (or folders of them).
 
@@ -122,7 +126,7 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
                            model=model_overrides(model_name, concurrency), memory=memory_path,
                            fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
                            max_requests=max_requests, max_tokens=max_tokens, frozen=frozen, shard=shard,
-                           batch_in=batch_in)
+                           batch_in=batch_in, scripts=list(script_languages))
     fail_on_pending = fail_on_pending or frozen
     if batch_out is not None:
         written = write_batch_requests(files, config, options, batch_out)

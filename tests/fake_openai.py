@@ -4,8 +4,10 @@ It speaks the parts of the API the `openai` client uses (POST /v1/chat/completio
 and the Batch API: POST /v1/files, POST /v1/batches, GET /v1/batches/{id}, GET /v1/files/{id}/content)
 over real HTTP, so the real client, its timeouts and xborder's retries run. By default it plays a
 model: it reads xborder's prompt (MARKET and PRODUCT JSON) and writes a listing that follows it,
-translating with a small word list and the glossary entries the prompt carries. A test queues
-replies (`server.script`), or sets faults: latency, rate limits, refusing JSON schema.
+translating with a small word list and the glossary entries the prompt carries; to a live-script
+prompt (LIVE SCRIPT and PRODUCT JSON) it writes the script's beats from the listing's strings the
+prompt carries (`write_script`). A test queues replies (`server.script`), or sets faults: latency,
+rate limits, refusing JSON schema.
 """
 
 from __future__ import annotations
@@ -49,10 +51,23 @@ class Reply:
 Script = Reply | Callable[[dict], Reply]
 
 
+SCRIPT_HEAD = "LIVE SCRIPT\n"
+
+
+def is_script_prompt(body: dict) -> bool:
+    """Whether a chat request asks for a live-stream script (else a listing, or `xborder doctor`'s check)."""
+    messages = body.get("messages", [])
+    return len(messages) > 1 and messages[1]["content"].startswith(SCRIPT_HEAD)
+
+
 def prompt_parts(body: dict) -> tuple[dict, dict]:
-    """The MARKET and PRODUCT documents of xborder's user message."""
+    """The MARKET and PRODUCT documents of xborder's user message (LIVE SCRIPT and PRODUCT for a script)."""
     text = body["messages"][1]["content"]
     decoder = json.JSONDecoder()
+    if is_script_prompt(body):
+        brief, _ = decoder.raw_decode(text[len(SCRIPT_HEAD):])
+        product, _ = decoder.raw_decode(text[text.index("\n\nPRODUCT\n") + 10:])
+        return brief, product
     market, _ = decoder.raw_decode(text[text.index("MARKET\n") + 7:])
     product, _ = decoder.raw_decode(text[text.index("PRODUCT\n") + 8:])
     return market, product
@@ -72,6 +87,8 @@ def translate(text: str, glossary: list[dict]) -> str:
 
 def write_listing(body: dict) -> str:
     """What a careful model would answer to xborder's prompt, as JSON text ({"ok": true} to `xborder doctor`)."""
+    if is_script_prompt(body):
+        return write_script(body)
     if "PRODUCT\n" not in body["messages"][-1]["content"] and "ok" in body["messages"][-1]["content"]:
         return '{"ok": true}'
     market, request = prompt_parts(body)
@@ -110,6 +127,70 @@ def write_listing(body: dict) -> str:
     if "translations" in wants:
         reply["translations"] = {key: tr(text) for key, text in request["translations"].items()}
     return json.dumps(reply, ensure_ascii=False)
+
+
+def write_script(body: dict) -> str:
+    """What a careful host would answer to xborder's live-script prompt: every segment it lists, in beats of
+    the listing's own strings (name, selling points, attributes, price, variant prices, call to action,
+    disclaimers) around plain host phrases, must-say beats at priority 1, then optional beats until about a
+    fifth over the target; text still in Chinese is translated like a listing's."""
+    brief, request = prompt_parts(body)
+    listing, glossary = request["listing"], request["glossary"]
+
+    def tr(text: str) -> str:
+        return translate(text, glossary) if _CJK_RUN.search(text) else text
+
+    segments: dict[str, list[dict]] = {kind: [] for kind in brief["segments"]}
+
+    def add(kind: str, say: str, do: str = "", priority: int = 5) -> None:
+        if kind in segments:
+            segments[kind].append({"say": say, "do": do, "priority": priority})
+
+    name, price = tr(listing["name"]), listing["price"]
+    points = [tr(p) for p in listing.get("selling_points", [])]
+    add("hook", f"Look at this: the {name}.", "Hold the product close to the camera.", 1)
+    if points:
+        add("hook", f"{points[0]}.", "", 1)
+    if listing.get("description"):
+        add("story", f"{tr(listing['description'])}.", "", 3)
+    if listing.get("origin"):
+        add("story", f"It is made in {tr(listing['origin'])}.", "", 3)
+    add("story", "Let me tell you who makes it.", "Tell in your own words who makes it: only what you know.", 4)
+    add("demo", "Let me show you.", "Turn the product slowly so viewers see every side.", 2)
+    for number, point in enumerate(points[1:]):
+        add("demo", f"{point}.", "Show this on camera.", 2 if number == 0 else 3)
+    for number, attribute in enumerate(listing.get("attributes", [])):
+        add("specs", f"{attribute['label']}: {tr(attribute['value'])}.", "", 2 if number < 2 else 4)
+    add("social_proof", "If you have one already, tell everyone in the comments how you like it.",
+        "Read out real comments only.", 4)
+    note = listing.get("price_note", "")
+    add("offer", f"The price is {price}" + (f", {note}" if note else "") + ".", "Show the price.", 1)
+    for variant in listing.get("variant_prices", []):
+        add("offer", f"{tr(variant['options'])}: {variant['price']}.", "", 1)
+    add("cta", listing["call_to_action"], "", 1)
+    add("faq", "How long does delivery take? The product page shows it before you pay.", "", 3)
+    add("faq", "Can it be returned? The return conditions are on the product page.", "", 4)
+    add("recap", f"Once more: the {name}, for {price}.", "", 7)
+    for text in listing.get("required_disclaimers", []):
+        add("disclaimer", text, "", 1)
+    timing = brief["timing"]
+    unit = "words" if "target_words" in timing else "characters"
+    target = timing[f"target_{unit}"] * 1.2
+
+    def size(text: str) -> int:
+        return len(text.split()) if unit == "words" else len("".join(text.split()))
+
+    total = sum(size(b["say"]) for beats in segments.values() for b in beats)
+    fillers = [("social_proof", "Questions? Type them in the chat and I will answer them live."),
+               ("faq", "Everything else you need to know is on the product page."),
+               ("recap", f"The {name}, for {price}.")]
+    for number in range(40):
+        if total >= target:
+            break
+        kind, text = fillers[number % len(fillers)]
+        add(kind, text, "", 6 + number % 3)
+        total += size(text)
+    return json.dumps(segments, ensure_ascii=False)
 
 
 def completion(body: dict, content: str, usage: bool = True) -> dict:

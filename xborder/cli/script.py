@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from xborder.cli import cli
-from xborder.cli.build import _catalog_files
+from xborder.cli.build import _catalog_files, engine_options, model_overrides
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
 from xborder.cli.tm import memory_option
@@ -39,25 +39,36 @@ from xborder.status import ExitStatus
 @click.option("--out", "-o", "out", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Folder for the outputs; the scripts go into its scripts/ folder, which is replaced whole.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json's totals and scripts as JSON.")
+@engine_options
+@click.option("--max-requests", type=click.IntRange(0), help="Stop asking the model after this many requests "
+                                                             "(exit 4); the rest get the phrase bank's lines.")
+@click.option("--max-tokens", type=click.IntRange(0), help="Stop asking the model once this many tokens are used "
+                                                           "(exit 4); the rest get the phrase bank's lines.")
 @with_fx_options
 @memory_option
 @config_option
 def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tuple[str, ...], duration: str,
            session: str | None, order: str, skus: tuple[str, ...], sheet: str | None, out: Path, as_json: bool,
-           fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
+           engine: str | None, model_name: str | None, concurrency: int | None, max_requests: int | None,
+           max_tokens: int | None, fx_date: str | None, rates_file: Path | None, memory_path: Path | None,
+           config_path: Path | None) -> None:
     """Write live-stream scripts for every product of the catalogs, one per language.
 
     Each script has a hook, the product's story, a demonstration with stage directions, key specs, social
     proof, the listing's price, the platform's call to action, answers to common questions and disclaimers,
     fitted to --duration at the language's speaking rate. Prices, specs and glossary terms are the listing's.
     Writes OUT/scripts/<lang>/<sku>.md, with --session a run of show per language, pending.xlf with text
-    still in Chinese, and report.json. Offline: nothing is sent anywhere.
+    still in Chinese, and report.json. Offline (the default), nothing is sent anywhere; with --engine openai
+    (or [project] engine = "openai") a model writes each script in the same segments from the same facts, within
+    the same timing and lint, one request per product and language, kept in the memory so a rerun asks nothing.
 
     \b
     Exit codes:
       0  done
       1  a script has an error to fix (a claim, a price, text still in Chinese)
       2  bad input: an unknown language, a duration of 0, an empty catalog, rows with errors
+      3  the model endpoint refused the key or model, or kept failing
+      4  --max-requests or --max-tokens reached (written scripts are kept; run again to continue)
     """
     seconds = parse_duration(duration, "--duration")
     session_seconds = parse_duration(session, "--session") if session is not None else None
@@ -66,7 +77,9 @@ def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tu
     config = project_config(config_path, files)
     options = ScriptOptions(out=out, languages=list(languages), markets=list(market_keys), duration=seconds,
                             session=session_seconds, order=order, skus=list(skus), sheet=sheet, memory=memory_path,
-                            fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file)
+                            fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
+                            engine=engine or config.engine, model=model_overrides(model_name, concurrency),
+                            max_requests=max_requests, max_tokens=max_tokens)
     result = make_scripts(files, config, options)
     written = write_scripts(result)
     scripts = result.all_scripts
@@ -78,6 +91,13 @@ def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tu
                                 for s in report["scripts"]]})
     else:
         _summary(result, out)
+    run = result.model
+    if run is not None and run.message:
+        click.echo(f"xborder: {run.message}", err=True)
+    if run is not None and run.stop_reason == "provider":
+        raise SystemExit(ExitStatus.PROVIDER_FAILURE)
+    if run is not None and run.stop_reason == "budget":
+        raise SystemExit(ExitStatus.BUDGET_REACHED)
     if result.problems:
         click.echo(f"xborder: {result.problems} row(s) with errors were left out; see `xborder inspect`", err=True)
         raise SystemExit(ExitStatus.INPUT_ERROR)
@@ -113,6 +133,13 @@ def _summary(result, out: Path) -> None:
                        f"slots ({run.rule})" + (f"; no room for {', '.join(run.left_out)}" if run.left_out else ""),
                        highlight=False)
     scripts = result.all_scripts
+    run = result.model
+    if run is not None:
+        usage = run.usage
+        show.print(f"Model {escape(run.model)}: {usage.requests} requests, {usage.prompt_tokens:,} + "
+                   f"{usage.completion_tokens:,} tokens; {run.cached} scripts from the memory, {run.done} written"
+                   + (f", {run.rejected} rejected" if run.rejected else "")
+                   + (f", {run.failed} failed" if run.failed else "") + ".", highlight=False)
     show.print(f"{len(scripts)} scripts in {out / 'scripts'}/ ({', '.join(result.scripts)}); "
                f"{sum(s.within_tolerance for s in scripts)} within 10% of their duration; "
                f"{len(result.pending)} texts to translate (scripts/pending.xlf).", highlight=False)

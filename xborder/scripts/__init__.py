@@ -4,6 +4,9 @@
     result = make_scripts(paths, config, ScriptOptions(out=Path("dist"), languages=["de-DE"], session=3600))
     write_scripts(result)                                                               # the files
     show = run_of_show(result.scripts["de-DE"], 3600, order="hero")                     # a whole session
+
+With ScriptOptions(engine="openai"), a model writes each script from the same facts, in the same segments,
+fitted and checked the same way, cached in the memory (xborder.scripts.model_engine).
 """
 
 from xborder.scripts.export import run_of_show_markdown, run_of_show_xlsx, script_markdown, write_scripts

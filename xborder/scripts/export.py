@@ -36,6 +36,10 @@ def script_markdown(script: LiveScript) -> str:
            f"**{script.lang_tag}** · {market.name} (`{market.key}`) · price **{quote.formatted}**"
            f"{'' if quote.tax_included else ' + ' + quote.tax_name} · target {clock(script.target_seconds)} · "
            f"estimated **{clock(script.total_seconds)}** at {script.rate.label}", ""]
+    if script.model:
+        out += [f"Written by the model {script.model}" + (" — REJECTED: it still breaks a rule after a repair request; "
+                                                          "see the findings" if script.provenance != "model" else "")
+                + ".", ""]
     others = [(o, p) for o, p in script.prices if o]
     if others:
         out += ["Variant prices: " + "; ".join(f"{o}: {p}" for o, p in others), ""]
@@ -170,6 +174,7 @@ def report_json(result: ScriptResult, files: list[Path]) -> dict:
                    "findings": {sev: sum(1 for s in scripts for f in s.findings if f.severity == sev)
                                 for sev in ("error", "warning")}},
         "markets": {tag: market.key for tag, market in result.markets.items()},
+        "engine": result.model.to_json() if result.model is not None else {"name": "offline"},
         "scripts": [s.to_json() for s in scripts],
         "runs_of_show": {tag: show.to_json() for tag, show in result.shows.items()},
         "files": [str(p) for p in files],

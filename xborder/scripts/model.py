@@ -80,6 +80,10 @@ class LiveScript:
     dropped: list[str] = field(default_factory=list)  # segment kinds left out to fit the duration
     findings: list[Finding] = field(default_factory=list)
     tolerance: float = 0.10
+    # who wrote the lines: template (the phrase bank), model, or model-rejected (a model's script that still broke
+    # a rule after one repair request: kept and shown with its findings, asked again on the next run)
+    provenance: str = "template"
+    model: str = ""  # the model that wrote it, if one did
 
     @property
     def total_seconds(self) -> float:
@@ -107,6 +111,7 @@ class LiveScript:
 
     def to_json(self) -> dict:
         return {"sku": self.product.sku, "name": self.name, "lang": self.lang_tag, "market": self.market.key,
+                "provenance": self.provenance, **({"model": self.model} if self.model else {}),
                 "price": {"formatted": self.quote.formatted, "currency": self.quote.currency,
                           "tax_included": self.quote.tax_included,
                           "variants": [{"options": o, "formatted": p} for o, p in self.prices if o]},

@@ -1,7 +1,9 @@
 """`xborder script` as calls: catalogs in, one script per product and language (and a run of show) out.
 
 The text goes through the build's stages (plan_texts, then fetch_texts with the offline engine, which asks no
-network), so each script says the strings the listing shows; the price is the listing's quote_price.
+network), so each script says the strings the listing shows; the price is the listing's quote_price. With the
+model engine (options.engine "openai"), a model writes each script from those facts (xborder.scripts.model_engine),
+one request per product × language, cached in the memory.
 
     result = make_scripts(paths, config, ScriptOptions(out=Path("dist"), languages=["de-DE"]))
     write_scripts(result)   # dist/scripts/<lang>/<sku>.md, run of show, pending.xlf, report.json
@@ -13,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xborder.build import import_translations
+from xborder.build import import_translations, make_engine
 from xborder.catalog import read_catalog
 from xborder.catalog.model import Product
 from xborder.config import Config
@@ -22,12 +24,15 @@ from xborder.markets import Market, get_markets, load_markets
 from xborder.pricing import FxTable, quote_price
 from xborder.scripts.model import LiveScript
 from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
+from xborder.scripts.model_engine import ScriptBrief, ScriptRun, model_scripts, script_brief
 from xborder.scripts.show import RunOfShow, run_of_show
-from xborder.scripts.write import write_script
+from xborder.scripts.write import script_facts, write_script
+from xborder.translate.engine import Rendering, RunControl
 from xborder.translate.memory import TranslationMemory
+from xborder.translate.model import ModelEngine
 from xborder.translate.offline import OfflineEngine
 from xborder.translate.project import open_memory, project_glossary
-from xborder.translate.stages import fetch_texts, plan_texts
+from xborder.translate.stages import TextPlan, fetch_texts, plan_texts, segment_sources
 from xborder.translate.xliff import PendingSegment
 
 
@@ -46,6 +51,10 @@ class ScriptOptions:
     memory: Path | None = None
     fx_date: dt.date | None = None
     rates_file: Path | None = None
+    engine: str = "offline"  # offline: the phrase bank's lines; openai: a model writes them ([model] settings)
+    model: dict = field(default_factory=dict)  # [model] settings from the command line (name, concurrency)
+    max_requests: int | None = None  # the model engine's budget
+    max_tokens: int | None = None
 
 
 @dataclass
@@ -59,6 +68,7 @@ class ScriptResult:
     pending: list[PendingSegment] = field(default_factory=list)
     problems: int = 0  # catalog rows left out for errors
     files: list[Path] = field(default_factory=list)
+    model: ScriptRun | None = None  # what the model engine did, when it wrote the scripts
 
     @property
     def all_scripts(self) -> list[LiveScript]:
@@ -119,6 +129,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     fx = FxTable(options.fx_date or config.fx_date, options.rates_file or config.rates_file)
     unique = list({m.key: m for m in markets.values()}.values())
     engine = OfflineEngine()
+    writer = _model_engine(options, config)
+    briefs: list[ScriptBrief] = []
     result = ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems)
     pending: dict[tuple[str, str], PendingSegment] = {}
     with open_memory(config, options.memory) as memory:
@@ -126,6 +138,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
         glossaries = {m.key: project_glossary(config, m) for m in unique}
         plan = plan_texts(products, unique, glossaries, memory, engine, config.source_language)
         fetch_texts(plan, engine, memory)
+        if writer is not None:
+            _model_renderings(plan, writer, memory, config.source_language)
         for tag in languages:
             market = markets[tag]
             approved = _approved_for(memory, market, config.source_language)
@@ -135,17 +149,50 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
                 def price_for(cost, product=product, market=market):
                     return quote_price(product, market, config.pricing, fx, cost).price
 
-                script = write_script(product, market, tag, options.duration, text=plan.text_for(product, market),
-                                      quote=quote, approved=approved, price_for=price_for)
-                result.scripts[tag].append(script)
-                for source in script.pending_sources:
-                    pending.setdefault((source, market.language), PendingSegment(
-                        source, config.source_language, market.language, f"{product.sku} script ({market.key})"))
+                if writer is not None:
+                    facts = script_facts(product, market, tag, options.duration, text=plan.text_for(product, market),
+                                         quote=quote, approved=approved, price_for=price_for)
+                    briefs.append(script_brief(facts, writer, config.source_language))
+                    continue
+                result.scripts[tag].append(write_script(
+                    product, market, tag, options.duration, text=plan.text_for(product, market), quote=quote,
+                    approved=approved, price_for=price_for))
+        if writer is not None:
+            control = RunControl(options.max_requests, options.max_tokens)
+            written, result.model = model_scripts(briefs, writer, memory, control, config.source_language)
+            for script in written:
+                result.scripts[script.lang_tag].append(script)
+        for script in result.all_scripts:
+            market = script.market
+            for source in script.pending_sources:
+                pending.setdefault((source, market.language), PendingSegment(
+                    source, config.source_language, market.language, f"{script.product.sku} script ({market.key})"))
     result.pending = list(pending.values())
     if options.session is not None:
         for tag in languages:
             result.shows[tag] = run_of_show(result.scripts[tag], options.session, options.order)
     return result
+
+
+def _model_engine(options: ScriptOptions, config: Config) -> ModelEngine | None:
+    """The model engine when the scripts are the model's to write; None for the phrase bank's."""
+    if options.engine == "offline":
+        return None
+    engine = make_engine(options.engine, config, options.model)
+    if not isinstance(engine, ModelEngine):  # pragma: no cover - every engine but offline is a model engine
+        raise ScriptError(f"engine '{options.engine}' cannot write scripts")
+    return engine
+
+
+def _model_renderings(plan: TextPlan, engine: ModelEngine, memory: TranslationMemory, source_lang: str) -> None:
+    """Segments the offline engine left pending that a model build already translated (cached in the memory):
+    the listing a model build publishes shows them, so its scripts say them too."""
+    for text in plan.texts.values():
+        for source in segment_sources(text.product):
+            if text.rendering(source).pending:
+                cached = memory.cached(engine.segment_key(source, text.glossary, source_lang, text.market.lang_tag))
+                if cached is not None:
+                    text.renderings[source] = Rendering(source, cached.target, cached.origin)
 
 
 def _approved_for(memory: TranslationMemory, market: Market, source_lang: str):

@@ -25,7 +25,8 @@ from xborder.pricing import Quote
 from xborder.scripts.culture import cultural_fit
 from xborder.scripts.lint import lint_lines
 from xborder.scripts.model import Beat, LiveScript, ScriptSegment
-from xborder.scripts.phrases import ScriptError, ScriptPhrases, platform, script_phrases, speaking_rate, timing_settings
+from xborder.scripts.phrases import (ScriptError, ScriptPhrases, SpeakingRate, platform, script_phrases, speaking_rate,
+                                     timing_settings)
 from xborder.scripts.timing import clock, speaking_seconds
 from xborder.translate.engine import Rendering, needs_translation
 from xborder.translate.findings import Finding
@@ -66,6 +67,42 @@ def write_script(product: Product, market: Market, lang_tag: str, duration: int,
     `text` is the build's ProductText for this product and market (plan_texts, then fetch_texts), `quote` the
     listing's price (quote_price), `approved` the memory's look-up of a person's corrected fields and `price_for`
     the price of a variant with its own cost, as the build gives them to the composer."""
+    facts = script_facts(product, market, lang_tag, duration, text=text, quote=quote, approved=approved,
+                         price_for=price_for)
+    return assemble(facts, facts.candidates)
+
+
+@dataclass
+class ScriptFacts:
+    """What a script of one product in one market may say, as the listing says it: the values and lists the
+    phrase bank's placeholders take, the prices said, and the beats the phrase bank offers (`candidates`)."""
+
+    product: Product
+    market: Market
+    lang_tag: str
+    duration: int
+    text: ProductText
+    quote: Quote
+    phrases: ScriptPhrases
+    rate: SpeakingRate
+    listing: Listing
+    values: dict[str, _Value]
+    lists: dict[str, list[dict[str, _Value]]]
+    prices: list[tuple[str, str]]  # (options or '', formatted price)
+    pause: float
+    tolerance: float
+    candidates: list[Beat]
+
+    @property
+    def allowed(self) -> list[Decimal]:
+        """Every amount the script may say: the listing's price and its variants' prices."""
+        return [self.quote.price] + [v.price for v in self.listing.variants]
+
+
+def script_facts(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText,
+                 quote: Quote, approved: Callable[[str], str | None] | None = None,
+                 price_for: Callable | None = None) -> ScriptFacts:
+    """The listing's facts for a script and the phrase bank's beats around them (see write_script)."""
     phrases = script_phrases(lang_tag)
     if phrases.tag.split("-")[0] != market.language:
         raise ScriptError(f"a {phrases.tag} script needs a market that lists in {phrases.tag.split('-')[0]}; "
@@ -78,7 +115,15 @@ def write_script(product: Product, market: Market, lang_tag: str, duration: int,
     values, lists, prices = _facts(product, market, phrases, composer, listing, text, quote)
     pause, tolerance = timing_settings()
     candidates = _expand(phrases, values, lists, pause, rate)
-    chosen = _fit(candidates, duration, tolerance)
+    return ScriptFacts(product, market, phrases.tag, duration, text, quote, phrases, rate, listing, values, lists,
+                       prices, pause, tolerance, candidates)
+
+
+def assemble(facts: ScriptFacts, candidates: list[Beat], provenance: str = "template") -> LiveScript:
+    """The script from candidate beats (the phrase bank's, or a model's): fitted to the duration by priority,
+    in the phrase bank's segment order, with its findings."""
+    phrases, duration = facts.phrases, facts.duration
+    chosen = _fit(candidates, duration, facts.tolerance)
     segments: list[ScriptSegment] = []
     dropped: list[str] = []
     for kind in phrases.order:
@@ -88,10 +133,10 @@ def write_script(product: Product, market: Market, lang_tag: str, duration: int,
             segments.append(ScriptSegment(kind, phrases.title(kind), min(b.priority for b in offered), kept))
         elif offered:
             dropped.append(kind)
-    script = LiveScript(product, phrases.tag, market, quote, values["name"].text, segments, duration, rate,
-                        cultural_fit(phrases.tag, market.locale), prices, dropped, tolerance=tolerance)
-    allowed = [quote.price] + [v.price for v in listing.variants]
-    script.findings = _findings(script, text, listing, allowed)
+    script = LiveScript(facts.product, phrases.tag, facts.market, facts.quote, facts.values["name"].text, segments,
+                        duration, facts.rate, cultural_fit(phrases.tag, facts.market.locale), facts.prices, dropped,
+                        tolerance=facts.tolerance, provenance=provenance)
+    script.findings = _findings(script, facts.text, facts.listing, facts.allowed)
     return script
 
 

@@ -443,7 +443,8 @@ def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, sta
 
     result = make_scripts(paths, config, ScriptOptions(
         out=stage, languages=options.scripts, skus=options.skus, sheet=options.sheet, memory=options.memory,
-        fx_date=options.fx_date, rates_file=options.rates_file))
+        fx_date=options.fx_date, rates_file=options.rates_file, engine=options.engine or config.engine,
+        model=options.model, max_requests=options.max_requests, max_tokens=options.max_tokens))
     write_scripts(result)
 
 

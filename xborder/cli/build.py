@@ -87,8 +87,9 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @click.option("--frozen", is_flag=True, help="Publish only approved and cached text: exit 1 before any model request "
                                              "if something would need translating (implies --fail-on-pending).")
 @click.option("--scripts", "script_languages", multiple=True, metavar="LANG",
-              help="Also write a 60-second live-stream script per product in this language (repeatable, e.g. "
-                   "en-US) into OUT/scripts/; `xborder script` sets the duration and a session's run of show.")
+              help="Also write a 60-second live-stream script per product in this language, with the build's "
+                   "engine (repeatable, e.g. en-US), into OUT/scripts/; `xborder script` sets the duration and a "
+                   "session's run of show.")
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: parse_shard(value),
               help="Build only the K-th of N shares of the products (stable by SKU), so N CI jobs share a "
                    "catalog; join their memories with `xborder tm merge`.")

@@ -24,9 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import openai
@@ -43,7 +42,7 @@ from xborder.translate.findings import Finding
 from xborder.translate.memory import TranslationMemory, cache_key
 from xborder.translate.model import (ModelEngine, ReplyError, _Stopped, describe_error, endpoint, glossary_brief,
                                      product_brief, read_json)
-from xborder.translate.stages import FAILURES_BEFORE_STOP, REJECTED, segment_sources
+from xborder.translate.stages import FAILURES_BEFORE_STOP, REJECTED, in_flight, segment_sources
 from xborder.translate.style import live_style
 
 SCRIPT_PROMPT_VERSION = "script-1"
@@ -355,41 +354,6 @@ def _ask(brief: ScriptBrief, index: int, engine: ModelEngine, control: RunContro
     return outcome
 
 
-def _outcomes(briefs: list[tuple[int, ScriptBrief]], ask: Callable[[ScriptBrief, int], _Outcome], concurrency: int,
-              control: RunControl) -> Iterator[_Outcome]:
-    """Outcomes in the order they finish; at most `concurrency` requests in flight, none started after a stop.
-    A refused key or model stops the run: the requests in flight finish and are kept, then it is raised."""
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="xborder-script")
-    waiting = iter(briefs)
-    running: set[Future] = set()
-    try:
-        while True:
-            while len(running) < concurrency and not control.stopped:
-                item = next(waiting, None)
-                if item is None:
-                    break
-                index, brief = item
-                running.add(pool.submit(ask, brief, index))
-            if not running:
-                return
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                try:
-                    yield future.result()
-                except ProviderError:
-                    control.stop("provider")
-                    for other in wait(running).done:
-                        if other.exception() is None:
-                            yield other.result()
-                    running = set()
-                    raise
-    except BaseException:
-        control.stop(control.stop_reason or "interrupted")
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: TranslationMemory, control: RunControl,
                   source_lang: str) -> tuple[list[LiveScript], ScriptRun]:
     """Every brief's script, in order: from the memory when it holds a good one, else asked of the model (each
@@ -414,8 +378,8 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
         key = endpoint(engine.settings)[1]
         consecutive = 0
         try:
-            for outcome in _outcomes(asking, lambda brief, index: _ask(brief, index, engine, control, key),
-                                     engine.concurrency, control):
+            calls = (partial(_ask, brief, index, engine, control, key) for index, brief in asking)
+            for outcome in in_flight(calls, engine.concurrency, control, "xborder-script"):
                 brief = briefs[outcome.index]
                 run.usage.add(outcome.usage)
                 if outcome.script is not None and outcome.beats is not None:

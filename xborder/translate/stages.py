@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from xborder.catalog.model import Product
 from xborder.errors import ProviderError
@@ -245,22 +247,33 @@ def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, contr
 
 def _results(engine: Engine, jobs: list[Job], control: RunControl) -> Iterator[JobResult]:
     """Results in the order they finish; at most `engine.concurrency` jobs in flight, none started after a stop."""
-    if engine.concurrency <= 1:
-        for job in jobs:
+    return in_flight((partial(engine.run, job, control) for job in jobs), engine.concurrency, control, "xborder-engine")
+
+
+T = TypeVar("T")
+
+
+def in_flight(calls: Iterable[Callable[[], T]], concurrency: int, control: RunControl,
+              name: str = "xborder") -> Iterator[T]:
+    """Each call's result in the order they finish, at most `concurrency` running at once, none started after
+    control stops. A refused key or model (ProviderError) stops the run: the calls in flight finish and their
+    results are yielded (they are paid for), then it is raised; so does a first Ctrl-C."""
+    if concurrency <= 1:
+        for call in calls:
             if control.stopped:
                 return
-            yield engine.run(job, control)
+            yield call()
         return
-    pool = ThreadPoolExecutor(max_workers=engine.concurrency, thread_name_prefix="xborder-engine")
-    pending = iter(jobs)
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=name)
+    pending = iter(calls)
     running: set[Future] = set()
     try:
         while True:
-            while len(running) < engine.concurrency and not control.stopped:
-                next_job = next(pending, None)
-                if next_job is None:
+            while len(running) < concurrency and not control.stopped:
+                next_call = next(pending, None)
+                if next_call is None:
                     break
-                running.add(pool.submit(engine.run, next_job, control))
+                running.add(pool.submit(next_call))
             if not running:
                 return
             finished, running = wait(running, return_when=FIRST_COMPLETED)
@@ -269,7 +282,7 @@ def _results(engine: Engine, jobs: list[Job], control: RunControl) -> Iterator[J
                     yield future.result()
                 except ProviderError:
                     control.stop("provider")
-                    for other in wait(running).done:  # let the jobs in flight finish and keep their work
+                    for other in wait(running).done:  # let the calls in flight finish and keep their work
                         if other.exception() is None:
                             yield other.result()
                     running = set()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xborder.catalog.model import Product
-from xborder.files import OutputError, neutralize, write_bytes
+from xborder.files import OutputError, neutralize
 from xborder.listing.model import Listing
 from xborder.markets import Market
 from xborder.pricing.quote import weight_in_kg
@@ -51,19 +51,6 @@ class CsvSink:
 
     def close(self) -> None:
         self._handle.close()
-
-
-def _write_all(path: Path, header: list[str], rows: list[list[object]], delimiter: str = ",") -> int:
-    """A whole file at once, atomically (the API's write_* functions)."""
-    temp = path.with_name(f".{path.name}.writing")
-    sink = CsvSink(temp, header, delimiter)
-    try:
-        sink.write(rows)
-    finally:
-        sink.close()
-    write_bytes(path, temp.read_bytes())
-    temp.unlink()
-    return len(rows)
 
 
 def _strip_html(text: str) -> str:
@@ -130,15 +117,6 @@ def shopify_rows(markets: list[Market], listings: dict[str, Listing], vendor: st
     return rows
 
 
-def write_shopify(path: Path, markets: list[Market], listings: dict[str, list[Listing]], vendor: str) -> int:
-    """One Shopify CSV for every store market (see shopify_rows)."""
-    by_sku = {m.key: {item.product.sku: item for item in listings.get(m.key, [])} for m in markets}
-    rows = [row for item in listings.get(markets[0].key, [])
-            for row in shopify_rows(markets, {m.key: by_sku[m.key][item.product.sku] for m in markets
-                                              if item.product.sku in by_sku[m.key]}, vendor)]
-    return _write_all(path, shopify_header(markets), rows)
-
-
 def _tags(listing: Listing) -> list[str]:
     tags = [t for t in listing.text("tags").split(", ") if t]
     return tags + ([listing.category] if listing.category and listing.category not in tags else [])
@@ -194,12 +172,6 @@ def woo_max_options(products: Iterable[Product]) -> int:
     return max((bool(p.colors) + bool(p.sizes) for p in products), default=0)
 
 
-def write_woocommerce(path: Path, market: Market, listings: list[Listing]) -> int:
-    """WooCommerce's default product CSV (see woo_rows)."""
-    width = woo_max_options(item.product for item in listings)
-    return _write_all(path, woo_header(width), [row for item in listings for row in woo_rows(item, width)])
-
-
 def _attribute_columns(listing: Listing, width: int) -> list[str]:
     names: list[str] = []
     values: dict[str, list[str]] = {}
@@ -253,8 +225,3 @@ def amazon_rows(market: Market, listing: Listing) -> list[list[object]]:
                      color_name=values.get("colour", ""), size_name=values.get("size", ""))
         rows.append([child[h] for h in AMAZON_HEADERS])
     return rows
-
-
-def write_amazon(path: Path, market: Market, listings: list[Listing]) -> int:
-    """A tab-separated file of Amazon flat-file fields (see amazon_rows)."""
-    return _write_all(path, AMAZON_HEADERS, [row for item in listings for row in amazon_rows(market, item)], "\t")

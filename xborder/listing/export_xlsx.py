@@ -182,17 +182,6 @@ class ReviewWorkbook:
             raise OutputError(f"{self.path}: cannot write ({error.strerror})") from None
 
 
-def write_workbook(path: Path, markets: list[Market], listings: dict[str, list[Listing]],
-                   problems: list[Problem], source_lang: str) -> None:
-    """The review workbook for listings already made, market by market (ReviewWorkbook streams them)."""
-    fields = {key: [f.name for item in items for f in item.fields] for key, items in listings.items()}
-    book = ReviewWorkbook(path, markets, fields, source_lang, problems)
-    for market in markets:
-        for listing in listings.get(market.key, []):
-            book.add(listing)
-    book.close()
-
-
 def _fill(field) -> str | None:
     severities = {f.severity for f in field.findings}
     return "pending" if field.pending else "error" if "error" in severities else \

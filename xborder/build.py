@@ -30,7 +30,7 @@ from xborder.errors import ConfigError, InputError, XborderError
 from xborder.files import safe_name, stage_folder, swap_in
 from xborder.status import ExitStatus
 from xborder.listing.compose import ListingComposer, unique_handles
-from xborder.listing.exports import CatalogWriter, dumps_line, write_catalog_outputs
+from xborder.listing.exports import CatalogWriter, PendingTexts, dumps_line, write_catalog_outputs
 from xborder.listing.model import Listing
 from xborder.listing.report import ListingTally, listing_findings, write_report
 from xborder.markets import Market, get_markets
@@ -307,19 +307,8 @@ class _Run:
             engine = _model_engine(setup.engine, "--batch-in")
             self.batch = import_batch_results(options.batch_in, _all_jobs(setup, config, memory, self.glossaries),
                                               engine, memory)
-        self.composers = {m.key: ListingComposer(m, self._approved_for(m)) for m in setup.markets}
-
-    def _approved_for(self, market: Market):
-        """A person's approved field texts for this market; the memory is asked only for sources it holds."""
-        source_lang = self.config.source_language
-        known = self.memory.approved_sources(source_lang, market.language)
-
-        def approved(source: str) -> str | None:
-            if source not in known:
-                return None
-            found = self.memory.approved(source, source_lang, market.language, market.key)
-            return found.target if found else None
-        return approved
+        self.composers = {m.key: ListingComposer(m, memory.approved_lookup(config.source_language, m.language, m.key))
+                          for m in setup.markets}
 
     def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str]]]]:
         """Each product's listings by market key, and the (listing, segment) pairs left in the source language;
@@ -377,7 +366,10 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
         from xborder.scripts.phrases import normalize_tag, script_phrases
         from xborder.scripts.run import markets_for
 
-        markets_for([normalize_tag(tag) for tag in options.scripts if script_phrases(normalize_tag(tag))], [], config)
+        tags = [normalize_tag(tag) for tag in options.scripts]
+        for tag in tags:
+            script_phrases(tag)  # raises for a language without script phrases
+        markets_for(tags, [], config)
     setup = _setup(paths, config, options)
     results = []
     stage = stage_folder(options.out) if write else None
@@ -393,7 +385,7 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                 result = CatalogBuild(path, out, catalog, {m.key: [] for m in setup.markets}, [])
                 writer = CatalogWriter(stage / out.relative_to(options.out), setup.markets, products,
                                        catalog.problems, config.source_language) if stage else None
-                pending: dict[tuple[str, str], PendingSegment] = {}
+                pending = PendingTexts(config.source_language)
                 for listings, left in run.listings(products):
                     for listing in listings.values():
                         result.tally.add(listing)
@@ -405,16 +397,13 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                     for key, listing in listings.items():
                         result.listings[key].append(listing)
                     for listing, source in left:
-                        if (source, listing.market.language) not in pending:
-                            pending[(source, listing.market.language)] = PendingSegment(
-                                source, config.source_language, listing.market.language,
-                                f"{listing.product.sku} ({listing.market.key})")
+                        pending.add(listing, source)
                 if writer is not None and stage is not None:
                     written = writer.close()
                     result.files = [options.out / p.relative_to(stage) for p in written]
                     result.tally.pending_segments = len(writer.pending)
                 else:
-                    result.pending = list(pending.values())
+                    result.pending = pending.segments()
                     result.tally.pending_segments = len(pending)
                 result.usage = run.fetched.by_catalog.get(catalog.file, Usage())
                 result.seconds = time.perf_counter() - begin

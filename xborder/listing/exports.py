@@ -38,12 +38,6 @@ def market_info(market: Market) -> dict:
             "locale": market.locale, "language": market.language, "currency": market.currency}
 
 
-def market_json(market: Market, listings) -> dict:
-    """The per-market JSON export as data (schema_version 1, see the README)."""
-    return {"schema_version": SCHEMA_VERSION, "market": market_info(market),
-            "listings": [item.to_json() for item in listings]}
-
-
 class MarketJson:
     """<market>.json written listing by listing: the market and schema version, and one listing per line."""
 
@@ -80,18 +74,36 @@ def field_names(markets: list[Market]) -> dict[str, list[str]]:
     return {m.key: ListingComposer(m).field_names() for m in markets}
 
 
+class PendingTexts:
+    """Text left in the source language, once per text and language, with the listing that first used it."""
+
+    def __init__(self, source_lang: str):
+        self.source_lang = source_lang
+        self._first: dict[tuple[str, str], tuple[str, str]] = {}  # (source, language) → (sku, market)
+
+    def add(self, listing: Listing, source: str) -> None:
+        self._first.setdefault((source, listing.market.language), (listing.product.sku, listing.market.key))
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def segments(self) -> list[PendingSegment]:
+        return [PendingSegment(source, self.source_lang, language, f"{sku} ({market})")
+                for (source, language), (sku, market) in self._first.items()]
+
+
 class CatalogWriter:
     """Every export of one catalog, fed one product at a time ({market key: listing}); close() writes
     pending.xlf and returns the files."""
 
     def __init__(self, out: Path, markets: list[Market], products: list[Product], problems: list[Problem],
-                 source_lang: str = "zh", fields: dict[str, list[str]] | None = None):
+                 source_lang: str = "zh"):
         self.out = Path(out)
         self.markets = markets
         self.source_lang = source_lang
         self.files: list[Path] = [self.out / "listings.xlsx"]
         self._closing: list = []
-        self.workbook = ReviewWorkbook(self.files[0], markets, fields or field_names(markets), source_lang,
+        self.workbook = ReviewWorkbook(self.files[0], markets, field_names(markets), source_lang,
                                        [p for p in problems if p.severity != "info"])
         self._closing.append(self.workbook)
         self.json: dict[str, MarketJson] = {}
@@ -109,12 +121,11 @@ class CatalogWriter:
         self.woo_market = woo[0] if woo else None
         self.woo_width = woo_max_options(products)
         self.woo = self._keep(CsvSink(self.out / "woocommerce.csv", woo_header(self.woo_width))) if woo else None
-        self.pending: dict[tuple[str, str], tuple[str, str]] = {}  # (source, language) → where first used
+        self.pending = PendingTexts(source_lang)
 
     def _keep(self, sink):
         self._closing.append(sink)
-        if sink is not self.workbook:
-            self.files.append(sink.path)
+        self.files.append(sink.path)
         return sink
 
     def add(self, listings: dict[str, Listing], pending: Iterable[tuple[Listing, str]] = ()) -> None:
@@ -132,13 +143,7 @@ class CatalogWriter:
         if self.shopify is not None:
             self.shopify.write(shopify_rows(self.stores, listings, self.vendor))
         for listing, source in pending:
-            key = (source, listing.market.language)
-            if key not in self.pending:
-                self.pending[key] = (listing.product.sku, listing.market.key)
-
-    def segments(self) -> list[PendingSegment]:
-        return [PendingSegment(source, self.source_lang, language, f"{sku} ({market})")
-                for (source, language), (sku, market) in self.pending.items()]
+            self.pending.add(listing, source)
 
     def close(self, pending: list[PendingSegment] | None = None) -> list[Path]:
         """Finish every file; the XLIFF of pending text last (`pending`: these segments instead of those that
@@ -147,7 +152,7 @@ class CatalogWriter:
             sink.close()
         self._closing = []
         path = self.out / "pending.xlf"
-        write_xliff(self.segments() if pending is None else pending, path,
+        write_xliff(self.pending.segments() if pending is None else pending, path,
                     languages=sorted({m.language for m in self.markets}), source_lang=self.source_lang)
         return self.files + [path]
 

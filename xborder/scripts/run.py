@@ -142,7 +142,7 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
             _model_renderings(plan, writer, memory, config.source_language)
         for tag in languages:
             market = markets[tag]
-            approved = _approved_for(memory, market, config.source_language)
+            approved = memory.approved_lookup(config.source_language, market.language, market.key)
             for product in products:
                 quote = quote_price(product, market, config.pricing, fx)
 
@@ -193,18 +193,6 @@ def _model_renderings(plan: TextPlan, engine: ModelEngine, memory: TranslationMe
                 cached = memory.cached(engine.segment_key(source, text.glossary, source_lang, text.market.lang_tag))
                 if cached is not None:
                     text.renderings[source] = Rendering(source, cached.target, cached.origin)
-
-
-def _approved_for(memory: TranslationMemory, market: Market, source_lang: str):
-    """A person's approved field texts for this market, as the build's composer looks them up."""
-    known = memory.approved_sources(source_lang, market.language)
-
-    def approved(source: str) -> str | None:
-        if source not in known:
-            return None
-        found = memory.approved(source, source_lang, market.language, market.key)
-        return found.target if found else None
-    return approved
 
 
 def check_scripts_paths(paths: list[Path], out: Path) -> None:

@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,11 +285,19 @@ class TranslationMemory:
             raise MemoryFileError(_explain(self.path, error)) from None
         return changed
 
-    def approved_sources(self, source_lang: str, target_lang: str) -> set[str]:
-        """Every source text with an approved translation into target_lang (any market): one query, so a big
-        build looks up only the texts that have one instead of every field of every listing."""
-        return {row[0] for row in self._query("SELECT DISTINCT source FROM approved WHERE source_lang = ? AND "
-                                              "target_lang = ?", (source_lang, target_lang))}
+    def approved_lookup(self, source_lang: str, target_lang: str, market: str = "") -> Callable[[str], str | None]:
+        """source → the text a person approved for it in this market (else any market), or None. The sources
+        that have one are fetched in one query first, so a big build asks the database only about those
+        instead of about every field of every listing."""
+        known = {row[0] for row in self._query("SELECT DISTINCT source FROM approved WHERE source_lang = ? AND "
+                                               "target_lang = ?", (source_lang, target_lang))}
+
+        def approved(source: str) -> str | None:
+            if source not in known:
+                return None
+            found = self.approved(source, source_lang, target_lang, market)
+            return found.target if found else None
+        return approved
 
     def approved(self, source: str, source_lang: str, target_lang: str, market: str = "") -> Translation | None:
         """The approved translation for this market, else for any market."""

@@ -53,6 +53,9 @@ def test_percent_margin_dates_and_rates_file_relative_to_config(tmp_path):
     ("[pricing]\nfx_date = 'soon'\n", "not a date"),
     ("[project]\nmarkets = 'amazon-us'\n", "must be a list"),
     ("[catalog.aliases]\nsku = '货品编号'\n", "takes lists of headers"),
+    ("[project]\nbrand = 3\n", "brand must be text"),
+    ("[project]\ncertifications = 'CE'\n", "certifications must be a list"),
+    ("[compliance]\neu_rep = 'x'\n", "has no setting 'eu_rep'"),
 ])
 def test_bad_config(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
@@ -85,3 +88,22 @@ def test_every_command_is_documented_in_the_readme():
         assert f"`xborder {name}" in readme, f"README has no section for `xborder {name}`"
         for sub in getattr(command, "commands", {}):
             assert f"xborder {name} {sub}" in readme, f"README never shows `xborder {name} {sub}`"
+
+
+def test_seller_fills_what_the_catalog_leaves_empty(tmp_path):
+    from xborder.catalog import read_catalog
+    from tests.conftest import write_xlsx
+
+    config = load_config(write(tmp_path, '[project]\nbrand = "Lumi"\nmanufacturer = "Ningbo Lumi Co."\n'
+                                         'certifications = ["CE"]\n[compliance]\neu_responsible_person = "X GmbH"\n'))
+    assert config.seller.eu_responsible_person == "X GmbH"
+    path = write_xlsx(tmp_path / "c.xlsx", [["货号", "品名", "出厂价", "品牌", "认证", "电压", "插头", "生产厂家"],
+                                            ["A1", "电烙铁", 20, "", "FCC/RoHS", "220V", "国标", ""],
+                                            ["A2", "万用表", 30, "Own", "", "", "", "Shenzhen Own"]])
+    products = read_catalog(path).products
+    for product in products:
+        config.seller.fill(product)
+    first, second = products
+    assert (first.brand, first.manufacturer, first.certifications) == ("Lumi", "Ningbo Lumi Co.", ["FCC", "RoHS", "CE"])
+    assert (first.voltage, first.plug) == ("220V", "国标")
+    assert (second.brand, second.manufacturer, second.certifications) == ("Own", "Shenzhen Own", ["CE"])

@@ -204,6 +204,8 @@ def _setup(paths: list[Path], config: Config, options: BuildOptions) -> _Setup:
                 raise
             unreadable.append(error)  # an agency's folder: one broken file does not stop the others
             continue
+        for product in catalog.products:
+            config.seller.fill(product)
         catalogs.append((path, catalog, _selected(catalog, options.skus, path, options.shard)))
     return _Setup(markets, fx, engine, catalogs, unreadable)
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xborder.errors import ConfigError
-from xborder.settings import CatalogSettings, PricingSettings, pricing_settings, read_limits
+from xborder.settings import CatalogSettings, PricingSettings, Seller, pricing_settings, read_limits
 
-__all__ = ["CatalogSettings", "Config", "PricingSettings", "find_config", "load_config", "parse_date"]
+__all__ = ["CatalogSettings", "Config", "PricingSettings", "Seller", "find_config", "load_config", "parse_date"]
 
 CONFIG_NAME = "xborder.toml"
 
@@ -36,6 +36,7 @@ class Config:
     glossaries: list[Path] = field(default_factory=list)
     starter_glossaries: bool = True
     engine: str = "offline"
+    seller: Seller = field(default_factory=Seller)
     model: dict = field(default_factory=dict)  # [model]: checked by xborder.translate.model.model_settings
     raw: dict = field(default_factory=dict)
 
@@ -85,7 +86,8 @@ def load_config(path: Path | None) -> Config:
     config = Config(path=path, raw=raw)
     project = raw.get("project", {})
     _check_keys(path, "project", project, {"name", "markets", "memory", "source_language", "translations",
-                                           "engine"})
+                                           "engine", "brand", "manufacturer", "certifications"})
+    config.seller = _seller(path, project, raw.get("compliance", {}))
     config.engine = str(project.get("engine", "offline"))
     model = raw.get("model", {})
     if not isinstance(model, dict):
@@ -131,7 +133,26 @@ def load_config(path: Path | None) -> Config:
     return config
 
 
-_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits"}
+_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits", "compliance"}
+
+
+def _seller(path: Path, project: dict, compliance: dict) -> Seller:
+    """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons."""
+    if not isinstance(compliance, dict):
+        raise ConfigError(f"{path}: [compliance] must be a table such as eu_responsible_person = \"…\"")
+    _check_keys(path, "compliance", compliance, {"eu_responsible_person", "uk_responsible_person"})
+    texts = {}
+    for section, table, key in (("project", project, "brand"), ("project", project, "manufacturer"),
+                                ("compliance", compliance, "eu_responsible_person"),
+                                ("compliance", compliance, "uk_responsible_person")):
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            raise ConfigError(f'{path}: [{section}] {key} must be text, e.g. {key} = "…"')
+        texts[key] = value.strip()
+    certifications = project.get("certifications", [])
+    if not isinstance(certifications, list) or not all(isinstance(c, str) for c in certifications):
+        raise ConfigError(f'{path}: [project] certifications must be a list such as ["organic-eu", "CE"]')
+    return Seller(certifications=tuple(c.strip() for c in certifications if c.strip()), **texts)
 
 
 def _check_keys(path: Path, section: str, table: dict, known: set[str]) -> None:

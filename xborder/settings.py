@@ -45,6 +45,28 @@ class CatalogSettings:
     limits: ReadLimits = field(default_factory=ReadLimits)
 
 
+@dataclass(frozen=True)
+class Seller:
+    """Who sells and makes the goods ([project] brand, manufacturer, certifications and [compliance]):
+    what a catalog row leaves empty, and what marketplaces and regulators ask of the seller."""
+
+    brand: str = ""
+    manufacturer: str = ""
+    certifications: tuple[str, ...] = ()  # held for every product: "organic-eu", "CE", "FCC" …
+    eu_responsible_person: str = ""  # GPSR (EU) 2023/988 Art. 16: name and address of the economic operator in the EU
+    uk_responsible_person: str = ""
+
+    def fill(self, product) -> None:
+        """Give a catalog row the seller's brand and manufacturer where its cells are empty, and the
+        seller's certifications on top of its own."""
+        if not product.brand and self.brand:
+            product.brand = self.brand
+        if not product.manufacturer and self.manufacturer:
+            product.manufacturer = self.manufacturer
+        if self.certifications:
+            product.certifications = list(dict.fromkeys([*product.certifications, *self.certifications]))
+
+
 FULFILMENT_MODES = ("marketplace", "direct")
 _TEXT_KEYS = {"margin_basis", "freight_currency", "fulfilment", "freight_method", "origin"}
 _TABLE_KEYS = {"weights", "fee_category", "tax_class"}  # key (SKU or catalog category) → value

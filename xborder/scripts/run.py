@@ -117,6 +117,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     for path in paths:
         catalog = read_catalog(path, config.catalog, sheet=options.sheet)
         problems += len(catalog.errors)
+        for product in catalog.products:
+            config.seller.fill(product)
         products += catalog.products
     if options.skus:
         unknown = [s for s in options.skus if s not in {p.sku for p in products}]

@@ -29,7 +29,8 @@ from xborder.config import Config
 from xborder.errors import ConfigError, InputError, XborderError
 from xborder.files import safe_name, stage_folder, swap_in
 from xborder.status import ExitStatus
-from xborder.listing.compose import ListingComposer, unique_handles
+from xborder.listing.compose import ListingComposer
+from xborder.listing.identifiers import Identifiers
 from xborder.listing.exports import CatalogWriter, PendingTexts, dumps_line, write_catalog_outputs
 from xborder.listing.model import Listing
 from xborder.listing.report import ListingTally, listing_findings, write_report
@@ -309,14 +310,15 @@ class _Run:
             engine = _model_engine(setup.engine, "--batch-in")
             self.batch = import_batch_results(options.batch_in, _all_jobs(setup, config, memory, self.glossaries),
                                               engine, memory)
-        self.composers = {m.key: ListingComposer(m, memory.approved_lookup(config.source_language, m.language, m.key))
+        self.identifiers = Identifiers(memory)
+        self.composers = {m.key: ListingComposer(m, memory.approved_lookup(config.source_language, m.language, m.key),
+                                                 self.identifiers.variant_sku)
                           for m in setup.markets}
 
     def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str]]]]:
         """Each product's listings by market key, and the (listing, segment) pairs left in the source language;
         planned and fetched a chunk of products at a time."""
         setup, config, markets = self.setup, self.config, self.setup.markets
-        handles: dict[str, set[str]] = {m.key: set() for m in markets}
         for chunk in _chunks(products):
             plan = plan_texts(chunk, markets, self.glossaries, self.memory, setup.engine, config.source_language)
             if self.options.frozen:
@@ -334,11 +336,12 @@ class _Run:
 
                     text = plan.text_for(product, market)
                     listing = self.composers[market.key].compose(text, quote, price_for)
-                    unique_handles([listing], handles[market.key])
+                    self.identifiers.fix_handle(listing)
                     made[market.key] = listing
                     left += [(listing, source) for source in text.pending]
                     self.emit("product", {"market": market.key, "sku": product.sku})
                 yield made, left
+            self.identifiers.flush()  # the chunk's listings are written: their identifiers are given for good
 
 
 def build(paths: list[Path], config: Config, options: BuildOptions, on_event: Event | None = None) -> BuildResult:

@@ -17,6 +17,7 @@ class VariantCost:
     sizes: tuple[str, ...]
     cost: Money
     row: int
+    sku: str | None = None  # the row's own variant SKU, when the catalog gives one
 
     @property
     def label(self) -> str:
@@ -71,11 +72,21 @@ class Product:
     stock: Quantity | None = None
     notes: str | None = None
     variant_rows: list[int] = field(default_factory=list)
-    variant_costs: list[VariantCost] = field(default_factory=list)  # only when merged rows cost differently
+    variant_costs: list[VariantCost] = field(default_factory=list)  # only when merged rows differ in cost or SKU
+    variant_sku: str | None = None  # the catalog's SKU for this row's variant (子SKU), beside the product's 款号
 
     def cost_for(self, options: dict[str, str]) -> Money:
         """The factory cost of one variant ({'colour': '黑色', 'size': 'M'}); the product's cost by default."""
         return next((v.cost for v in self.variant_costs if v.covers(options)), self.cost)
+
+    def variant_sku_for(self, options: dict[str, str]) -> str | None:
+        """The catalog's own SKU for one variant: given on the only row that covers just these options."""
+        rows = [v for v in self.variant_costs if v.covers(options)] or \
+            ([VariantCost(tuple(self.colors), tuple(self.sizes), self.cost, self.row, self.variant_sku)]
+             if self.variant_sku else [])
+        if len(rows) == 1 and rows[0].sku and len(rows[0].colors or (None,)) * len(rows[0].sizes or (None,)) == 1:
+            return rows[0].sku
+        return None
 
     @property
     def options(self) -> dict[str, list[str]]:
@@ -97,7 +108,7 @@ class Product:
                 continue
             if f.name == "variant_costs":
                 value = [{"colors": list(v.colors), "sizes": list(v.sizes), "cost": v.cost.to_json(), "row": v.row}
-                         for v in value]
+                         | ({"sku": v.sku} if v.sku else {}) for v in value]
             out[f.name] = value.to_json() if hasattr(value, "to_json") else value
         if self.options:
             out["options"] = self.options

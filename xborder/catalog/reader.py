@@ -214,12 +214,13 @@ class _SheetReader:
     def _merge_variant(self, earlier: Product, product: Product) -> None:
         """Add a variant row's options to the product; a row with its own cost keeps that cost for its options."""
         rows = self.variant_costs.setdefault(earlier.sku, [
-            VariantCost(tuple(earlier.colors), tuple(earlier.sizes), earlier.cost, earlier.row)])
-        rows.append(VariantCost(tuple(product.colors), tuple(product.sizes), product.cost, product.row))
+            VariantCost(tuple(earlier.colors), tuple(earlier.sizes), earlier.cost, earlier.row, earlier.variant_sku)])
+        rows.append(VariantCost(tuple(product.colors), tuple(product.sizes), product.cost, product.row,
+                                product.variant_sku))
         earlier.colors = list(dict.fromkeys(earlier.colors + product.colors))
         earlier.sizes = list(dict.fromkeys(earlier.sizes + product.sizes))
         earlier.variant_rows.append(product.row)
-        if len({v.cost for v in rows}) > 1:
+        if len({v.cost for v in rows}) > 1 or any(v.sku for v in rows):
             earlier.variant_costs = list(rows)
         own = f"; its cost {product.cost} applies to {rows[-1].label}" if product.cost != earlier.cost else ""
         self.problem("info", "variant-row",
@@ -330,5 +331,5 @@ def _same_but_options(a: Product, b: Product) -> bool:
     if (a.colors, a.sizes) == (b.colors, b.sizes):
         return False
     skip = {"row", "colors", "sizes", "variant_rows", "variant_costs", "cost", "retail_price", "net_weight",
-            "gross_weight", "stock", "image", "barcode"}
+            "gross_weight", "stock", "image", "barcode", "variant_sku"}
     return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in skip)

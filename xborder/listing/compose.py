@@ -11,6 +11,7 @@ from dataclasses import replace
 from xborder.catalog.model import Product
 from xborder.listing import measures, qa
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
+from xborder.listing.identifiers import VariantSku, derived_variant_sku
 from xborder.listing.model import Listing, ListingField, Variant
 from xborder.listing.phrases import PhraseBank, phrasebank
 from xborder.markets import Market
@@ -49,27 +50,16 @@ def handle_for(product: Product, title: str) -> str:
     return f"{base}-{sku}" if base else sku
 
 
-def unique_handles(listings: list[Listing], taken: set[str] | None = None) -> None:
-    """Give every listing of a market its own handle ('ab-01' and 'AB_01' would merge in a Shopify import):
-    a repeated handle gets -2, -3 … in catalog order, so it is stable between runs. `taken` holds the handles
-    of the market's listings before these (a build hands them over in chunks)."""
-    taken = set() if taken is None else taken
-    for listing in listings:
-        handle, number = listing.handle, 2
-        while handle in taken:
-            handle, number = f"{listing.handle}-{number}", number + 1
-        listing.handle = handle
-        taken.add(handle)
-
-
 class ListingComposer:
     """Builds listings for one market from the text the build's stages found; stateless between products.
 
-    `approved(source)` looks up a field a person corrected (the memory); without it none is used."""
+    `approved(source)` looks up a field a person corrected (the memory); without it none is used.
+    `variant_sku(product, options)` names a variant (a build's Identifiers keep them); by default from its options."""
 
-    def __init__(self, market: Market, approved: Approved | None = None):
+    def __init__(self, market: Market, approved: Approved | None = None, variant_sku: VariantSku | None = None):
         self.market = market
         self.approved = approved or (lambda source: None)
+        self.variant_sku: VariantSku = variant_sku or derived_variant_sku
         self.bank: PhraseBank = phrasebank(market.lang_tag)
         self.limits = market.limits
         self.rules = market.rules
@@ -353,8 +343,9 @@ class ListingComposer:
         for label, key, values in names:
             combos = [c + [(label, key, v)] for c in combos for v in values]
         out = []
-        for index, combo in enumerate(combos, start=1):
-            sku = product.sku if len(combos) == 1 else f"{product.sku}-{index:02d}"
+        for combo in combos:
+            options = tuple((key, v) for _, key, v in combo)
+            sku = product.sku if len(combos) == 1 else self.variant_sku(product, options)
             cost = product.cost_for({key: v for _, key, v in combo})
             price = price_for(cost) if price_for and cost != product.cost else quote.price
             out.append(Variant(sku, [(label, r(v).text) for label, _, v in combo],

@@ -23,7 +23,7 @@ from xborder.errors import XborderError
 
 DEFAULT_PATH = Path(".xborder") / "memory.sqlite"
 ENV_VAR = "XBORDER_MEMORY"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the identifiers table
 _BUSY_MS = 15_000
 
 _SCHEMA = """
@@ -53,6 +53,16 @@ CREATE TABLE IF NOT EXISTS cache (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cache_source ON cache (source, target_lang);
+""" + """
+CREATE TABLE IF NOT EXISTS identifiers (
+    kind TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (kind, scope, key)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS identifiers_value ON identifiers (kind, scope, value);
 """
 
 
@@ -194,7 +204,7 @@ class TranslationMemory:
                 raise MemoryFileError(f"{self.path}: written by a newer xborder (schema {version}); upgrade xborder")
             if version == 0:
                 tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if tables - {"approved", "cache"}:  # another program's database: leave it alone
+                if tables - {"approved", "cache", "identifiers"}:  # another program's database: leave it alone
                     raise MemoryFileError(f"{self.path}: not a translation memory (an SQLite file with other "
                                           "tables); point --memory / XBORDER_MEMORY at the right file")
                 if readonly and not tables:
@@ -202,7 +212,7 @@ class TranslationMemory:
             if not readonly:
                 self._use_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
-                if version == 0:
+                if version < SCHEMA_VERSION:  # a new file, or one from before the identifiers table
                     self.db.executescript(_SCHEMA)
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                     version = SCHEMA_VERSION
@@ -331,6 +341,37 @@ class TranslationMemory:
         return self.approved(source, source_lang, target_lang, market) or self.cached(key)
 
     # reporting and exchange ---------------------------------------------------------------
+    # identifiers --------------------------------------------------------------------------------
+    @property
+    def _has_identifiers(self) -> bool:
+        """False for a memory from before the identifiers table that is open read-only (it cannot gain one)."""
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'identifiers'"))
+
+    def identifier(self, kind: str, scope: str, key: str) -> str | None:
+        """The identifier given before ('handle', market key, product SKU) → its handle; None if never given."""
+        if not self._has_identifiers:
+            return None
+        rows = self._query("SELECT value FROM identifiers WHERE kind = ? AND scope = ? AND key = ?", (kind, scope, key))
+        return rows[0][0] if rows else None
+
+    def identifier_taken(self, kind: str, scope: str, value: str) -> bool:
+        """Whether a value was already given to something in this scope (a handle of another product)."""
+        return self._has_identifiers and bool(
+            self._query("SELECT 1 FROM identifiers WHERE kind = ? AND scope = ? AND value = ?", (kind, scope, value)))
+
+    def keep_identifiers(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Record (kind, scope, key, value) identifiers in one transaction; one already given stays as it was."""
+        if not rows:
+            return
+        now = _now()
+        try:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR IGNORE INTO identifiers (kind, scope, key, value, created_at) "
+                                    "VALUES (?, ?, ?, ?, ?)", [(*row, now) for row in rows])
+        except sqlite3.DatabaseError as error:
+            raise MemoryFileError(_explain(self.path, error)) from None
+
     def stats(self) -> dict:
         """Counts of approved translations and cached segments per language and origin."""
         approved = self._query("SELECT target_lang, origin, COUNT(*) FROM approved GROUP BY 1, 2 ORDER BY 1, 2")
@@ -414,6 +455,10 @@ class TranslationMemory:
                     "ON CONFLICT (key) DO UPDATE SET "
                     + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS["cache"][1:])
                     + " WHERE " + _cache_wins("excluded", "cache"))
+                if db.execute("SELECT 1 FROM other.sqlite_master WHERE name = 'identifiers'").fetchone():
+                    # an identifier given first stays: a published handle or variant SKU must never move
+                    db.execute("INSERT OR IGNORE INTO main.identifiers SELECT kind, scope, key, value, created_at "
+                               "FROM other.identifiers")
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:

@@ -109,3 +109,33 @@ def test_a_memory_from_before_identifiers_gains_the_table_and_merges_them(tmp_pa
         memory.merge(tmp_path / "other.sqlite")
         assert memory.identifier("handle", "shopify", "A") == "a"  # the one given first stays
         assert memory.identifier("handle", "shopify", "C") == "c"
+
+
+def test_terms_joined_in_chinese_order_are_drafts_until_a_person_approves(run_cli, tmp_path):
+    """'VDE绝缘螺丝刀套装' joined term by term reads 'VDE isoliert Schraubendreher Set' in German: shown, but to
+    review; in English the same joining reads well and is complete."""
+    catalog = write_xlsx(tmp_path / "c.xlsx", [["款号", "品名", "出厂价"], ["ET-205", "VDE绝缘螺丝刀套装", 40]])
+    args = ["build", catalog, "--market", "amazon-de", "--market", "amazon-us", "--out", tmp_path / "out",
+            "--memory", tmp_path / "m.sqlite"]
+    assert run_cli(*args).exit_code in (0, 1)
+    de = json.loads((tmp_path / "out" / "amazon-de.json").read_text(encoding="utf-8"))["listings"][0]
+    us = json.loads((tmp_path / "out" / "amazon-us.json").read_text(encoding="utf-8"))["listings"][0]
+    assert de["title"].startswith("VDE isoliert Schraubendreher Set")
+    assert (de["fields"]["title"]["provenance"], de["draft"], de["pending"]) == ("draft", True, False)
+    assert any(f["check"] == "draft" for f in de["fields"]["title"]["findings"])
+    assert us["title"].startswith("VDE Insulated Screwdriver Set") and not us["draft"]
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert (report["totals"]["complete_listings"], report["totals"]["draft_listings"]) == (1, 1)
+    xliff = (tmp_path / "out" / "pending.xlf").read_text(encoding="utf-8")
+    assert '<target state="needs-review-translation">VDE isoliert Schraubendreher Set</target>' in xliff
+    # the draft as it stands is not taken as approved; a translator's reviewed target is
+    assert "0 approved translations" in run_cli("tm", "import", tmp_path / "out" / "pending.xlf",
+                                                "--memory", tmp_path / "m.sqlite").output
+    (tmp_path / "done.xlf").write_text(xliff.replace('state="needs-review-translation">VDE isoliert Schraubendreher Set',
+                                                     'state="translated">VDE-isoliertes Schraubendreher-Set'),
+                                       encoding="utf-8")
+    assert "1 approved translations" in run_cli("tm", "import", tmp_path / "done.xlf", "--memory",
+                                                tmp_path / "m.sqlite").output
+    assert run_cli(*args).exit_code in (0, 1)
+    de = json.loads((tmp_path / "out" / "amazon-de.json").read_text(encoding="utf-8"))["listings"][0]
+    assert de["title"].startswith("VDE-isoliertes Schraubendreher-Set") and not de["draft"]

@@ -117,8 +117,12 @@ def test_offline_engine_composes_exactly_or_leaves_pending(context):
     assert us["S"].provenance == "kept"
     de = engine.render(segments, context(DE))
     assert de["500g/袋"].text == "500 g pro Beutel"
+    # German orders and inflects joined terms itself: a draft to review, not a finished translation
+    assert de["腐熟羊粪有机肥"].provenance == "draft"
+    assert de["腐熟羊粪有机肥"].text == "gut verrottet Schafmist organischer Dünger"
     jp = engine.render(segments, context(JP))
     assert jp["腐熟羊粪有机肥"].text == "完熟羊糞有機肥料"  # no spaces between Japanese terms
+    assert jp["腐熟羊粪有机肥"].provenance == "glossary"  # modifiers first, as in Chinese
 
 
 def test_approved_translation_beats_the_engine(context):

@@ -315,8 +315,8 @@ class _Run:
                                                  self.identifiers.variant_sku)
                           for m in setup.markets}
 
-    def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str]]]]:
-        """Each product's listings by market key, and the (listing, segment) pairs left in the source language;
+    def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str, str]]]]:
+        """Each product's listings by market key, and the (listing, segment, draft) left to translate or review;
         planned and fetched a chunk of products at a time."""
         setup, config, markets = self.setup, self.config, self.setup.markets
         for chunk in _chunks(products):
@@ -327,7 +327,7 @@ class _Run:
                 fetch_texts(plan, setup.engine, self.memory, self.control, self.emit, self.fetched)
             for product in chunk:
                 made: dict[str, Listing] = {}
-                left: list[tuple[Listing, str]] = []
+                left: list[tuple[Listing, str, str]] = []
                 for market in markets:
                     quote = quote_price(product, market, config.pricing, setup.fx)
 
@@ -338,7 +338,8 @@ class _Run:
                     listing = self.composers[market.key].compose(text, quote, price_for)
                     self.identifiers.fix_handle(listing)
                     made[market.key] = listing
-                    left += [(listing, source) for source in text.pending]
+                    left += [(listing, source, "") for source in text.pending]
+                    left += [(listing, source, draft) for source, draft in text.drafts]
                     self.emit("product", {"market": market.key, "sku": product.sku})
                 yield made, left
             self.identifiers.flush()  # the chunk's listings are written: their identifiers are given for good
@@ -401,8 +402,8 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                         continue
                     for key, listing in listings.items():
                         result.listings[key].append(listing)
-                    for listing, source in left:
-                        pending.add(listing, source)
+                    for listing, source, draft in left:
+                        pending.add(listing, source, draft)
                 if writer is not None and stage is not None:
                     written = writer.close()
                     result.files = [options.out / p.relative_to(stage) for p in written]

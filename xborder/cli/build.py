@@ -228,7 +228,8 @@ def _summary(report: dict) -> None:
         out.print(f"Batch {batch['file']}: {batch['imported']} listings kept, {batch['rejected']} rejected (asked "
                   f"again), {len(batch['failed'])} failed lines, {len(batch['unknown']) + len(batch['stale'])} "
                   "for no current product.", highlight=False)
-    out.print(f"{totals['complete_listings']} of {totals['listings']} listings complete; "
-              f"{totals['pending_segments']} texts to translate (pending.xlf); "
+    drafts = f" ({totals['draft_listings']} with drafts to review)" if totals.get("draft_listings") else ""
+    out.print(f"{totals['complete_listings']} of {totals['listings']} listings complete{drafts}; "
+              f"{totals['pending_segments']} texts to translate or review (pending.xlf); "
               f"{totals['findings']['error']} errors and {totals['findings']['warning']} warnings to review "
               "(Issues sheet of listings.xlsx).")

@@ -360,6 +360,7 @@ class ListingComposer:
         field.text, found = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
         text = field.text
         found += qa.check_source_language(field.name, text, market, field.pending)
+        found += qa.check_draft(field.name, field.draft)
         if field.name == "title":
             found += qa.check_min_length("title", text, self.limits.get("title_min_chars", 0))
             found += qa.check_banned_characters("title", text, rules.get("banned_title_chars", ""))

@@ -158,7 +158,7 @@ class ReviewWorkbook:
                 "; ".join(f"{v.sku}: " + " / ".join(value for _, value in v.options)
                           + (f" ({listing.quote.money(v.price)})" if v.price != listing.quote.price else "")
                           for v in listing.variants if v.options),
-                "pending" if listing.pending else ("check" if findings else "ok"),
+                "pending" if listing.pending else "draft" if listing.draft else ("check" if findings else "ok"),
                 "\n".join(f"{f.field}: {f.message}" for f in findings)]
         self.sheets[market.key].write(row, self.wrap, styles)
         self.records[market.key].write(record)

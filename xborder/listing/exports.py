@@ -79,17 +79,18 @@ class PendingTexts:
 
     def __init__(self, source_lang: str):
         self.source_lang = source_lang
-        self._first: dict[tuple[str, str], tuple[str, str]] = {}  # (source, language) → (sku, market)
+        self._first: dict[tuple[str, str], tuple[str, str, str]] = {}  # (source, language) → (sku, market, draft)
 
-    def add(self, listing: Listing, source: str) -> None:
-        self._first.setdefault((source, listing.market.language), (listing.product.sku, listing.market.key))
+    def add(self, listing: Listing, source: str, draft: str = "") -> None:
+        """A segment still to translate; `draft` is the text shown meanwhile, for a translator to review."""
+        self._first.setdefault((source, listing.market.language), (listing.product.sku, listing.market.key, draft))
 
     def __len__(self) -> int:
         return len(self._first)
 
     def segments(self) -> list[PendingSegment]:
-        return [PendingSegment(source, self.source_lang, language, f"{sku} ({market})")
-                for (source, language), (sku, market) in self._first.items()]
+        return [PendingSegment(source, self.source_lang, language, f"{sku} ({market})", draft)
+                for (source, language), (sku, market, draft) in self._first.items()]
 
 
 class CatalogWriter:
@@ -128,8 +129,9 @@ class CatalogWriter:
         self.files.append(sink.path)
         return sink
 
-    def add(self, listings: dict[str, Listing], pending: Iterable[tuple[Listing, str]] = ()) -> None:
-        """One product's listings, by market key, and the segments they left in the source language."""
+    def add(self, listings: dict[str, Listing], pending: Iterable[tuple[Listing, str, str]] = ()) -> None:
+        """One product's listings, by market key, and the segments they left to translate: (listing, source,
+        draft), the draft '' for text still in the source language."""
         for market in self.markets:
             listing = listings.get(market.key)
             if listing is None:
@@ -142,8 +144,8 @@ class CatalogWriter:
                 self.woo.write(woo_rows(listing, self.woo_width))
         if self.shopify is not None:
             self.shopify.write(shopify_rows(self.stores, listings, self.vendor))
-        for listing, source in pending:
-            self.pending.add(listing, source)
+        for listing, source, draft in pending:
+            self.pending.add(listing, source, draft)
 
     def close(self, pending: list[PendingSegment] | None = None) -> list[Path]:
         """Finish every file; the XLIFF of pending text last (`pending`: these segments instead of those that

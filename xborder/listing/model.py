@@ -31,6 +31,10 @@ class ListingField:
     def pending(self) -> bool:
         return self.provenance == "pending"
 
+    @property
+    def draft(self) -> bool:
+        return self.provenance == "draft"
+
     def to_json(self) -> dict:
         return {"text": self.text, "source": self.source, "provenance": self.provenance,
                 "findings": [f.to_json() for f in self.findings]}
@@ -85,6 +89,15 @@ class Listing:
         """Whether any text of the listing (a field, an attribute, an option) is still untranslated."""
         return bool(self.pending_segments) or any(f.pending for f in self.fields)
 
+    @property
+    def draft(self) -> bool:
+        """Whether a field shows glossary terms joined in the catalog's word order: to review, not complete."""
+        return any(f.draft for f in self.fields)
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending and not self.draft
+
     def to_json(self) -> dict:
         """The per-market JSON export's record for this product (schema documented in the README)."""
         return {
@@ -106,4 +119,5 @@ class Listing:
             "fields": {f.name: f.to_json() for f in self.fields},
             "findings": [f.to_json() for f in self.findings],
             "pending": self.pending,
+            "draft": self.draft,
         }

@@ -155,6 +155,14 @@ def check_source_language(field: str, text: str, market: Market, pending: bool) 
     return []
 
 
+def check_draft(field: str, draft: bool) -> list[Finding]:
+    """A field joined from glossary terms in Chinese word order, in a language that orders them otherwise."""
+    if draft:
+        return [Finding("draft", "warning", "joined from glossary terms in the catalog's word order: review it "
+                                            "(correct it in listings.xlsx, or translate it in pending.xlf)", field)]
+    return []
+
+
 def _numbers(text: str) -> set[str]:
     """Figures in text, thousands separators removed and decimal commas read: {'1000', '0.45'}."""
     out = set()

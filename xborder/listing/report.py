@@ -20,6 +20,7 @@ class ListingTally:
 
     listings: Counter = field(default_factory=Counter)  # by market key
     complete: int = 0
+    drafts: int = 0  # listings showing glossary terms joined in Chinese word order, to review
     provenance: Counter = field(default_factory=Counter)
     severities: Counter = field(default_factory=Counter)
     rates: dict = field(default_factory=dict)  # (base, quote) → the rate as JSON
@@ -27,7 +28,8 @@ class ListingTally:
 
     def add(self, listing: Listing) -> None:
         self.listings[listing.market.key] += 1
-        self.complete += not listing.pending
+        self.complete += listing.complete
+        self.drafts += listing.draft
         self.provenance.update(f.provenance for f in listing.fields)
         self.severities.update(f.severity for f in listing.all_findings)
         for rate in (listing.quote.fx, listing.quote.freight_fx):
@@ -37,6 +39,7 @@ class ListingTally:
     def merge(self, other: ListingTally) -> None:
         self.listings.update(other.listings)
         self.complete += other.complete
+        self.drafts += other.drafts
         self.provenance.update(other.provenance)
         self.severities.update(other.severities)
         for key, rate in other.rates.items():
@@ -79,6 +82,7 @@ def summarize(result) -> dict:
             "products": sum(len(c.catalog.products) for c in result.catalogs),
             "listings": sum(total.listings.values()),
             "complete_listings": total.complete,
+            "draft_listings": total.drafts,
             "pending_segments": total.pending_segments,
             "provenance": dict(sorted(total.provenance.items())),
             "findings": {"error": total.severities.get("error", 0), "warning": total.severities.get("warning", 0)},

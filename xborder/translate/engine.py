@@ -21,7 +21,7 @@ from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory, cache_key
 
 # from weakest to strongest; a composed field is as weak as its weakest part
-PROVENANCE_ORDER = ("pending", "catalog", "model", "glossary", "template", "memory", "kept")
+PROVENANCE_ORDER = ("pending", "draft", "catalog", "model", "glossary", "template", "memory", "kept")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -62,11 +62,16 @@ class Rendering:
 
     source: str
     text: str
-    provenance: str  # memory | glossary | template | model | catalog | kept | pending
+    provenance: str  # memory | glossary | template | model | catalog | kept | draft | pending
 
     @property
     def pending(self) -> bool:
         return self.provenance == "pending"
+
+    @property
+    def draft(self) -> bool:
+        """Glossary terms joined in the catalog's word order, in a language that orders them otherwise."""
+        return self.provenance == "draft"
 
 
 @dataclass

@@ -479,7 +479,7 @@ class ModelEngine(Engine):
         ask: dict[str, str] = {}
         for source in job.segments:
             rendering = self._offline.exact(source, job)
-            if rendering is not None:
+            if rendering is not None and not rendering.draft:  # a model can put joined terms in the right order
                 exact.append(rendering)
             else:
                 ask[f"t{len(ask) + 1}"] = source

@@ -43,7 +43,9 @@ class OfflineEngine(Engine):
             return Rendering(source, spec, "template")
         composed = self._from_glossary(text, job)
         if composed is not None:
-            return Rendering(source, composed, "glossary")
+            joined, compound = composed
+            in_order = bank.format.get("term_order") == "source"
+            return Rendering(source, joined, "draft" if compound and not in_order else "glossary")
         return None
 
     def _spec(self, text: str, job: Job) -> str | None:
@@ -75,15 +77,19 @@ class OfflineEngine(Engine):
             return None
         return " ".join(out) if out and out != parts else None
 
-    def _from_glossary(self, text: str, job: Job) -> str | None:
-        """Text made only of glossary terms (and separators) becomes their targets in order."""
+    def _from_glossary(self, text: str, job: Job) -> tuple[str, bool] | None:
+        """Text made only of glossary terms (and separators) becomes their targets in order; and whether two
+        terms stood together as one phrase ('绝缘螺丝刀'), whose word order the target language may change."""
         matches = job.glossary.find(text)
         if not matches:
             return None
-        pieces, position = [], 0
+        pieces: list[str] = []
+        position, compound = 0, False
         for match in matches:
-            if not _SEPARATORS.match(text[position:match.start]):
+            between = text[position:match.start]
+            if not _SEPARATORS.match(between):
                 return None
+            compound = compound or (bool(pieces) and not between.strip(" ·・"))
             target = match.entry.target(job.lang_tag)
             if target is None or match.entry.type == "forbidden":
                 return None
@@ -92,7 +98,7 @@ class OfflineEngine(Engine):
         if not _SEPARATORS.match(text[position:]):
             return None
         joiner = "" if job.market.language in _NO_SPACE_LANGUAGES else " "
-        return joiner.join(pieces)
+        return joiner.join(pieces), compound
 
 
 def _babel(job: Job) -> str:

@@ -64,6 +64,12 @@ class ProductText:
         """Segments the listing uses that are still in the source language."""
         return [s for s in segment_sources(self.product, self.copy is not None) if self.rendering(s).pending]
 
+    @property
+    def drafts(self) -> list[tuple[str, str]]:
+        """Segments the listing shows as drafts to review, with the draft: (source, text)."""
+        return [(s, r.text) for s in segment_sources(self.product, self.copy is not None)
+                if (r := self.rendering(s)).draft]
+
 
 @dataclass
 class TextPlan:

@@ -18,6 +18,7 @@ class PendingSegment:
     source_lang: str
     target_lang: str
     context: str  # e.g. "UM-88 title (amazon-de)"
+    draft: str = ""  # what the listing shows meanwhile (glossary terms in Chinese order), for review
 
 
 def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str] | None = None,
@@ -29,8 +30,11 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
     tree (about 1 KB each: a 100,000-product catalog leaves hundreds of thousands pending); the toolkit
     reads it back (read_xliff), and the tests hold the two to the same format."""
     by_lang: dict[tuple[str, str], dict[str, list[str]]] = {(source_lang, lang): {} for lang in languages or []}
+    drafts: dict[tuple[str, str], str] = {}
     for s in segments:
         by_lang.setdefault((s.source_lang, s.target_lang), {}).setdefault(s.source, []).append(s.context)
+        if s.draft:
+            drafts.setdefault((s.target_lang, s.source), s.draft)
     count = 0
     temp = path.with_name(f".{path.name}.writing")
     try:
@@ -42,8 +46,12 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
                           f'datatype="plaintext" target-language="{_attr(target_lang)}">\n    <body>\n')
                 for source, contexts in sorted(sources.items()):
                     count += 1
+                    draft = drafts.get((target_lang, source))
+                    # a draft is marked for review: read_xliff skips it until the translator changes its state
+                    target = f'        <target state="needs-review-translation">{escape(draft)}</target>\n' \
+                        if draft else ""
                     out.write(f'      <trans-unit xml:space="preserve" id="{count}">\n'
-                              f"        <source>{escape(source)}</source>\n"
+                              f"        <source>{escape(source)}</source>\n{target}"
                               f'        <note from="developer">{escape("; ".join(sorted(set(contexts))))}</note>\n'
                               "      </trans-unit>\n")
                 out.write("    </body>\n  </file>\n")

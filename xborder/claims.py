@@ -79,7 +79,9 @@ class ClaimRules:
         return frozenset(kind for c in certifications if (kind := self._tokens.get(_fold(c))))
 
     def languages_for(self, market_key: str, language: str) -> tuple[str, ...]:
-        return (language, *self.also_checked.get(market_key, ()))
+        """The languages a market's listings are checked in: its own, those for every market, its own extras."""
+        return tuple(dict.fromkeys((language, *self.also_checked.get("all", ()),
+                                    *self.also_checked.get(market_key, ()))))
 
     def find(self, text: str, language: str) -> list[ClaimHit]:
         """Every claim in a text written in `language`, in order; a form inside an allowed phrase is not one."""

@@ -88,7 +88,7 @@ class ClaimRules:
         if not text:
             return []
         text = unicodedata.normalize("NFKC", text)
-        hits = []
+        hits: list[ClaimHit] = []
         for group in self.groups:
             forms = group.forms(language)
             if forms is None:

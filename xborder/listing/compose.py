@@ -385,7 +385,9 @@ class ListingComposer:
         found += qa.check_emoji(field.name, text)
         found += qa.check_banned_phrases(field.name, text, rules.get("banned_phrases", []))
         found += qa.check_claims(field.name, text, market, held)
-        if field.name in ("title", "description") or (field.name.startswith("bullet_") and "\n#bullet_" not in field.source):
+        # the catalog text a field renders; a model's bullet is keyed by the title's source, checked there
+        if field.name in ("title", "description") or (field.name.startswith("bullet_")
+                                                      and "\n#bullet_" not in field.source):
             found += qa.check_source_claims(field.name, field.source, market, held)
         if not field.pending and (market.language == "ja" or not has_cjk(text)):
             if not field.whole_source:  # written from the whole product: its terms are checked listing-wide

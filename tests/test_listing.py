@@ -50,7 +50,7 @@ def test_fit_bytes_counts_utf8_bytes_and_keeps_whole_words():
     (qa.check_banned_phrases, ("title", "Umbrella, Free Shipping", ["free shipping"]), "banned-phrase"),
     (qa.check_word_repeats, ("title", "Umbrella umbrella UMBRELLA for rain", 2), "word-repeated"),
     (qa.check_all_caps, ("title", "COLOUR CHANGING UMBRELLA"), "all-caps"),
-    (qa.check_source_claims, ("bullet_1", "最好的雨伞"), "superlative"),
+    (qa.check_source_claims, ("bullet_1", "最好的雨伞", US), "source-claim-absolute"),
     (qa.check_numbers, ("bullet_1", "耐压1000V，直径105cm", "withstands 1000 V"), "number-mismatch"),
     (qa.check_min_length, ("title", "Umbrella", 20), "too-short"),
 ])

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from xborder.claims import claim_rules
 from xborder.config import Config
 from xborder.errors import ConfigError, InputError
 from xborder.listing import qa
@@ -51,12 +52,15 @@ def check_outputs(dist: Path, config: Config) -> list[CheckedField]:
                     [market] = get_markets([reviewed.market], config.market_overrides)
                 except ConfigError:
                     continue  # a market the project no longer has: nothing to check it against
-                markets[reviewed.market] = (market, ListingComposer(market), project_glossary(config, market))
+                # no catalog here: the project's own certifications are what the products hold
+                held = claim_rules().held(config.seller.certifications)
+                markets[reviewed.market] = (market, ListingComposer(market),
+                                            project_glossary(config, market).for_certificates(held))
             market, composer, glossary = markets[reviewed.market]
             name, text = reviewed.name, reviewed.current
             checked = ListingField(name, text, reviewed.source, "memory",
                                    whole_source="\n#bullet_" not in reviewed.source)
-            composer.check(checked, glossary)
+            composer.check(checked, glossary, certifications=config.seller.certifications)
             # a character the market rejects is removed by a build; in a file a person edited it is an error
             found = [replace(f, severity="error", check="banned-character") if f.check == "removed-characters"
                      else f for f in checked.findings]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from xborder.catalog.model import Product
+from xborder.claims import claim_rules
 from xborder.listing import measures, qa
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
 from xborder.listing.identifiers import VariantSku, derived_variant_sku
@@ -89,7 +90,7 @@ class ListingComposer:
             fields.append(self._description(product, r, name, attributes))
             fields += self._keywords(product, r, fields[0].text, glossary)
             for field in fields:
-                self.check(field, glossary)
+                self.check(field, glossary, product)
         variants = self._variants(product, r, quote, price_for)
         category = r(product.category).text if product.category else ""
         listing = Listing(product, self.market, quote, fields, [(k, v.text) for k, v in attributes], variants,
@@ -353,9 +354,12 @@ class ListingComposer:
         return out
 
     # checks ----------------------------------------------------------------------------------
-    def check(self, field: ListingField, glossary: Glossary, product: Product | None = None) -> None:
-        """Every rule of the market on one field; characters the market rejects are removed and reported."""
+    def check(self, field: ListingField, glossary: Glossary, product: Product | None = None,
+              certifications: Iterable[str] = ()) -> None:
+        """Every rule of the market on one field; characters the market rejects are removed and reported.
+        `certifications`: what is held when no product is given (a reviewed workbook: the project's)."""
         rules, market = self.rules, self.market
+        held = claim_rules().held(product.certifications if product is not None else certifications)
         banned = rules.get("banned_title_chars" if field.name == "title" else "banned_text_chars", "")
         field.text, found = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
         text = field.text
@@ -372,9 +376,11 @@ class ListingComposer:
             found += qa.check_bytes("keywords", text, self.limits.get("keywords_bytes", 0))
         found += qa.check_emoji(field.name, text)
         found += qa.check_banned_phrases(field.name, text, rules.get("banned_phrases", []))
-        found += qa.check_banned_phrases(field.name, text, rules.get("banned_claims", []), "banned-claim")
-        if field.name.startswith("bullet_") or field.name == "description":
-            found += qa.check_source_claims(field.name, field.source)
+        found += qa.check_claims(field.name, text, market, held)
+        # the catalog text a field renders; a model's bullet is keyed by the title's source, checked there
+        if field.name in ("title", "description") or (field.name.startswith("bullet_")
+                                                      and "\n#bullet_" not in field.source):
+            found += qa.check_source_claims(field.name, field.source, market, held)
         if not field.pending and (market.language == "ja" or not has_cjk(text)):
             if not field.whole_source:  # written from the whole product: its terms are checked listing-wide
                 if product is not None:

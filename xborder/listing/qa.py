@@ -8,13 +8,10 @@ import unicodedata
 from decimal import Decimal
 from functools import lru_cache
 
+from xborder.claims import SOURCE_LANGUAGE, claim_rules
 from xborder.markets import Market
 from xborder.translate.engine import has_cjk
 from xborder.translate.findings import Finding
-
-# Claims that marketplaces and the Chinese Advertising Law (Art. 9) flag, in the source language.
-SOURCE_SUPERLATIVES = ("国家级", "最高级", "最佳", "最好", "第一", "唯一", "顶级", "极品", "最")
-
 
 @lru_cache(maxsize=4096)
 def _phrase_pattern(needle: str) -> re.Pattern:
@@ -103,7 +100,7 @@ def check_emoji(field: str, text: str) -> list[Finding]:
 
 
 def check_banned_phrases(field: str, text: str, phrases: list[str], kind: str = "banned-phrase") -> list[Finding]:
-    """Promotional wording and risky claims ('free shipping', 'best seller', 'cure')."""
+    """Promotional wording the market rejects ('free shipping', 'best seller')."""
     quick = _any_phrase(tuple(phrases))
     hay = text.casefold()
     if quick is None or not quick.search(hay):
@@ -112,13 +109,18 @@ def check_banned_phrases(field: str, text: str, phrases: list[str], kind: str = 
             for p in phrases if _contains_folded(hay, p.casefold())]
 
 
-def check_source_claims(field: str, source: str) -> list[Finding]:
-    """Superlatives in the Chinese source that a faithful translation would carry over."""
-    found = [w for w in SOURCE_SUPERLATIVES if w in source]
-    if found:
-        return [Finding("superlative", "warning", f"the source says {'/'.join(found)}: superlatives are banned "
-                                                  "claims; make sure the translation does not repeat them", field)]
-    return []
+def check_claims(field: str, text: str, market: Market, held: frozenset[str] = frozenset()) -> list[Finding]:
+    """Medical, antimicrobial, safety, absolute, environmental and organic claims in a field's text, in the market's
+    language(s), with their severity on this market (xborder/data/claims.toml); `held`: the product's certificate
+    kinds ('organic' lifts the organic group)."""
+    rules = claim_rules()
+    return rules.check(field, text, market.key, market.platform, rules.languages_for(market.key, market.language),
+                       held)
+
+
+def check_source_claims(field: str, source: str, market: Market, held: frozenset[str] = frozenset()) -> list[Finding]:
+    """The same claims in the catalog's Chinese text a field renders: a faithful translation would carry them."""
+    return claim_rules().check(field, source, market.key, market.platform, (SOURCE_LANGUAGE,), held, in_source=True)
 
 
 def check_word_repeats(field: str, text: str, most: int) -> list[Finding]:

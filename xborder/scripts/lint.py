@@ -1,5 +1,5 @@
 """Compliance lint for spoken lines, per market: medical and wellness claims, absolute superlatives, guarantees,
-fake urgency and scarcity, the market's banned claims, forbidden glossary terms, and any amount of money that is
+fake urgency and scarcity, the listing claims of claims.toml, forbidden glossary terms, and any amount of money that is
 not one of the listing's prices. Findings have the listing QA's shape and severities (error, warning)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from xborder.claims import claim_rules
 from xborder.markets import Market
 from xborder.scripts.phrases import LintRules, lint_rules
 from xborder.translate.findings import Finding
@@ -97,11 +98,14 @@ def amounts(text: str, markers: tuple[str, ...]) -> list[tuple[str, Decimal]]:
 
 
 def lint_lines(lines: Iterable[tuple[str, str]], market: Market, lang_tag: str, prices: Iterable[Decimal],
-               listing_price: str, forbidden: list[GlossaryEntry] | None = None) -> list[Finding]:
-    """Findings for (segment kind, spoken line) pairs: each phrase once per segment, with its severity."""
+               listing_price: str, forbidden: list[GlossaryEntry] | None = None,
+               held: frozenset[str] = frozenset()) -> list[Finding]:
+    """Findings for (segment kind, spoken line) pairs: each phrase once per segment, with its severity. `held`: the
+    product's certificate kinds (claims.toml), which lift the claims they allow."""
     rules: LintRules = lint_rules(lang_tag)
     allowed = {Decimal(p) for p in prices}
-    claims = [str(c) for c in market.rules.get("banned_claims", [])]
+    claims = claim_rules()
+    languages = claims.languages_for(market.key, lang_tag.split("-")[0])
     out: list[Finding] = []
     seen: set[tuple[str, str, str]] = set()
 
@@ -122,10 +126,8 @@ def lint_lines(lines: Iterable[tuple[str, str]], market: Market, lang_tag: str, 
                 for match in pattern.finditer(text):
                     add(Finding(f"script-{category}", severity,
                                 f"'{match.group(0)}': {_MESSAGES.get(category, category)}", kind, match.group(0)))
-        for claim in claims:
-            if contains_phrase(text, claim):
-                add(Finding("banned-claim", "error", f"'{claim}' is a claim {market.name} does not allow; reword it",
-                            kind, claim))
+        for finding in claims.check(kind, text, market.key, market.platform, languages, held):
+            add(finding)
         for written, value in amounts(text, rules.currency_markers):
             if value not in allowed:
                 add(Finding("script-price", "error", f"says {written}, but the listing's price on {market.key} is "

@@ -30,6 +30,7 @@ from typing import Any
 
 import openai
 
+from xborder.claims import claim_rules
 from xborder.errors import ProviderError
 from xborder.scripts.culture import cultural_fit
 from xborder.scripts.lint import contains_phrase, lint_lines
@@ -154,7 +155,11 @@ def script_brief(facts: ScriptFacts, engine: ModelEngine, source_lang: str) -> S
     rules = lint_rules(tag)
     never = {category: list(phrases) for category, phrases in sorted(rules.phrases.items())
              if rules.severity.get(category, "warning") == "error"}
-    never["banned_claims"] = [str(c) for c in market.rules.get("banned_claims", [])]
+    claims = claim_rules()
+    held = claims.held(product.certifications)
+    for language in claims.languages_for(market.key, tag.split("-")[0]):
+        for group, wording in claims.wording(language, held).items():
+            never.setdefault(f"{group} claims", []).extend(wording)
     script_doc = {
         "language": tag, "language_name": fit.language_name, "locale": market.locale,
         "marketplace": market.name, "platform": platform(market.platform).name or market.name,
@@ -252,7 +257,8 @@ def _model_findings(script: LiveScript, facts: ScriptFacts) -> list[Finding]:
     quote, market = facts.quote, facts.market
     directions = [(f"{b.kind} (stage direction)", b.direction) for s in script.segments for b in s.beats
                   if b.direction]
-    found = lint_lines(directions, market, script.lang_tag, facts.allowed, quote.formatted)
+    found = lint_lines(directions, market, script.lang_tag, facts.allowed, quote.formatted,
+                       held=claim_rules().held(facts.product.certifications))
     spoken = script.spoken
     for options, price in facts.prices:
         if price not in spoken:

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from xborder import data
 from xborder.catalog.model import Product
+from xborder.claims import claim_rules
 from xborder.listing.compose import ListingComposer, product_text
 from xborder.listing.model import Listing
 from xborder.listing.phrases import phrasebank
@@ -307,7 +308,8 @@ def _findings(script: LiveScript, text: ProductText, listing: Listing, allowed: 
     glossary = text.glossary
     lines = [(b.kind, b.text) for s in script.segments for b in s.beats]
     forbidden = [e for e in glossary.entries_for(product_text(product)) if e.type == "forbidden"]
-    found = lint_lines(lines, market, script.lang_tag, allowed, quote.formatted, forbidden)
+    found = lint_lines(lines, market, script.lang_tag, allowed, quote.formatted, forbidden,
+                       claim_rules().held(product.certifications))
     name_terms = [e for e in glossary.entries_for(product.name) if e.type == "term"]
     found += check_missing_terms(name_terms, script.spoken, script.lang_tag, "script")
     for segment in script.segments:

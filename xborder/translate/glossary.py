@@ -15,13 +15,15 @@ from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 
+from xborder.claims import claim_rules
 from xborder.errors import XborderError
 from xborder.files import CONTROL_CHARACTERS, FORMULA_STARTS, neutralize
 from xborder.translate.findings import Finding
 
 TYPES = ("term", "keep", "forbidden")
 SOURCE_COLUMN = "zh"
-META_COLUMNS = ("type", SOURCE_COLUMN, "case_sensitive", "note")
+REQUIRES_COLUMN = "requires"  # a certificate kind of claims.toml ('organic') a term needs; last, and optional
+META_COLUMNS = ("type", SOURCE_COLUMN, "case_sensitive", "note", REQUIRES_COLUMN)
 FORM_SEPARATOR = " | "
 
 
@@ -39,6 +41,7 @@ class GlossaryEntry:
     case_sensitive: bool = False
     note: str = ""
     origin: str = ""
+    requires: str = ""  # a term only for products holding this certificate kind ('organic'); else forbidden
 
     @property
     def key(self) -> tuple[str, str]:
@@ -58,7 +61,7 @@ class GlossaryEntry:
         return forms[0] if forms else None
 
     def __hash__(self) -> int:
-        return hash((self.source, self.type, tuple(sorted(self.targets.items())), self.case_sensitive))
+        return hash((self.source, self.type, tuple(sorted(self.targets.items())), self.case_sensitive, self.requires))
 
     def fingerprint(self, lang: str) -> str:
         """What about this entry changes a translation into `lang` (for the memory's cache key)."""
@@ -117,6 +120,8 @@ class Glossary:
             self.add(entry)
         self._index: dict[str, list[GlossaryEntry]] | None = None
         self._entries_for: dict[str, list[GlossaryEntry]] = {}  # the same texts are checked in every field
+        self.certificates: frozenset[str] = frozenset()  # the certificate kinds a for_certificates() view holds
+        self._views: dict[frozenset[str], Glossary] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -141,6 +146,7 @@ class Glossary:
         self.entries[entry.key] = entry
         self._index = None
         self._entries_for = {}
+        self._views = {}
 
     def stacked(self, other: Glossary) -> Glossary:
         """A new glossary: this one with `other` on top."""
@@ -149,6 +155,33 @@ class Glossary:
             out.add(entry)
         out.conflicts = self.conflicts + other.conflicts + out.conflicts
         return out
+
+    def for_certificates(self, held: frozenset[str]) -> Glossary:
+        """The glossary for a product holding these certificate kinds: a term that requires one it lacks becomes a
+        forbidden entry (有机 without an organic certificate: 'organic' must not appear, and a text with 有机 is not
+        translated from the glossary). The same view for every product holding the same kinds; itself when no
+        term requires anything."""
+        required = {e.requires for e in self.entries.values() if e.requires}
+        if not required:
+            return self
+        key = frozenset(held) & required
+        view = self._views.get(key)
+        if view is None:
+            view = Glossary(name=self.name)
+            view.entries = {e.key: e for e in self.entries.values() if not e.requires or e.requires in key}
+            for entry in self.entries.values():
+                if entry.requires and entry.requires not in key:
+                    entry = replace(entry, type="forbidden")
+                    known = view.entries.get(entry.key)
+                    if known is not None:  # the source has a forbidden entry of its own: forbid both
+                        entry = replace(entry, targets={lang: tuple(dict.fromkeys(known.targets.get(lang, ())
+                                                                                  + entry.targets.get(lang, ())))
+                                                        for lang in {*known.targets, *entry.targets}})
+                    view.entries[entry.key] = entry
+            view.conflicts = list(self.conflicts)
+            view.certificates = key
+            self._views[key] = view
+        return view
 
     def languages(self) -> list[str]:
         return sorted({lang for entry in self for lang in entry.targets})
@@ -302,7 +335,8 @@ def check_keep_terms(entries: list[GlossaryEntry], target: str, lang: str, field
 
 # files ------------------------------------------------------------------------------------
 def read_csv(text: str, origin: str) -> list[GlossaryEntry]:
-    """Entries of a glossary CSV: type, zh, one column per language, case_sensitive, note."""
+    """Entries of a glossary CSV: type, zh, one column per language, case_sensitive, note, and optionally requires
+    (the certificate kind a term needs, e.g. organic)."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or []
     if SOURCE_COLUMN not in columns:
@@ -345,7 +379,12 @@ def read_csv(text: str, origin: str) -> list[GlossaryEntry]:
         if kind == "forbidden" and not targets:
             raise GlossaryError(f"{origin}, row {number}: a forbidden entry for {source} lists no forbidden text")
         case = (row.get("case_sensitive") or "").strip().lower() in ("true", "1", "yes")
-        entry = GlossaryEntry(source, kind, targets, case, (row.get("note") or "").strip(), f"{origin}:{number}")
+        requires = (row.get(REQUIRES_COLUMN) or "").strip()
+        if requires and (kind != "term" or requires not in claim_rules().certificates):
+            raise GlossaryError(f"{origin}, row {number}: '{REQUIRES_COLUMN}' is for term rows and names a certificate "
+                                f"kind ({', '.join(sorted(claim_rules().certificates))}), not '{requires}'")
+        entry = GlossaryEntry(source, kind, targets, case, (row.get("note") or "").strip(), f"{origin}:{number}",
+                              requires)
         if entry.key in seen:
             raise GlossaryError(f"{origin}, row {number}: {source} ({kind}) is already on row {seen[entry.key]}; "
                                 "keep one row per term")
@@ -357,13 +396,14 @@ def read_csv(text: str, origin: str) -> list[GlossaryEntry]:
 def write_csv(glossary: Glossary, languages: list[str] | None = None) -> str:
     """The glossary as CSV text in the same layout read_csv reads (columns: its languages, or those given)."""
     languages = list(dict.fromkeys((languages or []) + glossary.languages()))
+    conditional = any(entry.requires for entry in glossary)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["type", SOURCE_COLUMN, *languages, "case_sensitive", "note"])
+    writer.writerow(["type", SOURCE_COLUMN, *languages, "case_sensitive", "note"] + [REQUIRES_COLUMN] * conditional)
     for entry in sorted(glossary, key=lambda e: (e.type, e.source)):
         writer.writerow([neutralize(cell) for cell in [
             entry.type, entry.source, *(FORM_SEPARATOR.join(entry.targets.get(lang, ())) for lang in languages),
-            "true" if entry.case_sensitive else "false", entry.note]])
+            "true" if entry.case_sensitive else "false", entry.note] + [entry.requires] * conditional])
     return out.getvalue()
 
 
@@ -393,8 +433,10 @@ def write_tbx(glossary: Glossary) -> bytes:
                 else:
                     langset.append(created[0])
         # TBX puts entry-level descriptions before the language sections
-        for at, (kind, text) in enumerate((("xborderType", entry.type),
-                                           ("caseSensitive", str(entry.case_sensitive).lower()))):
+        descriptions = [("xborderType", entry.type), ("caseSensitive", str(entry.case_sensitive).lower())]
+        if entry.requires:
+            descriptions.append(("xborderRequires", entry.requires))
+        for at, (kind, text) in enumerate(descriptions):
             descrip = etree.Element(unit.namespaced("descrip"), type=kind)
             descrip.text = text
             node.insert(at, descrip)
@@ -437,8 +479,9 @@ def read_tbx(raw: bytes, origin: str) -> list[GlossaryEntry]:
         note = unit.getnotes() or ""
         if by_status["term"] or declared in ("term", "keep"):
             kind = declared if declared in ("term", "keep") else "term"
+            requires = descrips.get("xborderRequires", "") if kind == "term" else ""
             entries.append(GlossaryEntry(source, kind, {k: tuple(v) for k, v in by_status["term"].items()},
-                                         case, note, origin))
+                                         case, note, origin, requires))
         if by_status["forbidden"]:
             entries.append(GlossaryEntry(source, "forbidden", {k: tuple(v) for k, v in by_status["forbidden"].items()},
                                          case, note, origin))

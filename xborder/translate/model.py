@@ -29,6 +29,7 @@ import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from xborder.catalog.model import Product
+from xborder.claims import claim_rules
 from xborder.errors import ConfigError, ProviderError
 from xborder.listing import qa
 from xborder.markets import Market
@@ -379,9 +380,21 @@ def market_brief(market: Market) -> dict:
         "fields": fields_wanted,
         "banned_characters": {"title": rules.get("banned_title_chars", ""),
                               "other": rules.get("banned_text_chars", "")},
-        "banned_phrases": rules.get("banned_phrases", []), "banned_claims": rules.get("banned_claims", []),
+        "banned_phrases": rules.get("banned_phrases", []), "banned_claims": _claims_brief(market),
         "max_word_repeats_in_title": rules.get("max_word_repeats", 0),
     }
+
+
+def _claims_brief(market: Market) -> dict[str, list[str]]:
+    """Claims the listing must not make, by group (claims.toml); a claim a certificate allows (organic) is left to
+    the product's glossary entries, which say per product whether it may be made."""
+    claims = claim_rules()
+    out: dict[str, list[str]] = {}
+    every = frozenset(claims.certificates)
+    for language in claims.languages_for(market.key, market.language):
+        for group, wording in claims.wording(language, every).items():
+            out.setdefault(group, []).extend(wording)
+    return out
 
 
 def product_brief(product: Product) -> dict:
@@ -395,6 +408,7 @@ def product_brief(product: Product) -> dict:
         "net_weight": str(product.net_weight) if product.net_weight else None,
         "gross_weight": str(product.gross_weight) if product.gross_weight else None,
         "origin": product.origin,
+        "certifications": product.certifications,
     }
     return {k: v for k, v in data.items() if v not in (None, "", [])}
 
@@ -419,7 +433,7 @@ def _dumps(data: object) -> str:
 
 def _required(finding: Finding) -> bool:
     """Which findings on a model's text ask for a repair: every rule it broke (a source's own claims aside)."""
-    return finding.check != "superlative"
+    return not finding.check.startswith("source-claim-")
 
 
 class ModelEngine(Engine):

@@ -19,6 +19,7 @@ from functools import partial
 from typing import TypeVar
 
 from xborder.catalog.model import Product
+from xborder.claims import claim_rules
 from xborder.errors import ProviderError
 from xborder.markets import Market
 from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage,
@@ -77,7 +78,8 @@ class TextPlan:
 
     texts: dict[tuple[str, int], ProductText]
     jobs: list[Job]
-    waiting: dict[tuple[str, str], list[ProductText]]  # (language tag, source) → texts that need it
+    # (language tag, certificate kinds of the glossary view, source) → texts that need it
+    waiting: dict[tuple[str, frozenset[str], str], list[ProductText]]
 
     def text_for(self, product: Product, market: Market) -> ProductText:
         return self.texts[(market.key, id(product))]
@@ -87,7 +89,7 @@ class TextPlan:
         job = result.job
         own = self.texts[(job.market.key, id(job.product))]
         for rendering in result.renderings:
-            for text in self.waiting.get((job.lang_tag, rendering.source), [own]):
+            for text in self.waiting.get((job.lang_tag, job.glossary.certificates, rendering.source), [own]):
                 if text.rendering(rendering.source).pending:
                     text.renderings[rendering.source] = rendering
         if result.copy is not None:
@@ -115,21 +117,24 @@ def known_rendering(engine: Engine, source: str, market: Market, glossary: Gloss
 
 def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[str, Glossary],
                memory: TranslationMemory, engine: Engine, source_lang: str = "zh") -> TextPlan:
-    """For every product × market, the text the memory holds and the jobs for the rest (no network)."""
+    """For every product × market, the text the memory holds and the jobs for the rest (no network). Each product
+    is translated with the glossary as it applies to it: a term that needs a certificate the product lacks (有机
+    without an organic one) is forbidden for it (Glossary.for_certificates)."""
     texts: dict[tuple[str, int], ProductText] = {}
     jobs: list[Job] = []
-    waiting: dict[tuple[str, str], list[ProductText]] = {}
-    known: dict[tuple[str, str], Rendering | None] = {}  # (market, source): one memory look-up per run
+    waiting: dict[tuple[str, frozenset[str], str], list[ProductText]] = {}
+    known: dict[tuple[str, frozenset[str], str], Rendering | None] = {}  # one memory look-up per run
+    claims = claim_rules()
     for market in markets:
-        glossary = glossaries[market.key]
         for product in products:
+            glossary = glossaries[market.key].for_certificates(claims.held(product.certifications))
             text = ProductText(product, market, glossary, {})
             missing = []
             for source in segment_sources(product, engine.writes_fields):
-                if (market.key, source) not in known:
-                    known[(market.key, source)] = known_rendering(engine, source, market, glossary, memory,
-                                                                  source_lang)
-                rendering = known[(market.key, source)]
+                seen = (market.key, glossary.certificates, source)
+                if seen not in known:
+                    known[seen] = known_rendering(engine, source, market, glossary, memory, source_lang)
+                rendering = known[seen]
                 if rendering is not None:
                     text.renderings[source] = rendering
                 else:
@@ -142,7 +147,7 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
                 write_fields = cached is None or cached.origin == REJECTED  # a rejected copy is asked again
             claimed = []
             for source in missing:
-                holders = waiting.setdefault((market.lang_tag, source), [])
+                holders = waiting.setdefault((market.lang_tag, glossary.certificates, source), [])
                 if not holders:
                     claimed.append(source)  # the first product that needs a segment asks for it for all
                 holders.append(text)

@@ -1,0 +1,228 @@
+"""Claims a listing must not make: medical, antimicrobial, safety, absolute, environmental and organic wording, in the
+catalog's Chinese and in every listing language, with a severity per market or platform
+(xborder/data/claims.toml). Organic wording is a claim only for a product without an organic certificate."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from xborder import data
+from xborder.translate.findings import Finding
+
+SOURCE_LANGUAGE = "zh"
+SEVERITIES = ("error", "warning", "off")
+UNSPACED = {"zh", "ja", "th"}  # written without spaces between words: forms match anywhere
+_NEAR_WORDS = 3  # a verb's object within this many words (spaced scripts)
+_NEAR_CHARACTERS = 6  # … or characters of one phrase (unspaced scripts)
+
+
+@dataclass(frozen=True)
+class ClaimForms:
+    """One group's wording in one language (see the head of claims.toml)."""
+
+    words: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
+    objects: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClaimHit:
+    """A claim found in a text: the text as written and where."""
+
+    group: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ClaimGroup:
+    name: str
+    message: str
+    severity: tuple[tuple[str, str], ...]  # (market key | platform | "source" | "default", severity)
+    languages: tuple[tuple[str, ClaimForms], ...]
+    certificate: str = ""  # a product holding this certificate kind may make the claim
+    sources: tuple[str, ...] = ()
+
+    def forms(self, language: str) -> ClaimForms | None:
+        return dict(self.languages).get(language)
+
+    def severity_for(self, market_key: str, platform: str, in_source: bool) -> str:
+        """The severity on one market: `source` for the catalog's text if set, else the market's key, its platform,
+        then the default."""
+        table = dict(self.severity)
+        keys = (["source"] if in_source else []) + [market_key, platform, "default"]
+        return next(table[k] for k in keys if k in table)
+
+    @property
+    def check(self) -> str:
+        return f"claim-{self.name}"
+
+
+class ClaimRules:
+    """Every claim group, the certificate kinds that lift a group, and the extra languages markets are checked in."""
+
+    def __init__(self, groups: list[ClaimGroup], certificates: dict[str, tuple[str, ...]],
+                 also_checked: dict[str, tuple[str, ...]]):
+        self.groups = groups
+        self.certificates = certificates
+        self.also_checked = also_checked
+        self._tokens = {_fold(t): kind for kind, tokens in certificates.items() for t in tokens}
+
+    def held(self, certifications: Iterable[str]) -> frozenset[str]:
+        """The certificate kinds ('organic') a product's certifications ('有机认证', 'USDA Organic', 'CE') name."""
+        return frozenset(kind for c in certifications if (kind := self._tokens.get(_fold(c))))
+
+    def languages_for(self, market_key: str, language: str) -> tuple[str, ...]:
+        """The languages a market's listings are checked in: its own, those for every market, its own extras."""
+        return tuple(dict.fromkeys((language, *self.also_checked.get("all", ()),
+                                    *self.also_checked.get(market_key, ()))))
+
+    def find(self, text: str, language: str) -> list[ClaimHit]:
+        """Every claim in a text written in `language`, in order; a form inside an allowed phrase is not one."""
+        if not text:
+            return []
+        text = unicodedata.normalize("NFKC", text)
+        hits: list[ClaimHit] = []
+        for group in self.groups:
+            forms = group.forms(language)
+            if forms is None:
+                continue
+            patterns = _patterns(group.name, language, forms)
+            if patterns.any is None or not patterns.any.search(text):
+                continue
+            allowed = [m.span() for m in patterns.allow.finditer(text)] if patterns.allow else []
+            found: dict[tuple[int, int], ClaimHit] = {}
+            for pattern in (patterns.words, patterns.near, patterns.near_after):  # verb first, then object first
+                for match in pattern.finditer(text) if pattern else ():
+                    start, end = match.span()
+                    if pattern is patterns.near_after and any(a < end and start < b for a, b in found):
+                        continue  # 'arthritis and prevents back pain': the verb already has its object
+                    if not any(a <= start and end <= b for a, b in allowed):
+                        found.setdefault((start, end), ClaimHit(group.name, match.group(0), start, end))
+            hits += found.values()
+        return sorted(hits, key=lambda h: (h.start, h.group))
+
+    def check(self, field: str, text: str, market_key: str, platform: str, languages: Iterable[str],
+              held: frozenset[str] = frozenset(), in_source: bool = False) -> list[Finding]:
+        """Findings for the claims in one field's text (or, `in_source`, the catalog text it renders), each matched
+        text once, with the group's severity on this market; a group the product holds the certificate for is
+        not reported."""
+        by_name = {g.name: g for g in self.groups}
+        out, seen = [], set()
+        for language in languages:
+            for hit in self.find(text, language):
+                group = by_name[hit.group]
+                severity = group.severity_for(market_key, platform, in_source)
+                key = (group.name, hit.text.casefold())
+                if severity == "off" or (group.certificate and group.certificate in held) or key in seen:
+                    continue
+                seen.add(key)
+                message = (f"the catalog text says '{hit.text}', which {group.message}; keep it out of the listing "
+                           "and correct the catalog" if in_source else f"'{hit.text}' {group.message}")
+                out.append(Finding(("source-" if in_source else "") + group.check, severity, message, field,
+                                   hit.text))
+        return out
+
+    def wording(self, language: str, held: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+        """What a writer must not say in a language, by group (for a model's brief): the words, and each verb with
+        what makes it a claim."""
+        out = {}
+        for group in self.groups:
+            forms = group.forms(language)
+            if forms is None or (group.certificate and group.certificate in held):
+                continue
+            listed = list(forms.words)
+            if forms.verbs:
+                listed.append(f"{'/'.join(forms.verbs[:4])} + {'/'.join(forms.objects[:6])} …")
+            out[group.name] = listed
+        return out
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    any: re.Pattern | None  # a quick test: does any form occur at all
+    words: re.Pattern | None
+    near: re.Pattern | None  # a verb before one of its objects
+    near_after: re.Pattern | None  # an object before the verb ('Rückenschmerzen vorbeugen', '風邪を予防')
+    allow: re.Pattern | None
+
+
+def _alternation(forms: Iterable[str], unspaced: bool) -> str:
+    """Forms as one regular expression, longest first, with word boundaries where a form starts or ends with a
+    letter or digit (in unspaced scripts only against Latin letters and digits)."""
+    around = "[A-Za-z0-9]" if unspaced else r"[^\W_]"
+    parts = []
+    for form in sorted({unicodedata.normalize("NFKC", f) for f in forms if f}, key=len, reverse=True):
+        part = re.escape(form)
+        if re.match(around, form[0]):
+            part = f"(?<!{around})" + part
+        if re.match(around, form[-1]):
+            part += f"(?!{around})"
+        parts.append(part)
+    return "|".join(parts)
+
+
+@cache
+def _patterns(group: str, language: str, forms: ClaimForms) -> _Patterns:
+    unspaced = language in UNSPACED
+    flags = re.IGNORECASE
+    words = _alternation(forms.words, unspaced)
+    near = near_after = ""
+    if forms.verbs and forms.objects:
+        verbs, objects = _alternation(forms.verbs, unspaced), _alternation(forms.objects, unspaced)
+        if unspaced:  # within a few characters of one phrase: no punctuation or space between
+            gap = rf"[^\s,.;:!?，。；：！？、]{{0,{_NEAR_CHARACTERS}}}?"
+        else:  # up to three words between, none of them ending a sentence
+            gap = rf"(?:\s+[^\s;:!?]*[^\s;:!?.,]){{0,{_NEAR_WORDS}}}?\s+"
+        near, near_after = f"(?:{verbs}){gap}(?:{objects})", f"(?:{objects}){gap}(?:{verbs})"
+    quick = "|".join(p for p in (words, _alternation(forms.verbs, unspaced) if near else "") if p)
+    return _Patterns(re.compile(quick, flags) if quick else None,
+                     re.compile(words, flags) if words else None,
+                     re.compile(near, flags) if near else None,
+                     re.compile(near_after, flags) if near_after else None,
+                     re.compile(_alternation(forms.allow, unspaced), flags) if forms.allow else None)
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"claims.toml {where}: must be a list of non-empty strings")
+    return tuple(value)
+
+
+def read_claims(raw: dict) -> ClaimRules:
+    """The claim rules of a parsed claims.toml; a malformed table raises ValueError saying where."""
+    certificates = {kind: _strings(table.get("tokens"), f"[certificates.{kind}] tokens")
+                    for kind, table in raw.get("certificates", {}).items()}
+    groups = []
+    for name, table in raw.get("groups", {}).items():
+        severity = table.get("severity", {})
+        if "default" not in severity or not all(v in SEVERITIES for v in severity.values()):
+            raise ValueError(f"claims.toml [groups.{name}] severity: needs a default; each one of {SEVERITIES}")
+        certificate = table.get("certificate", "")
+        if certificate and certificate not in certificates:
+            raise ValueError(f"claims.toml [groups.{name}] certificate '{certificate}' is not under [certificates]")
+        kinds = ("words", "verbs", "objects", "allow")
+        languages = sorted({lang for kind in kinds for lang in table.get(kind, {})})
+        forms = tuple((lang, ClaimForms(*(_strings(table[kind][lang], f"[groups.{name}.{kind}] {lang}")
+                                          if lang in table.get(kind, {}) else () for kind in kinds)))
+                      for lang in languages)
+        groups.append(ClaimGroup(name, str(table["message"]), tuple(severity.items()), forms, certificate,
+                                 tuple(table.get("sources", ()))))
+    also = {key: _strings(langs, f"[also_checked] {key}") for key, langs in raw.get("also_checked", {}).items()}
+    return ClaimRules(groups, certificates, also)
+
+
+@cache
+def claim_rules() -> ClaimRules:
+    """The bundled claim rules (xborder/data/claims.toml)."""
+    return read_claims(data.load("claims.toml"))

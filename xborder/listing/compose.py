@@ -161,7 +161,7 @@ class ListingComposer:
         rendering = r(product.name)
         if rendering.pending and product.name_en and self.market.language == "en":
             return Rendering(product.name, product.name_en, "catalog")
-        if rendering.provenance in ("glossary", "template"):  # composed from terms: give it a name's capitals
+        if rendering.provenance in ("glossary", "template", "draft"):  # composed from terms: a name's capitals
             return Rendering(rendering.source, _title_case(rendering.text, self.market.language),
                              rendering.provenance)
         return rendering

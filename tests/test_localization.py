@@ -1,0 +1,104 @@
+"""Localization of the shipped data: the starter glossaries' regional and Thai columns, the phrase bank's
+Spanish labels, and the glossary's agreement with the unit converter (斤 → kg).
+
+The glossaries are read from the repository's glossaries/ folder with the same reader xborder uses, so the
+tests judge the files this checkout ships."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal as D
+
+import pytest
+
+from conftest import ROOT
+from xborder.catalog.model import Product
+from xborder.markets import get_markets
+from xborder.translate.engine import Segment, TranslationContext
+from xborder.translate.glossary import Glossary, fold, read_csv
+from xborder.translate.memory import TranslationMemory
+from xborder.translate.offline import OfflineEngine
+from xborder.values import Money
+
+GLOSSARY_FILES = sorted((ROOT / "glossaries").glob("*.csv"))
+MX, ES = get_markets(["mercadolibre-mx", "amazon-es"])
+
+
+def shipped_glossary() -> Glossary:
+    """The starter glossaries of this checkout, stacked in name order as starter_glossary() stacks them."""
+    out = Glossary(name="shipped")
+    for path in GLOSSARY_FILES:
+        for entry in read_csv(path.read_text(encoding="utf-8-sig"), f"starter:{path.name}"):
+            out.add(entry)
+    return out
+
+
+def rows(path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- es-MX ---------------------------------------------------------------------------------------
+
+def test_mercado_libre_mexico_uses_the_es_mx_tag():
+    assert MX.lang_tag == "es-MX" and ES.lang_tag == "es-ES"
+
+
+@pytest.mark.parametrize("path", GLOSSARY_FILES, ids=lambda p: p.name)
+def test_every_starter_glossary_has_an_es_mx_column_right_after_es(path):
+    header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert header.index("es-MX") == header.index("es") + 1
+
+
+@pytest.mark.parametrize("source, spain, mexico", [
+    ("螺丝刀", "destornillador", "desarmador"),
+    ("十字螺丝刀", "destornillador de estrella", "desarmador de cruz"),
+    ("花生", "cacahuetes", "cacahuates"),
+    ("运动鞋", "zapatillas", "tenis"),
+    ("电烙铁", "soldador", "cautín"),
+    ("毛衣", "jersey", "suéter"),
+    ("T恤", "camiseta", "playera"),
+    ("插座", "enchufe", "contacto"),
+    ("排插", "regleta", "multicontacto"),
+    ("水龙头", "grifo", "llave de agua"),
+    ("棉服", "chaqueta acolchada", "chamarra acolchada"),
+    ("风筝", "cometa", "papalote"),
+    ("核桃", "nueces", "nueces de Castilla"),
+    ("牛仔布", "tela vaquera", "mezclilla"),
+    ("橡胶", "caucho", "hule"),
+    ("咖啡色", "marrón", "café"),
+])
+def test_mexico_gets_mexican_words_and_spain_keeps_its_own(source, spain, mexico):
+    entry = shipped_glossary().entries["term", fold(source)]
+    assert entry.target(ES.lang_tag) == spain
+    assert entry.target(MX.lang_tag) == mexico
+
+
+def test_an_empty_es_mx_cell_falls_back_to_es():
+    glossary = shipped_glossary()
+    for source in ("雨伞", "不锈钢", "绿茶", "万用表"):
+        entry = glossary.entries["term", source]
+        assert "es-MX" not in entry.targets
+        assert entry.target(MX.lang_tag) == entry.target("es") is not None
+
+
+def test_a_forbidden_rendering_in_mexican_wording_is_caught_for_mexico():
+    glossary = shipped_glossary()
+    text = "Librero de MDF con acabado de madera sólida"
+    assert [f.check for f in glossary.check("密度板书架", text, MX.lang_tag)] == ["glossary-forbidden"]
+    assert glossary.check("密度板书架", text, ES.lang_tag) == []  # Spain's forbidden wording is madera maciza
+    assert glossary.check("密度板书架", "Librero de MDF", MX.lang_tag) == []
+
+
+def test_the_offline_engine_writes_mexican_terms_for_mexico(tmp_path):
+    glossary = shipped_glossary()
+    memory = TranslationMemory(tmp_path / "m.sqlite")
+    product = Product("ET-1", "十字螺丝刀", Money(D(5), "CNY"), "f", "s", 2)
+    try:
+        segments = [Segment("十字螺丝刀", "name"), Segment("电烙铁", "spec")]
+        mexico = OfflineEngine().render(segments, TranslationContext(product, MX, glossary, memory))
+        spain = OfflineEngine().render(segments, TranslationContext(product, ES, glossary, memory))
+    finally:
+        memory.close()
+    assert (mexico["十字螺丝刀"].text, mexico["电烙铁"].text) == ("desarmador de cruz", "cautín")
+    assert (spain["十字螺丝刀"].text, spain["电烙铁"].text) == ("destornillador de estrella", "soldador")

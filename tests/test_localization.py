@@ -1,5 +1,4 @@
-"""Localization of the shipped data: the starter glossaries' regional and Thai columns, the phrase bank's
-Spanish labels, and the glossary's agreement with the unit converter (斤 → kg).
+"""Localization of the shipped data: the starter glossaries' regional and Thai columns.
 
 The glossaries are read from the repository's glossaries/ folder with the same reader xborder uses, so the
 tests judge the files this checkout ships."""
@@ -102,3 +101,29 @@ def test_the_offline_engine_writes_mexican_terms_for_mexico(tmp_path):
         memory.close()
     assert (mexico["十字螺丝刀"].text, mexico["电烙铁"].text) == ("desarmador de cruz", "cautín")
     assert (spain["十字螺丝刀"].text, spain["电烙铁"].text) == ("destornillador de estrella", "soldador")
+
+
+# --- Thai ----------------------------------------------------------------------------------------
+
+def thai_coverage() -> tuple[int, int]:
+    """(term rows with a th form, term rows) over the shipped glossary files, read with the csv module."""
+    terms = [row for path in GLOSSARY_FILES for row in rows(path) if (row["type"] or "term").strip() == "term"]
+    return sum(1 for row in terms if (row.get("th") or "").strip()), len(terms)
+
+
+def test_more_than_nine_in_ten_starter_terms_have_a_thai_form():
+    with_thai, terms = thai_coverage()
+    assert terms > 250  # the files were read: the starter glossaries hold some 280 terms
+    assert with_thai / terms > 0.90, f"{with_thai} of {terms} terms have a th form"
+
+
+def test_thai_forms_are_thai_and_reach_shopee_th():
+    thailand, = get_markets(["shopee-th"])
+    glossary = shipped_glossary()
+    assert thailand.lang_tag == "th-TH"
+    assert glossary.entries["term", "十字螺丝刀"].target(thailand.lang_tag) == "ไขควงปากแฉก"
+    assert glossary.entries["term", "普洱"].target(thailand.lang_tag) == "ผู่เอ๋อ"
+    for entry in glossary:
+        for form in entry.targets.get("th", ()) if entry.type == "term" else ():
+            # Thai script, or a code or loanword kept in Latin letters beside it (MDF, True RMS, Food Grade)
+            assert any("\u0e00" <= ch <= "\u0e7f" for ch in form) or form.isascii(), (entry.source, form)

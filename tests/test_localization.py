@@ -127,3 +127,31 @@ def test_thai_forms_are_thai_and_reach_shopee_th():
         for form in entry.targets.get("th", ()) if entry.type == "term" else ():
             # Thai script, or a code or loanword kept in Latin letters beside it (MDF, True RMS, Food Grade)
             assert any("\u0e00" <= ch <= "\u0e7f" for ch in form) or form.isascii(), (entry.source, form)
+
+
+# --- 斤 and the unit converter -------------------------------------------------------------------
+
+def test_jin_is_converted_to_kg_and_the_glossary_agrees(tmp_path):
+    """units.toml turns 5斤 into 2.5 kg; a glossary asking for 'jin' would flag every converted listing."""
+    glossary = shipped_glossary()
+    assert ("term", "斤") not in glossary.entries  # the converter, not the glossary, renders 斤
+    assert glossary.entries["forbidden", "斤"].forms("en") == ("catty", "catties")
+    us, = get_markets(["amazon-us"])
+    memory = TranslationMemory(tmp_path / "m.sqlite")
+    product = Product("GF-5J", "多肉专用缓释肥", Money(D(12), "CNY"), "f", "s", 2)
+    try:
+        spec = OfflineEngine().render([Segment("5斤/袋", "spec")], TranslationContext(product, us, glossary,
+                                                                                      memory))["5斤/袋"]
+    finally:
+        memory.close()
+    assert (spec.text, spec.provenance) == ("2.5 kg per bag", "template")
+    assert glossary.check("5斤/袋", spec.text, us.lang_tag) == []
+    assert glossary.check("每袋5斤", "2.5 kg (5 jin) per bag", us.lang_tag) == []
+    assert [f.check for f in glossary.check("每袋5斤", "5 catties per bag", us.lang_tag)] == ["glossary-forbidden"]
+    assert glossary.check("2公斤/袋", "2 kg per bag", us.lang_tag) == []  # 公斤 is kg, never a catty
+
+
+def test_the_organic_claim_keeps_its_targets_and_says_why_they_need_a_certificate():
+    entry = shipped_glossary().entries["term", "有机"]
+    assert entry.forms("de") == ("biologisch", "Bio") and entry.forms("fr") == ("biologique", "bio")
+    assert "2018/848" in entry.note and "certified" in entry.note

@@ -1,4 +1,5 @@
-"""Localization of the shipped data: the starter glossaries' regional and Thai columns.
+"""Localization of the shipped data: the starter glossaries' regional and Thai columns, the glossary's
+agreement with the unit converter (斤 → kg), and the phrase bank's Spanish sizes and Mexican words.
 
 The glossaries are read from the repository's glossaries/ folder with the same reader xborder uses, so the
 tests judge the files this checkout ships."""
@@ -12,8 +13,10 @@ import pytest
 
 from conftest import ROOT
 from xborder.catalog.model import Product
+from xborder.listing.compose import ListingComposer
+from xborder.listing.phrases import phrasebank
 from xborder.markets import get_markets
-from xborder.translate.engine import Segment, TranslationContext
+from xborder.translate.engine import Rendering, Segment, TranslationContext
 from xborder.translate.glossary import Glossary, fold, read_csv
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.offline import OfflineEngine
@@ -155,3 +158,38 @@ def test_the_organic_claim_keeps_its_targets_and_says_why_they_need_a_certificat
     entry = shipped_glossary().entries["term", "有机"]
     assert entry.forms("de") == ("biologisch", "Bio") and entry.forms("fr") == ("biologique", "bio")
     assert "2018/848" in entry.note and "certified" in entry.note
+
+
+# --- phrase bank: Spanish sizes and Mexican words ------------------------------------------------
+
+def plain(source: str) -> Rendering:
+    return Rendering(source, source, "kept")
+
+
+@pytest.mark.parametrize("tag", ["es", "es-ES", "es-MX"])
+def test_spanish_labels_call_a_garment_size_talla_and_measurements_dimensiones(tag):
+    bank = phrasebank(tag)
+    assert bank.label("size") == "Talla" and bank.label("cn_size") == "Talla (tallas chinas)"
+    assert bank.label("product_size") == "Dimensiones del producto"
+    assert "Tamaño" not in bank.labels.values()
+
+
+@pytest.mark.parametrize("sizes, label", [
+    (["S", "M", "L"], "Talla (tallas chinas)"),  # Chinese letter sizes are stated as such
+    (["均码"], "Talla"),                          # one size
+    (["38", "39", "40"], "Talla"),                # shoe sizes
+])
+def test_a_mexican_listing_labels_its_sizes_talla(sizes, label):
+    product = Product("HF-1", "马面裙", Money(D(168), "CNY"), "f", "s", 2, sizes=sizes)
+    attributes = dict(ListingComposer(MX).attributes(product, plain))
+    assert attributes[label].source == "/".join(sizes)
+
+
+def test_mexican_colours_and_sizes_override_spain_only_where_they_differ():
+    spain, mexico = phrasebank("es-ES"), phrasebank("es-MX")
+    assert (spain.colors["棕色"], mexico.colors["棕色"]) == ("Marrón", "Café")
+    assert (spain.colors["杏色"], mexico.colors["杏色"]) == ("Albaricoque", "Chabacano")
+    assert (spain.sizes["小号"], mexico.sizes["小号"]) == ("Pequeño", "Chico")
+    assert (spain.sizes["均码"], mexico.sizes["均码"]) == ("Talla única", "Unitalla")
+    assert mexico.colors["红色"] == spain.colors["红色"] == "Rojo"  # inherited
+    assert mexico.labels == spain.labels

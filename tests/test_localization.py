@@ -7,17 +7,18 @@ tests judge the files this checkout ships."""
 from __future__ import annotations
 
 import csv
+import json
 from decimal import Decimal as D
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, write_xlsx
 from xborder.catalog.model import Product
 from xborder.listing.compose import ListingComposer
 from xborder.listing.phrases import phrasebank
 from xborder.markets import get_markets
 from xborder.translate.engine import Rendering, Segment, TranslationContext
-from xborder.translate.glossary import Glossary, fold, read_csv
+from xborder.translate.glossary import Glossary, fold, load_glossary, read_csv
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.offline import OfflineEngine
 from xborder.values import Money
@@ -193,3 +194,25 @@ def test_mexican_colours_and_sizes_override_spain_only_where_they_differ():
     assert (spain.sizes["均码"], mexico.sizes["均码"]) == ("Talla única", "Unitalla")
     assert mexico.colors["红色"] == spain.colors["红色"] == "Rojo"  # inherited
     assert mexico.labels == spain.labels
+
+
+def test_glossary_commands_read_and_write_an_es_mx_column(run_cli, tmp_path):
+    (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["mercadolibre-mx", "amazon-es"]\n'
+                                           "[glossary]\nstarter = false\n", encoding="utf-8")
+    write_xlsx(tmp_path / "catalog.xlsx", [["款号", "品名", "出厂价"], ["ET-1", "螺丝刀", 9], ["U-1", "雨伞", 20]])
+    (tmp_path / "glossary.csv").write_text("type,zh,es,es-MX,note\nterm,螺丝刀,destornillador,desarmador,\n"
+                                           "term,雨伞,paraguas,,\n", encoding="utf-8")
+    result = run_cli("glossary", "check", "catalog.xlsx", "--json", "--strict")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["languages"] == ["es-MX", "es-ES"]
+    terms = {t["source"]: t for t in payload["terms"]}
+    assert terms["螺丝刀"]["targets"] == {"es": ["destornillador"], "es-MX": ["desarmador"]}
+    assert terms["雨伞"]["missing"] == []  # es-MX falls back to es
+    assert run_cli("glossary", "add", "雨伞", "-t", "es-MX=sombrilla", "--replace").exit_code == 0
+    assert (tmp_path / "glossary.csv").read_text(encoding="utf-8").splitlines()[0] == \
+        "type,zh,es,es-MX,case_sensitive,note"
+    for name in ("terms.tbx", "terms.csv"):
+        assert run_cli("glossary", "export", "-o", name).exit_code == 0
+        entry = {e.source: e for e in load_glossary(tmp_path / name)}["雨伞"]
+        assert (entry.target("es-MX"), entry.target("es-ES")) == ("sombrilla", "paraguas")

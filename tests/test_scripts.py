@@ -97,7 +97,7 @@ def test_script_markdown_is_teleprompter_friendly(example, run_cli):
     lines = text.splitlines()
     spoken = [line[3:] for line in lines if line.startswith("## ")]
     directions = [line for line in lines if line.startswith("> *[")]
-    assert "Look at this: the Sun and Rain Umbrella, Changes Hue When Wet." in spoken
+    assert "Look at this: the Sun and Rain Umbrella That Changes Color When Wet." in spoken
     assert "> *[Hold the product close to the camera.]*" in directions
     assert not any("Hold the product" in line for line in spoken)  # stage directions are never spoken lines
     assert all(re.search(r"[.?!]$", line) for line in spoken)  # whole sentences only

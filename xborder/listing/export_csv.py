@@ -15,7 +15,8 @@ from xborder.markets import Market
 from xborder.pricing.quote import weight_in_kg
 from xborder.values import plain
 
-# Shopify's product CSV, current headers in order (../shared/reference/marketplaces.md)
+# Shopify's product CSV, current headers in order: Shopify Help Center, 'Using CSV files to import and export
+# products', https://help.shopify.com/en/manual/products/import-export/using-csv (retrieved 2026-11-23)
 SHOPIFY_HEADERS = [
     "Title", "URL handle", "Description", "Vendor", "Product category", "Type", "Tags",
     "Published on online store", "Status", "SKU", "Barcode", "Option1 name", "Option1 value", "Option1 Linked To",
@@ -193,8 +194,12 @@ def _cm(size) -> list[str]:
     return ["", "", ""] if cm is None else [plain(side.quantize(Decimal("0.1"))) for side in cm]
 
 
-# Amazon inventory flat-file fields (../shared/reference/marketplaces.md): paste these columns into the
-# category's inventory template, which adds the category's own required fields.
+# Amazon inventory flat-file fields, as named in the category inventory file templates (Data Definitions tab):
+# Amazon Seller Central, 'Build your inventory file',
+# https://sellercentral.amazon.com.au/gp/help/external/581?language=en_AU (retrieved 2026-11-23), and
+# 'Inventory file templates', https://sellercentral.amazon.co.jp/gp/help/external/1641?language=en_JP
+# (retrieved 2026-11-23). Paste these columns into the category's inventory template, which adds the
+# category's own required fields.
 AMAZON_HEADERS = ["item_sku", "item_name", "brand_name", "product_description", "bullet_point1", "bullet_point2",
                   "bullet_point3", "bullet_point4", "bullet_point5", "generic_keywords", "standard_price", "currency",
                   "parent_child", "parent_sku", "relationship_type", "variation_theme", "color_name", "size_name"]

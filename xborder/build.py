@@ -309,7 +309,8 @@ class _Run:
             engine = _model_engine(setup.engine, "--batch-in")
             self.batch = import_batch_results(options.batch_in, _all_jobs(setup, config, memory, self.glossaries),
                                               engine, memory)
-        self.composers = {m.key: ListingComposer(m, memory.approved_lookup(config.source_language, m.language, m.key))
+        self.composers = {m.key: ListingComposer(m, memory.approved_lookup(config.source_language, m.language, m.key),
+                                                 config.seller)
                           for m in setup.markets}
 
     def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str]]]]:

@@ -42,7 +42,8 @@ def requirements(compliance) -> dict[str, str]:
 @pytest.mark.parametrize("text, spans", [
     ("220V 60W 插头：国标", ((220, 220),)), ("AC220V", ((220, 220),)), ("110-240V", ((110, 240),)),
     ("100～240V", ((100, 240),)), ("电压：220V", ((220, 220),)), ("AC 100-240V~ 50/60Hz", ((100, 240),)),
-    ("110V/220V", ((110, 110), (220, 220))),
+    ("110V/220V", ((110, 110), (220, 220))), ("电压范围：100-240V", ((100, 240),)),
+    ("Input voltage range 100-240V", ((100, 240),)),
 ])
 def test_rated_mains_voltage_is_read_from_spec_text(text, spans):
     rating = parse_voltage(text, free_text=True)

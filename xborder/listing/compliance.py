@@ -219,13 +219,13 @@ def product_kinds(product: Product, groups: set[str] | None = None) -> tuple[str
 
 # voltages -----------------------------------------------------------------------------------
 _VOLT = r"(?:V|VAC|Vac|伏)"
-_RANGE = re.compile(rf"(?<![\d.])(\d{{2,3}})\s*{_VOLT}?\s*(?:-|~|～|–|—|至|到)\s*(?:AC\s*)?(\d{{2,3}})\s*{_VOLT}(?![A-Za-z])",
-                    re.IGNORECASE)
+_RANGE = re.compile(rf"(?<![\d.])(\d{{2,3}})\s*{_VOLT}?\s*(?:-|~|～|–|—|至|到)\s*(?:AC\s*)?(\d{{2,3}})\s*{_VOLT}"
+                    r"(?![A-Za-z])", re.IGNORECASE)
 _SINGLE = re.compile(rf"(?<![\d.])(?<!DC)(?<!DC )(\d{{2,3}})\s*{_VOLT}(?![A-Za-z])", re.IGNORECASE)
 _MAINS_BAND = (90, 264)  # what any public supply delivers: a figure outside it is no mains rating
 _NOMINAL = {100, 110, 115, 120, 127, 220, 230, 240}  # a lone figure in free text counts only if it is one of these
-# a clause about what an instrument measures or withstands, not what it runs on ('自动量程 600V', 'CAT III', '耐压1000V')
-_NOT_RATING = re.compile(r"量程|测量|档位|档|耐压|绝缘|检测|范围|CAT\s*I|measur|range|insulat", re.IGNORECASE)
+# a clause about what an instrument measures or withstands, not what it runs on ('自动量程 600V', '耐压1000V')
+_NOT_RATING = re.compile(r"量程|测量|档位|档|耐压|绝缘|检测|CAT\s*I|measur|insulat|withstand", re.IGNORECASE)
 _CLAUSES = re.compile(r"[，,；;。\n|、]")
 
 
@@ -327,8 +327,8 @@ _SETTING_FINDINGS = {
                               "no UK importer or responsible person: set [compliance] uk_responsible_person in "
                               "xborder.toml (name and UK address for the label)"),
     "manufacturer": ("compliance-manufacturer",
-                     "no manufacturer: {region} product safety rules need the manufacturer's name and address on the "
-                     "product and in the listing; give the 生产厂家 column or [project] manufacturer"),
+                     "no manufacturer: product safety rules in {country} need the manufacturer's name and address on "
+                     "the product and in the listing; give the 生产厂家 column or [project] manufacturer"),
 }
 
 
@@ -352,7 +352,7 @@ def compliance_for(product: Product, market: Market, seller: Seller | None = Non
             given = _setting(requirement, product, seller)
             if not given:
                 check, message = _SETTING_FINDINGS[requirement.setting]
-                result.findings.append(Finding(check, "warning", message.format(region=country.region), "compliance"))
+                result.findings.append(Finding(check, "warning", message.format(country=country.name), "compliance"))
         else:
             given = _covered(requirement, product.certifications)
         result.items.append(ComplianceItem(requirement.kind, requirement.requirement, requirement.action,

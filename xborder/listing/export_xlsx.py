@@ -94,7 +94,8 @@ class _Sheet:
 
 class ReviewWorkbook:
     """listings.xlsx written as listings arrive, in constant memory (xlsxwriter): one sheet per market, Prices,
-    Issues, Compliance, and hidden sheets recording what xborder wrote, so `xborder tm import` can tell a correction apart.
+    Issues, Compliance, and hidden sheets recording what xborder wrote, so `xborder tm import` can tell a
+    correction apart.
 
     Styles are made once per workbook and passed by reference, never per cell."""
 

@@ -159,7 +159,8 @@ def test_a_batch_answered_offline_fills_the_memory_so_the_next_build_asks_nothin
     assert result.exit_code == 0, result.output
     assert server.requests == []
     for item in listings(project).values():
-        assert not item["pending"] and item["findings"] == []
+        # the compliance checklist's findings (no EU responsible person) are about the seller, not the text
+        assert not item["pending"] and [f for f in item["findings"] if f["field"] != "compliance"] == []
         assert {f["provenance"] for f in item["fields"].values()} == {"model"}
     assert "Hanfu" in listings(project)["HF-M01"]["title"]
 

@@ -11,12 +11,14 @@ from dataclasses import replace
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.listing import measures, qa
+from xborder.listing.compliance import compliance_for
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
 from xborder.listing.identifiers import VariantSku, derived_variant_sku
 from xborder.listing.model import Listing, ListingField, Variant
 from xborder.listing.phrases import PhraseBank, phrasebank
 from xborder.markets import Market
 from xborder.pricing import Quote
+from xborder.settings import Seller
 from xborder.translate.engine import ListingCopy, Rendering, has_cjk, weakest
 from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
@@ -55,10 +57,13 @@ class ListingComposer:
     """Builds listings for one market from the text the build's stages found; stateless between products.
 
     `approved(source)` looks up a field a person corrected (the memory); without it none is used.
-    `variant_sku(product, options)` names a variant (a build's Identifiers keep them); by default from its options."""
+    `variant_sku(product, options)` names a variant (a build's Identifiers keep them); by default from its options.
+    `seller` gives the responsible persons the compliance checklist asks for."""
 
-    def __init__(self, market: Market, approved: Approved | None = None, variant_sku: VariantSku | None = None):
+    def __init__(self, market: Market, approved: Approved | None = None, variant_sku: VariantSku | None = None,
+                 seller: Seller | None = None):
         self.market = market
+        self.seller = seller or Seller()
         self.approved = approved or (lambda source: None)
         self.variant_sku: VariantSku = variant_sku or derived_variant_sku
         self.bank: PhraseBank = phrasebank(market.lang_tag)
@@ -97,6 +102,8 @@ class ListingComposer:
                           handle_for(product, fields[0].text), category)
         listing.findings += [qa.Finding(f.code, f.severity, f.message, "price") for f in quote.findings]
         listing.findings += text.findings
+        listing.compliance = compliance_for(product, self.market, self.seller)
+        listing.findings += listing.compliance.findings
         # attributes, options and the category show segments as they are: any still in Chinese is pending
         listing.pending_segments = [s for s in segment_sources(product, fields_written=True)
                                     if text.rendering(s).pending]

@@ -1,4 +1,4 @@
-"""listings.xlsx: the review workbook. One sheet per market, Prices, Issues, and a hidden sheet
+"""listings.xlsx: the review workbook. One sheet per market, Prices, Issues, Compliance, and a hidden sheet
 recording what xborder wrote, so `xborder tm import listings.xlsx` can tell a correction apart."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from xborder.catalog.model import Problem
 from xborder.catalog.sources import check_extent
 from xborder.errors import InputError
 from xborder.files import OutputError, neutralize
+from xborder.listing.compliance import DISCLAIMER, compliance_data
 from xborder.listing.model import Listing
 from xborder.markets import Market
 
@@ -42,12 +43,13 @@ def _label(name: str) -> str:
 
 
 class _Sheet:
-    """One logical sheet written row by row; past Excel's last row it continues on a sheet of its own."""
+    """One logical sheet written row by row; past Excel's last row it continues on a sheet of its own.
+    A `note` is the first row of each part, above the header."""
 
     def __init__(self, book: ReviewWorkbook, title: str, header: list[str], widths: Sequence[float],
-                 freeze: tuple[int, int], hidden: bool = False):
-        self.book, self.title, self.header, self.widths, self.freeze, self.hidden = \
-            book, title, header, widths, freeze, hidden
+                 freeze: tuple[int, int], hidden: bool = False, note: str = ""):
+        self.book, self.title, self.header, self.widths, self.freeze, self.hidden, self.note = \
+            book, title, header, widths, freeze, hidden, note
         self.parts = 0
         self._open()
 
@@ -62,6 +64,8 @@ class _Sheet:
         else:
             ws.freeze_panes(*self.freeze)
         self.row = 0
+        if self.note:
+            self.write([self.note], self.book.bold)
         self.write(self.header, self.book.bold)
 
     @property
@@ -90,7 +94,8 @@ class _Sheet:
 
 class ReviewWorkbook:
     """listings.xlsx written as listings arrive, in constant memory (xlsxwriter): one sheet per market, Prices,
-    Issues, and hidden sheets recording what xborder wrote, so `xborder tm import` can tell a correction apart.
+    Issues, Compliance, and hidden sheets recording what xborder wrote, so `xborder tm import` can tell a
+    correction apart.
 
     Styles are made once per workbook and passed by reference, never per cell."""
 
@@ -124,6 +129,8 @@ class ReviewWorkbook:
                              [24 if n == "Name" else 60 if n == "Price findings" else 13 for n in _PRICE_COLUMNS],
                              (1, 2))
         self.issues = _Sheet(self, "Issues", _ISSUE_COLUMNS, [14, 14, 18, 20, 10, 90], (1, 0))
+        self.compliance = _Sheet(self, "Compliance", COMPLIANCE_COLUMNS, [14, 14, 22, 45, 90, 8, 60], (2, 2),
+                                 note=DISCLAIMER)
         index = _Sheet(self, RECORD_SHEET, RECORD_INDEX, [], (0, 0), hidden=True)
         self.records: dict[str, _Sheet] = {}
         for number, market in enumerate(markets, start=1):
@@ -169,6 +176,11 @@ class ReviewWorkbook:
         for f in findings:
             if f not in untranslated:
                 self.issues.write([market.key, listing.product.sku, f.field, f.check, f.severity, f.message])
+        kinds = compliance_data().kinds
+        for item in listing.compliance.items:
+            self.compliance.write([listing.product.sku, market.key, kinds[item.kind].label, item.requirement,
+                                   item.action, item.status, item.source], self.wrap,
+                                  {5: self.fills["error"]} if item.status == "error" else None)
         if listing.pending:
             self.issues.write([market.key, listing.product.sku, ", ".join(f.name for f in listing.fields if f.pending),
                                "pending", "error" if untranslated else "warning",
@@ -193,6 +205,7 @@ _PRICE_COLUMNS = ["Market", "SKU", "Name", "Currency", "Factory cost", "FX rate"
                   "Tax rate", "Tax", "Profit", "Margin", "Break-even", "Price", "Price shown", "Confirmed",
                   "Price findings"]
 _ISSUE_COLUMNS = ["Market", "SKU", "Field", "Check", "Severity", "Message"]
+COMPLIANCE_COLUMNS = ["SKU", "Market", "Product kind", "Requirement", "What to do", "Status", "Source"]
 
 
 def _price_row(listing: Listing) -> list[object]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from decimal import Decimal
 
 from xborder.catalog.model import Product
+from xborder.listing.compliance import Compliance
 from xborder.markets import Market
 from xborder.pricing import Quote
 from xborder.translate.findings import Finding
@@ -68,6 +69,7 @@ class Listing:
     category: str = ""
     findings: list[Finding] = field(default_factory=list)  # about the listing as a whole (price bounds …)
     pending_segments: list[str] = field(default_factory=list)  # text it shows still in the source language
+    compliance: Compliance = field(default_factory=Compliance)  # the product's kinds and the market's checklist
 
     def get(self, name: str) -> ListingField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -120,4 +122,5 @@ class Listing:
             "findings": [f.to_json() for f in self.findings],
             "pending": self.pending,
             "draft": self.draft,
+            "compliance": self.compliance.to_json(),
         }

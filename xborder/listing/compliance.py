@@ -1,0 +1,409 @@
+"""What a product needs to be sold in a market: its kinds, a checklist of marks, registrations and labels,
+and findings for what is plainly wrong (a 220 V product for 100 V Japan, a Chinese plug for the US).
+
+The knowledge is data (xborder/data/compliance.toml); this module only reads a product against it.
+A checklist, not legal advice."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+
+from xborder import data
+from xborder.catalog.model import Product
+from xborder.markets import Market
+from xborder.settings import Seller
+from xborder.translate.findings import Finding
+
+GIVEN, TO_DO, ERROR = "given", "to do", "error"
+DISCLAIMER = "A checklist, not legal advice: confirm with the authority or a compliance service."
+ELECTRICAL = "electrical_electronic"
+GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country's mains supply and the plugs its sockets take."""
+
+    code: str
+    name: str
+    region: str
+    volts: tuple[int, ...]
+    hertz: tuple[int, ...]
+    plug_types: tuple[str, ...]
+    plug_standards: tuple[str, ...]
+    source: str
+
+    @property
+    def mains(self) -> str:
+        """'120 V, 60 Hz'; '100 V, 50/60 Hz'."""
+        return f"{'/'.join(map(str, self.volts))} V, {'/'.join(map(str, self.hertz))} Hz"
+
+
+@dataclass(frozen=True)
+class PlugStandard:
+    key: str
+    label: str
+    types: tuple[str, ...]
+    aliases: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class KeywordGroup:
+    """Words that mark a kind of product; `never` words are taken out of the text first."""
+
+    name: str
+    match: re.Pattern[str] | None
+    never: re.Pattern[str] | None
+
+    def found_in(self, text: str) -> bool:
+        if self.match is None:
+            return False
+        if self.never is not None:
+            text = self.never.sub(" ", text)
+        return bool(self.match.search(text))
+
+
+@dataclass(frozen=True)
+class ProductKind:
+    key: str
+    label: str
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One mark, registration, label or document a kind of product needs in a region."""
+
+    kind: str
+    regions: tuple[str, ...]
+    requirement: str
+    action: str
+    source: str
+    countries: tuple[str, ...] = ()
+    only_if: tuple[str, ...] = ()
+    except_if: tuple[str, ...] = ()
+    mains_only: bool = False
+    given_by: tuple[str, ...] = ()
+    setting: str = ""
+
+    def applies(self, country: Country, groups: set[str], power: str) -> bool:
+        return ("ALL" in self.regions or country.region in self.regions) \
+            and (not self.countries or country.code in self.countries) \
+            and (not self.only_if or bool(groups & set(self.only_if))) \
+            and not groups & set(self.except_if) \
+            and (not self.mains_only or power in (MAINS, UNKNOWN))
+
+
+@dataclass(frozen=True)
+class ComplianceData:
+    """xborder/data/compliance.toml, read."""
+
+    countries: dict[str, Country]
+    plugs: dict[str, PlugStandard]
+    groups: dict[str, KeywordGroup]
+    kinds: dict[str, ProductKind]
+    requirements: tuple[Requirement, ...]
+    voltage_tolerance: Decimal
+    voltage_tolerance_source: str
+
+
+@dataclass(frozen=True)
+class ComplianceItem:
+    """One line of a listing's checklist: status is 'given', 'to do' or 'error'."""
+
+    kind: str
+    requirement: str
+    action: str
+    source: str
+    status: str
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "requirement": self.requirement, "action": self.action, "source": self.source,
+                "status": self.status}
+
+
+@dataclass
+class Compliance:
+    """A listing's product kinds, its checklist for the market, and the findings that go with the listing's."""
+
+    kinds: tuple[str, ...] = ()
+    items: list[ComplianceItem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"kinds": list(self.kinds), "items": [i.to_json() for i in self.items]}
+
+
+@dataclass(frozen=True)
+class VoltageRating:
+    """Rated mains voltages as spans in volts: '110-240V' → ((110, 240),); '110V/220V' → ((110, 110), (220, 220))."""
+
+    spans: tuple[tuple[int, int], ...]
+
+    def fits(self, volts: int, tolerance: Decimal) -> bool:
+        return any(low * (1 - tolerance) <= volts <= high * (1 + tolerance) for low, high in self.spans)
+
+    def __str__(self) -> str:
+        return "/".join(f"{low} V" if low == high else f"{low}-{high} V" for low, high in self.spans)
+
+
+@dataclass(frozen=True)
+class PlugSpec:
+    """The plugs a product is offered with: standards ('CN', 'US') or bare IEC types ('C')."""
+
+    standards: tuple[str, ...]
+    types: tuple[str, ...]
+    written: str
+
+
+MAINS, BATTERY, STATED, UNKNOWN = "mains", "battery", "stated", "unknown"  # how a product is powered
+
+
+# ---------------------------------------------------------------------------------------------
+def _pattern(words: list[str]) -> re.Pattern[str] | None:
+    """Chinese words as substrings; Latin words case-insensitively, not inside a longer word ('tea' ≠ 'steam')."""
+    if not words:
+        return None
+    parts = []
+    for word in sorted(words, key=len, reverse=True):
+        escaped = re.escape(word)
+        parts.append(escaped if re.search(r"[^\x00-\x7f]", word) else rf"(?<![A-Za-z]){escaped}(?![A-Za-z])")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+@cache
+def compliance_data() -> ComplianceData:
+    raw = data.load("compliance.toml")
+    countries = {code: Country(code, c["name"], c["region"], tuple(c["volts"]), tuple(c["hertz"]),
+                               tuple(c["plug_types"]), tuple(c["plug_standards"]), c["source"])
+                 for code, c in raw["countries"].items()}
+    plugs = {key: PlugStandard(key, p["label"], tuple(p["types"]), tuple(p["aliases"]), p["source"])
+             for key, p in raw["plugs"].items()}
+    groups = {name: KeywordGroup(name, _pattern(g["match"]), _pattern(g.get("never", [])))
+              for name, g in raw["groups"].items()}
+    kinds = {key: ProductKind(key, k["label"], tuple(k["groups"])) for key, k in raw["kinds"].items()}
+    requirements = tuple(Requirement(
+        r["kind"], tuple(r["regions"]), r["requirement"], r["action"], r["source"],
+        tuple(r.get("countries", ())), tuple(r.get("only_if", ())), tuple(r.get("except_if", ())),
+        bool(r.get("mains_only", False)), tuple(r.get("given_by", ())), r.get("setting", ""))
+        for r in raw["requirements"])
+    return ComplianceData(countries, plugs, groups, kinds, requirements, Decimal(raw["voltage_tolerance"]),
+                          raw["voltage_tolerance_source"])
+
+
+def detection_text(product: Product) -> str:
+    """The catalog text kinds are found in: name, English name, spec, material, selling points, description,
+    category."""
+    return "\n".join(t for t in (product.name, product.name_en, product.spec, product.material,
+                                  *product.selling_points, product.description, product.category) if t)
+
+
+def matched_groups(product: Product) -> set[str]:
+    text = detection_text(product)
+    return {name for name, group in compliance_data().groups.items() if group.found_in(text)}
+
+
+def product_kinds(product: Product, groups: set[str] | None = None) -> tuple[str, ...]:
+    """The kinds a product is, in the data's order; 'general' first. A product with a rated voltage or a plug
+    is electrical whatever its words say."""
+    groups = matched_groups(product) if groups is None else groups
+    found = [k.key for k in compliance_data().kinds.values()
+             if k.key == GENERAL or groups & set(k.groups)
+             or (k.key == ELECTRICAL and (product.voltage or product.plug))]
+    return tuple(found)
+
+
+# voltages -----------------------------------------------------------------------------------
+_VOLT = r"(?:V|VAC|Vac|伏)"
+_RANGE = re.compile(rf"(?<![\d.])(\d{{2,3}})\s*{_VOLT}?\s*(?:-|~|～|–|—|至|到)\s*(?:AC\s*)?(\d{{2,3}})\s*{_VOLT}"
+                    r"(?![A-Za-z])", re.IGNORECASE)
+_SINGLE = re.compile(rf"(?<![\d.])(?<!DC)(?<!DC )(\d{{2,3}})\s*{_VOLT}(?![A-Za-z])", re.IGNORECASE)
+_MAINS_BAND = (90, 264)  # what any public supply delivers: a figure outside it is no mains rating
+_NOMINAL = {100, 110, 115, 120, 127, 220, 230, 240}  # a lone figure in free text counts only if it is one of these
+# a clause about what an instrument measures or withstands, not what it runs on ('自动量程 600V', '耐压1000V')
+_NOT_RATING = re.compile(r"量程|测量|档位|档|耐压|绝缘|检测|CAT\s*I|measur|insulat|withstand", re.IGNORECASE)
+_CLAUSES = re.compile(r"[，,；;。\n|、]")
+
+
+def parse_voltage(text: str, *, free_text: bool = False) -> VoltageRating | None:
+    """Rated mains voltage from a voltage cell ('AC 110-240V', '220V', '100～240V') or, with free_text, from a
+    spec or description ('电压：220V'), where measuring ranges and lone odd figures are left alone."""
+    spans: list[tuple[int, int]] = []
+    if not free_text and re.fullmatch(r"[\d\s~～–—至到-]+", text.strip()):  # a bare '220' in a voltage cell
+        text = text.strip() + "V"
+    for clause in _CLAUSES.split(text) if free_text else [text]:
+        if free_text and _NOT_RATING.search(clause):
+            continue
+        rest = clause
+        for match in _RANGE.finditer(clause):
+            low, high = int(match.group(1)), int(match.group(2))
+            if _MAINS_BAND[0] <= low < high <= _MAINS_BAND[1]:
+                spans.append((low, high))
+            rest = rest.replace(match.group(0), " ")
+        for match in _SINGLE.finditer(rest):
+            volts = int(match.group(1))
+            if volts in _NOMINAL if free_text else _MAINS_BAND[0] <= volts <= _MAINS_BAND[1]:
+                spans.append((volts, volts))
+    return VoltageRating(tuple(dict.fromkeys(spans))) if spans else None
+
+
+# plugs --------------------------------------------------------------------------------------
+_PLUG_WORD = re.compile(r"插头|插座|plug", re.IGNORECASE)
+_TYPE = re.compile(r"(?:type|类型)\s*([A-O])(?![A-Za-z])|(?<![A-Za-z])([A-O])\s*型\s*插头", re.IGNORECASE)
+_USB = re.compile(r"USB|接口|充电口|port", re.IGNORECASE)  # 'Type C 接口' is a USB socket, not a mains plug
+
+
+@cache
+def _plug_aliases() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """(standard, alias, pattern) for every plug alias, longest alias first."""
+    found = [(p.key, alias, _pattern([alias])) for p in compliance_data().plugs.values() for alias in p.aliases]
+    return tuple((key, alias, pattern) for key, alias, pattern in sorted(found, key=lambda f: -len(f[1]))
+                 if pattern is not None)
+
+
+def parse_plug(text: str, *, free_text: bool = False) -> PlugSpec | None:
+    """Plug standards and IEC types from a plug cell ('国标', 'US', 'Type C') or, with free_text, from a spec
+    ('插头：国标', '国标插头', 'EU plug'): there a standard's name counts only next to a word for plug, or
+    when it is a plug word itself ('美规'), and a type letter only next to a word for plug."""
+    standards: list[str] = []
+    types: list[str] = []
+    written: list[str] = []
+    for clause in _CLAUSES.split(text) if free_text else [text]:
+        about_plugs = bool(_PLUG_WORD.search(clause))
+        for key, alias, pattern in _plug_aliases():
+            if key not in standards and pattern.search(clause) and \
+                    (not free_text or about_plugs or "规" in alias or _PLUG_WORD.search(alias)):
+                standards.append(key)
+                written.append(alias)
+        if not free_text or (about_plugs and not _USB.search(clause)):
+            for match in _TYPE.finditer(clause):
+                types.append((match.group(1) or match.group(2)).upper())
+                written.append(match.group(0))
+        if not free_text and not standards and not types:
+            cell = clause.strip().upper()
+            if re.fullmatch(r"[A-O](?:\s*[/、,]\s*[A-O])*", cell):
+                types += re.findall(r"[A-O]", cell)
+            elif cell in compliance_data().plugs:  # 'US', 'EU', 'UK', 'CN'
+                standards.append(cell)
+            written.append(clause.strip())
+    if not standards and not types:
+        return None
+    return PlugSpec(tuple(dict.fromkeys(standards)), tuple(dict.fromkeys(types)),
+                    text.strip() if not free_text else "/".join(dict.fromkeys(written)))
+
+
+def _plug_fits(plug: PlugSpec, country: Country) -> bool:
+    return bool(set(plug.standards) & set(country.plug_standards)) or bool(set(plug.types) & set(country.plug_types))
+
+
+def _plug_name(plug: PlugSpec) -> str:
+    plugs = compliance_data().plugs
+    names = [plugs[s].label for s in plug.standards] + [f"type {t}" for t in plug.types]
+    return "; ".join(names)
+
+
+# the checklist ------------------------------------------------------------------------------
+def _covered(requirement: Requirement, certifications: list[str]) -> bool:
+    pattern = _pattern(list(requirement.given_by))
+    return pattern is not None and any(pattern.search(c) for c in certifications)
+
+
+def _setting(requirement: Requirement, product: Product, seller: Seller) -> bool:
+    if requirement.setting == "manufacturer":
+        return bool(product.manufacturer)
+    return bool(getattr(seller, requirement.setting, ""))
+
+
+_SETTING_FINDINGS = {
+    "eu_responsible_person": ("compliance-responsible-person",
+                              "no EU responsible person: GPSR (EU) 2023/988 Art. 16 needs an economic operator in "
+                              "the EU named on the product and in the listing; set [compliance] eu_responsible_person "
+                              "in xborder.toml (or in the marketplace's GPSR settings)"),
+    "uk_responsible_person": ("compliance-responsible-person",
+                              "no UK importer or responsible person: set [compliance] uk_responsible_person in "
+                              "xborder.toml (name and UK address for the label)"),
+    "manufacturer": ("compliance-manufacturer",
+                     "no manufacturer: product safety rules in {country} need the manufacturer's name and address on "
+                     "the product and in the listing; give the 生产厂家 column or [project] manufacturer"),
+}
+
+
+def compliance_for(product: Product, market: Market, seller: Seller | None = None) -> Compliance:
+    """The product's kinds, its checklist for the market's country and the findings: errors for a voltage or plug
+    the country cannot use, warnings for what the seller has not set (responsible person, manufacturer) or the
+    catalog does not say (an electrical product's voltage). A country the data does not cover gets no checklist."""
+    seller = seller or Seller()
+    known = compliance_data()
+    groups = matched_groups(product)
+    kinds = product_kinds(product, groups)
+    country = known.countries.get(market.country)
+    if country is None:
+        return Compliance(kinds)
+    result = Compliance(kinds)
+    power = _power_items(product, country, kinds, groups, result) if ELECTRICAL in kinds else UNKNOWN
+    for requirement in known.requirements:
+        if requirement.kind not in kinds or not requirement.applies(country, groups, power):
+            continue
+        if requirement.setting:
+            given = _setting(requirement, product, seller)
+            if not given:
+                check, message = _SETTING_FINDINGS[requirement.setting]
+                result.findings.append(Finding(check, "warning", message.format(country=country.name), "compliance"))
+        else:
+            given = _covered(requirement, product.certifications)
+        result.items.append(ComplianceItem(requirement.kind, requirement.requirement, requirement.action,
+                                           requirement.source, GIVEN if given else TO_DO))
+    return result
+
+
+def _power_items(product: Product, country: Country, kinds: tuple[str, ...], groups: set[str],
+                 result: Compliance) -> str:
+    """Check an electrical product's rated voltage and plug against the country's; add the items and findings.
+    Returns how the product is powered: mains, battery, stated (a voltage cell that is no mains rating) or
+    unknown."""
+    known = compliance_data()
+    text = detection_text(product)
+    rating = parse_voltage(product.voltage) if product.voltage else None
+    rating = rating or parse_voltage(text, free_text=True)
+    plug = (parse_plug(product.plug) if product.plug else None) or parse_plug(text, free_text=True)
+    source = f"{country.source}; {known.voltage_tolerance_source}"
+    if rating is not None:
+        mains = country.volts[0]
+        requirement = f"Rated voltage suits {country.name}'s mains ({country.mains})"
+        if all(rating.fits(v, known.voltage_tolerance) for v in country.volts):
+            result.items.append(ComplianceItem(ELECTRICAL, requirement, f"rated {rating}: fits", source, GIVEN))
+        else:
+            message = (f"{rating} only: {country.name}'s mains is {country.mains}; sell a model rated for "
+                       f"{mains} V (or universal 100-240 V), or state in the listing that a voltage converter is "
+                       f"needed")
+            result.items.append(ComplianceItem(ELECTRICAL, requirement, message, source, ERROR))
+            result.findings.append(Finding("compliance-voltage", "error", message, "compliance"))
+    if plug is not None:
+        requirement = f"Plug fits {country.name}'s sockets (types {', '.join(country.plug_types)})"
+        if _plug_fits(plug, country):
+            result.items.append(ComplianceItem(ELECTRICAL, requirement, f"plug {plug.written}: fits", country.source,
+                                               GIVEN))
+        else:
+            plug_sources = "; ".join(known.plugs[s].source for s in plug.standards)
+            message = (f"plug {plug.written} ({_plug_name(plug)}) is not used in {country.name} (types "
+                       f"{', '.join(country.plug_types)}): fit {country.name}'s plug, or include a certified "
+                       f"adapter and say so in the listing")
+            result.items.append(ComplianceItem(ELECTRICAL, requirement, message,
+                                               "; ".join(s for s in (country.source, plug_sources) if s), ERROR))
+            result.findings.append(Finding("compliance-plug", "error", message, "compliance"))
+    if rating is not None or plug is not None:
+        return MAINS
+    if product.voltage or product.plug:
+        return STATED
+    if "battery" in kinds:
+        return BATTERY
+    message = (f"no rated voltage (电压): if it runs on mains power, give it (e.g. 220V or 100-240V) so it can be "
+               f"checked against {country.name}'s {country.mains}; if it runs on batteries, say so")
+    result.items.append(ComplianceItem(ELECTRICAL, f"Rated voltage suits {country.name}'s mains ({country.mains})",
+                                       message, source, TO_DO))
+    result.findings.append(Finding("compliance-voltage-missing", "warning", message, "compliance"))
+    return UNKNOWN

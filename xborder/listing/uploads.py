@@ -100,6 +100,8 @@ def read_gtin(text: str | None) -> Gtin | None:
         return None
     if code.endswith(".0"):  # a number cell read as a float
         code = code[:-2]
+    if len(code) == 11 and code.isdigit():  # a UPC in a number cell loses its leading 0 (which adds nothing)
+        code = "0" + code
     if not code.isdigit() or len(code) not in _GTIN_KINDS:
         return Gtin(code, "", f"barcode '{text}' is not a GTIN (8, 12, 13 or 14 digits)")
     expected = check_digit(code[:-1])

@@ -2,8 +2,9 @@
 
 `CatalogWriter` takes one product's listings for every market at a time and appends them to
 listings.xlsx, each market's JSON and upload files (Amazon's flat file, the bulk-upload sheets of TikTok Shop,
-Shopee, Lazada and Mercado Libre), shopify.csv and woocommerce.csv; pending.xlf is written when it closes. A build writes into a staging folder that replaces --out whole
-(xborder.files.swap_in), so a file here is never seen half-written.
+Shopee, Lazada and Mercado Libre), shopify.csv and woocommerce.csv; pending.xlf is written when it closes.
+A build writes into a staging folder that replaces --out whole (xborder.files.swap_in), so a file here is
+never seen half-written.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ def test_example_builds_every_file(example, run_cli):
     assert result.exit_code == 0, result.output
     dist = example / "dist"
     expected = {"listings.xlsx", "shopify.csv", "woocommerce.csv", "pending.xlf", "report.json",
-                "amazon-us.json", "amazon-de.json", "amazon-jp.json", "tiktok-uk.json", "shopify.json"}
+                "amazon-us.json", "amazon-de.json", "amazon-jp.json", "tiktok-uk.json", "shopify.json",
+                "amazon-us-flatfile.txt", "amazon-de-flatfile.txt", "amazon-jp-flatfile.txt", "tiktok-uk-upload.xlsx"}
     assert expected <= {p.name for p in dist.iterdir()}
     report = load(dist / "report.json")
     assert report["totals"]["listings"] == 13 * 5
@@ -71,8 +72,9 @@ def test_shopify_csv_headers_and_variant_rows(example, run_cli):
     with path.open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
     assert header[:len(SHOPIFY_HEADERS)] == SHOPIFY_HEADERS
-    assert header[len(SHOPIFY_HEADERS):] == ["Included / Own store (USD)", "Price / Own store (USD)",
-                                             "Compare-at price / Own store (USD)"]
+    # named after the store's Shopify Market: the country's English name unless shopify_market says otherwise
+    assert header[len(SHOPIFY_HEADERS):] == ["Included / United States", "Price / United States",
+                                             "Compare-at price / United States"]
     rows = read_csv(path)
     skirt = [r for r in rows if r["SKU"].startswith("HF-M01")]
     assert len(skirt) == 9  # 3 colours × 3 sizes, merged from two catalog rows
@@ -80,7 +82,7 @@ def test_shopify_csv_headers_and_variant_rows(example, run_cli):
     assert skirt[0]["Title"] and all(not r["Title"] for r in skirt[1:])
     assert skirt[0]["Option1 name"] and skirt[0]["Option2 name"] and not skirt[1]["Option1 name"]
     assert {r["Option2 value"] for r in skirt} == {"S", "M", "L"}
-    assert all(r["Price"] == r["Price / Own store (USD)"] for r in skirt)
+    assert all(r["Price"] == r["Price / United States"] for r in skirt)
     # the black skirt's row in the catalog has its own, higher factory cost
     black = [r for r in skirt if r["Option1 value"] == "Black"]
     assert len(black) == 3 and all(float(r["Price"]) > float(skirt[0]["Price"]) for r in black)
@@ -90,21 +92,24 @@ def test_shopify_csv_headers_and_variant_rows(example, run_cli):
 
 
 def test_amazon_flat_file_fields_with_parent_and_child_rows(example, run_cli):
-    from xborder.listing.export_csv import AMAZON_HEADERS
+    from xborder.listing.uploads import templates
 
     assert run_cli("build", "catalog.xlsx", *FX).exit_code == 0
     with (example / "dist" / "amazon-de-flatfile.txt").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
         handle.seek(0)
-        assert next(csv.reader(handle, delimiter="\t")) == AMAZON_HEADERS
+        assert next(csv.reader(handle, delimiter="\t")) == [header for header, _ in templates()["amazon"].columns]
     parent = next(r for r in rows if r["item_sku"] == "HF-M01")
     children = [r for r in rows if r["parent_sku"] == "HF-M01"]
     assert parent["parent_child"] == "parent" and parent["variation_theme"] == "SizeColor" and not parent["standard_price"]
     assert len(children) == 9 and {c["color_name"] for c in children} == {"Rot", "Blau", "Schwarz"}
+    assert parent["brand_name"] == "Xingchen" and parent["feed_product_type"] == "SKIRT" and not parent["quantity"]
+    assert all(c["brand_name"] == "Xingchen" and c["country_of_origin"] == "China" for c in children)
     single = next(r for r in rows if r["item_sku"] == "GF-500")
     assert single["parent_child"] == "" and single["currency"] == "EUR" and single["bullet_point1"]
     assert len(single["generic_keywords"].encode("utf-8")) < 250
     assert not (example / "dist" / "tiktok-uk-flatfile.txt").exists()
+    assert (example / "dist" / "tiktok-uk-upload.xlsx").exists()
 
 
 def test_woocommerce_variable_products(example, run_cli):

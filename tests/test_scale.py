@@ -127,6 +127,7 @@ def test_a_bad_shard_is_one_line(tmp_path, run_cli, value):
 CONFIG = """\
 [project]
 markets = ["amazon-de", "amazon-us"]
+brand = "Lumi"  # the Amazon flat file needs one
 engine = "openai"
 [pricing]
 fx_date = "2025-01-31"

@@ -97,6 +97,13 @@ class Market:
     fba: dict = field(default_factory=dict)  # fulfilment fee table by size tier (data/amazon_fees.toml + project)
     sources: tuple[str, ...] = ()
     overridden: tuple[str, ...] = ()  # dotted keys the project's [markets.KEY] set ("fees.referral")
+    shopify_market: str = ""  # the store's Shopify Market its per-market CSV columns are named after
+    product_types: tuple[tuple[str, str], ...] = ()  # [markets.KEY.product_types]: SKU or category → Amazon type
+
+    @property
+    def store_market(self) -> str:
+        """The Shopify Market name of this market: shopify_market, else the country's English name."""
+        return self.shopify_market or babel.Locale("en").territories.get(self.country, self.country)
 
     def origin(self, dotted: str) -> str:
         """Where a market value came from: the project's [markets.KEY] table, else the preset."""
@@ -182,7 +189,7 @@ def build_market(key: str, record: dict) -> Market:
                           f"with base = \"amazon-us\" in [markets.{key}]")
     known = data.load("markets.toml")["markets"]["amazon-us"]  # every preset has every key (see the file's header)
     extra = set(record) - set(known) - {"glossary", "referral", "fba", "pricing", "fee_data", "overridden", "notes",
-                                        "sources"}
+                                        "sources", "shopify_market", "product_types"}
     if extra:
         raise ConfigError(f"{where}: [markets.{key}] has no setting '{sorted(extra)[0]}' (prices go under "
                           f"[markets.{key}.pricing]); known: {', '.join(sorted(set(known) | {'glossary', 'pricing'}))}")
@@ -231,6 +238,8 @@ def build_market(key: str, record: dict) -> Market:
         referral=_fee_table("referral", key, record), fba=_fee_table("fba", key, record),
         sources=tuple(str(s) for s in record.get("sources", ())),
         overridden=tuple(record.get("overridden", ())),
+        shopify_market=_shopify_market(where, record.get("shopify_market", "")),
+        product_types=_product_types(where, key, record.get("product_types", {})),
     )
     if market.fulfilment not in ("marketplace", "direct"):
         raise ConfigError(f'{where}: fulfilment must be "marketplace" or "direct", not \'{market.fulfilment}\'')
@@ -240,6 +249,22 @@ def build_market(key: str, record: dict) -> Market:
     if market.unit_system not in ("metric", "us"):
         raise ConfigError(f"{where}: unit_system must be \"metric\" or \"us\", not '{market.unit_system}'")
     return market
+
+
+def _shopify_market(where: str, value: object) -> str:
+    """shopify_market: a Shopify Market's name as the store shows it; a '/' would break the CSV's column names."""
+    if not isinstance(value, str) or "/" in value:
+        raise ConfigError(f'{where}: shopify_market must be the name of a Market in your Shopify admin, without '
+                          f'"/", such as shopify_market = "United States"')
+    return value.strip()
+
+
+def _product_types(where: str, key: str, table: object) -> tuple[tuple[str, str], ...]:
+    """[markets.KEY.product_types]: SKU or catalog category → Amazon product type (feed_product_type)."""
+    if not isinstance(table, dict) or not all(isinstance(v, str) and v.strip() for v in table.values()):
+        raise ConfigError(f'{where}: [markets.{key}.product_types] maps a SKU or catalog category to an Amazon '
+                          f'product type, such as "UM-88" = "UMBRELLA"')
+    return tuple((str(name), value.strip()) for name, value in table.items())
 
 
 def _duty(where: str, table: dict, per_item: Decimal) -> Duty:

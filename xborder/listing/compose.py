@@ -16,6 +16,7 @@ from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
 from xborder.listing.identifiers import VariantSku, derived_variant_sku
 from xborder.listing.model import Listing, ListingField, Variant
 from xborder.listing.phrases import PhraseBank, phrasebank
+from xborder.listing.uploads import upload_findings
 from xborder.markets import Market
 from xborder.pricing import Quote
 from xborder.settings import Seller
@@ -111,6 +112,7 @@ class ListingComposer:
             listing.findings.append(qa.Finding("untranslated", "error", "attributes or options still in the "
                                                f"catalog's language ({', '.join(listing.pending_segments[:3])}): "
                                                "translate them in pending.xlf or build again", "attributes"))
+        listing.findings += upload_findings(listing)
         return listing
 
     def copy_fields(self, product: Product, copy: ListingCopy, glossary: Glossary) -> list[ListingField]:

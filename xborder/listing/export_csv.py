@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import html
 import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
 from xborder.catalog.model import Product
+from xborder.errors import ConfigError
 from xborder.files import OutputError, neutralize
 from xborder.listing.model import Listing
 from xborder.markets import Market
@@ -28,7 +30,7 @@ SHOPIFY_HEADERS = [
     "Variant image URL", "Gift card", "SEO title", "SEO description",
 ]
 SEO_TITLE_CHARS = 70
-SEO_DESCRIPTION_CHARS = 160
+SEO_DESCRIPTION_CHARS = 320
 
 
 class CsvSink:
@@ -54,8 +56,9 @@ class CsvSink:
         self._handle.close()
 
 
-def _strip_html(text: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+def plain_text(text: str) -> str:
+    """HTML as plain text: tags removed, entities (&amp;) turned back into characters, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 def _short(text: str, limit: int) -> str:
@@ -65,14 +68,22 @@ def _short(text: str, limit: int) -> str:
 
 
 def shopify_header(markets: list[Market]) -> list[str]:
-    """Shopify's columns, then Included / Price / Compare-at price per store market."""
+    """Shopify's columns, then Included / Price / Compare-at price per store market, named after the store's
+    Shopify Market (shopify_market, else the country's English name)."""
     kinds = ("Included", "Price", "Compare-at price")
-    return SHOPIFY_HEADERS + [f"{kind} / {m.name}" for m in markets for kind in kinds]
+    names = [m.store_market for m in markets]
+    repeated = next((name for name in names if names.count(name) > 1), None)
+    if repeated:
+        keys = ", ".join(m.key for m in markets if m.store_market == repeated)
+        raise ConfigError(f"markets {keys} would share the Shopify Market columns '{repeated}': give each its "
+                          'own, e.g. [markets.KEY] shopify_market = "Europe"')
+    return SHOPIFY_HEADERS + [f"{kind} / {name}" for name in names for kind in kinds]
 
 
-def shopify_rows(markets: list[Market], listings: dict[str, Listing], vendor: str) -> list[list[object]]:
+def shopify_rows(markets: list[Market], listings: dict[str, Listing]) -> list[list[object]]:
     """One product's rows of the Shopify CSV: the first store market's text and price, then Price / <Market> per
-    market. Variants are rows repeating the URL handle. Products start as drafts for the seller to review."""
+    market. Variants are rows repeating the URL handle. Products start as drafts for the seller to review;
+    the Vendor is the product's brand."""
     primary = markets[0]
     listing = listings.get(primary.key)
     if listing is None:
@@ -99,11 +110,12 @@ def shopify_rows(markets: list[Market], listings: dict[str, Listing], vendor: st
                 row[f"Option{number} name"] = name
         if first:
             description = listing.text("description")
-            row.update({"Title": listing.text("title"), "Description": description, "Vendor": vendor,
+            row.update({"Title": listing.text("title"), "Description": description,
+                        "Vendor": product.brand or "",
                         "Type": listing.category, "Tags": ", ".join(_tags(listing)),
                         "Published on online store": "FALSE", "Status": "draft", "Gift card": "FALSE",
                         "SEO title": _short(listing.text("title"), SEO_TITLE_CHARS),
-                        "SEO description": _short(_strip_html(description), SEO_DESCRIPTION_CHARS)})
+                        "SEO description": _short(plain_text(description), SEO_DESCRIPTION_CHARS)})
             if product.image:
                 row.update({"Product image URL": product.image, "Image position": "1",
                             "Image alt text": _short(listing.text("title"), 120)})
@@ -192,41 +204,3 @@ def _attribute_columns(listing: Listing, width: int) -> list[str]:
 def _cm(size) -> list[str]:
     cm = size.in_cm()
     return ["", "", ""] if cm is None else [plain(side.quantize(Decimal("0.1"))) for side in cm]
-
-
-# Amazon inventory flat-file fields, as named in the category inventory file templates (Data Definitions tab):
-# Amazon Seller Central, 'Build your inventory file',
-# https://sellercentral.amazon.com.au/gp/help/external/581?language=en_AU (retrieved 2026-11-23), and
-# 'Inventory file templates', https://sellercentral.amazon.co.jp/gp/help/external/1641?language=en_JP
-# (retrieved 2026-11-23). Paste these columns into the category's inventory template, which adds the
-# category's own required fields.
-AMAZON_HEADERS = ["item_sku", "item_name", "brand_name", "product_description", "bullet_point1", "bullet_point2",
-                  "bullet_point3", "bullet_point4", "bullet_point5", "generic_keywords", "standard_price", "currency",
-                  "parent_child", "parent_sku", "relationship_type", "variation_theme", "color_name", "size_name"]
-_THEMES = {("colour",): "Color", ("size",): "Size", ("colour", "size"): "SizeColor"}
-
-
-def amazon_rows(market: Market, listing: Listing) -> list[list[object]]:
-    """One product's rows of the Amazon flat file: a parent row and child rows for variations."""
-    rows: list[list[object]] = []
-    base = dict.fromkeys(AMAZON_HEADERS, "")
-    bullets = [b.text for b in listing.bullets][:5]
-    base.update({"item_name": listing.text("title"), "brand_name": listing.product.brand or "",
-                 "product_description": listing.text("description").replace("\n", "<br>"),
-                 "generic_keywords": listing.text("keywords"), "currency": market.currency})
-    for number, bullet in enumerate(bullets, start=1):
-        base[f"bullet_point{number}"] = bullet
-    kinds = tuple(key for key, _ in listing.variants[0].source_options) if listing.variants else ()
-    if len(listing.variants) <= 1:
-        return [[dict(base, item_sku=listing.product.sku, standard_price=plain(listing.quote.price))[h]
-                 for h in AMAZON_HEADERS]]
-    theme = _THEMES.get(kinds, "")
-    rows.append([dict(base, item_sku=listing.product.sku, parent_child="parent", variation_theme=theme)[h]
-                 for h in AMAZON_HEADERS])
-    for variant in listing.variants:
-        values = {key: value for (key, _), (_, value) in zip(variant.source_options, variant.options)}
-        child = dict(base, item_sku=variant.sku, standard_price=plain(variant.price), parent_child="child",
-                     parent_sku=listing.product.sku, relationship_type="Variation", variation_theme=theme,
-                     color_name=values.get("colour", ""), size_name=values.get("size", ""))
-        rows.append([child[h] for h in AMAZON_HEADERS])
-    return rows

@@ -1,9 +1,10 @@
 """Every output file of a build, written as the listings arrive (a big catalog is never all in memory).
 
 `CatalogWriter` takes one product's listings for every market at a time and appends them to
-listings.xlsx, each market's JSON and flat file, shopify.csv and woocommerce.csv; pending.xlf is
-written when it closes. A build writes into a staging folder that replaces --out whole
-(xborder.files.swap_in), so a file here is never seen half-written.
+listings.xlsx, each market's JSON and upload files (Amazon's flat file, the bulk-upload sheets of TikTok Shop,
+Shopee, Lazada and Mercado Libre), shopify.csv and woocommerce.csv; pending.xlf is written when it closes.
+A build writes into a staging folder that replaces --out whole (xborder.files.swap_in), so a file here is
+never seen half-written.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import IO
 
 from xborder.catalog.model import Problem, Product
 from xborder.files import OutputError
-from xborder.listing.export_csv import (AMAZON_HEADERS, CsvSink, amazon_rows, shopify_header, shopify_rows,
-                                        woo_header, woo_max_options, woo_rows)
+from xborder.listing.export_csv import CsvSink, shopify_header, shopify_rows, woo_header, woo_max_options, woo_rows
+from xborder.listing.export_upload import UploadFile, upload_file
 from xborder.listing.export_xlsx import ReviewWorkbook
 from xborder.listing.model import SCHEMA_VERSION, Listing
+from xborder.listing.uploads import market_templates
 from xborder.markets import Market
 from xborder.translate.xliff import PendingSegment, write_xliff
 
@@ -108,16 +110,14 @@ class CatalogWriter:
                                        [p for p in problems if p.severity != "info"])
         self._closing.append(self.workbook)
         self.json: dict[str, MarketJson] = {}
-        self.amazon: dict[str, CsvSink] = {}
+        self.uploads: dict[str, list[UploadFile]] = {}  # by market key: its flat file, bulk-upload sheets
         for market in markets:
             self.json[market.key] = self._keep(MarketJson(self.out / f"{market.key}.json", market))
-            if "amazon" in market.exports:
-                self.amazon[market.key] = self._keep(CsvSink(self.out / f"{market.key}-flatfile.txt", AMAZON_HEADERS,
-                                                             "\t"))
+            self.uploads[market.key] = [self._keep(upload_file(self.out, market, template))
+                                        for template in market_templates(market)]
         self.stores = [m for m in markets if "shopify" in m.exports]
         self.shopify = self._keep(CsvSink(self.out / "shopify.csv", shopify_header(self.stores))) \
             if self.stores else None
-        self.vendor = next((p.brand for p in products if p.brand), "")
         woo = [m for m in markets if "woocommerce" in m.exports]
         self.woo_market = woo[0] if woo else None
         self.woo_width = woo_max_options(products)
@@ -138,12 +138,12 @@ class CatalogWriter:
                 continue
             self.workbook.add(listing)
             self.json[market.key].add(listing)
-            if market.key in self.amazon:
-                self.amazon[market.key].write(amazon_rows(market, listing))
+            for upload in self.uploads[market.key]:
+                upload.add(listing)
             if self.woo is not None and market is self.woo_market:
                 self.woo.write(woo_rows(listing, self.woo_width))
         if self.shopify is not None:
-            self.shopify.write(shopify_rows(self.stores, listings, self.vendor))
+            self.shopify.write(shopify_rows(self.stores, listings))
         for listing, source, draft in pending:
             self.pending.add(listing, source, draft)
 

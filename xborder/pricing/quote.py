@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cache
 
 from xborder import data
 from xborder.catalog.model import Product
@@ -204,9 +205,25 @@ def tax_for(product: Product, market: Market, settings: PricingSettings) -> tupl
     return market.tax.rate, "standard", market.origin("tax.rate")
 
 
-def _origin_country(product: Product, settings: PricingSettings) -> str:
-    given = (product.origin or "").strip().upper()
-    return given if len(given) == 2 and given.isalpha() else settings.origin
+def origin_country(product: Product, settings: PricingSettings) -> str:
+    """Where a product is made, as an ISO code: its origin cell when that is a code or a name xborder knows
+    ('中国', '广东深圳' → CN; data/origin_names.toml), else [pricing] origin."""
+    given = (product.origin or "").strip()
+    if len(given) == 2 and given.isascii() and given.isalpha():
+        return given.upper()
+    return _origin_names().get(given.casefold(), "") or next(
+        (code for name, code in _origin_prefixes() if given.casefold().startswith(name)), settings.origin)
+
+
+@cache
+def _origin_names() -> dict[str, str]:
+    table = data.load("origin_names.toml")
+    return {**{name: "CN" for name in table["provinces"]["names"]}, **table["names"]}
+
+
+@cache
+def _origin_prefixes() -> list[tuple[str, str]]:
+    return sorted(_origin_names().items(), key=lambda item: -len(item[0]))
 
 
 def _converted(amount: Decimal, rate: FxRate, buffer: Decimal) -> Decimal:
@@ -266,7 +283,7 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
     freight = _converted((chargeable or 0) * settings.freight_per_kg + settings.freight_per_unit, freight_fx, buffer)
 
     # duty: by HS chapter or the market's rate; never silently 0 where the goods pay duty
-    origin = _origin_country(product, settings)
+    origin = origin_country(product, settings)
     duty_rate, duty_from = market.duty.rate_for(product.hs_code)
     if origin == market.country:
         duty_rate, duty_from = Decimal(0), f"made in {origin}"

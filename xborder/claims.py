@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from xborder import data
 from xborder.translate.findings import Finding
@@ -18,6 +18,7 @@ SEVERITIES = ("error", "warning", "off")
 UNSPACED = {"zh", "ja", "th"}  # written without spaces between words: forms match anywhere
 _NEAR_WORDS = 3  # a verb's object within this many words (spaced scripts)
 _NEAR_CHARACTERS = 6  # … or characters of one phrase (unspaced scripts)
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -87,15 +88,20 @@ class ClaimRules:
         """Every claim in a text written in `language`, in order; a form inside an allowed phrase is not one."""
         if not text:
             return []
+        return list(self._find(text, language))
+
+    @lru_cache(maxsize=16_384)  # the same catalog text is checked for every market, the same bullet in every field
+    def _find(self, text: str, language: str) -> tuple[ClaimHit, ...]:
         text = unicodedata.normalize("NFKC", text)
+        lower = text.lower()
+        if not self._quick(language)(lower):  # most text holds no form of any group: one cheap test
+            return ()
         hits: list[ClaimHit] = []
         for group in self.groups:
             forms = group.forms(language)
-            if forms is None:
+            if forms is None or not self._quick(language, group.name)(lower):
                 continue
             patterns = _patterns(group.name, language, forms)
-            if patterns.any is None or not patterns.any.search(text):
-                continue
             allowed = [m.span() for m in patterns.allow.finditer(text)] if patterns.allow else []
             found: dict[tuple[int, int], ClaimHit] = {}
             for pattern in (patterns.words, patterns.near, patterns.near_after):  # verb first, then object first
@@ -106,7 +112,25 @@ class ClaimRules:
                     if not any(a <= start and end <= b for a, b in allowed):
                         found.setdefault((start, end), ClaimHit(group.name, match.group(0), start, end))
             hits += found.values()
-        return sorted(hits, key=lambda h: (h.start, h.group))
+        return tuple(sorted(hits, key=lambda h: (h.start, h.group)))
+
+    @lru_cache(maxsize=64)
+    def _quick(self, language: str, group: str | None = None) -> Callable[[str], bool]:
+        """A cheap test that says where no word or verb of a group (or of any, None) can occur in a lower-case
+        text of one language: in spaced scripts a form starts at a word, so its first word must be among the
+        text's words; in unspaced ones each form is looked for as it is. Only text that passes is searched
+        with the group's patterns."""
+        forms = [unicodedata.normalize("NFKC", f).lower() for g in self.groups if group in (None, g.name)
+                 if (found := g.forms(language)) is not None for f in (*found.words, *found.verbs) if f]
+        if not forms:
+            return lambda text: False
+        if language in UNSPACED:
+            return lambda text: any(form in text for form in forms)
+        starts = [_WORD.findall(form) for form in forms]
+        if not all(starts):  # a form of symbols only: no cheap test
+            return lambda text: True
+        first = frozenset(words[0] for words in starts)
+        return lambda text: not first.isdisjoint(_WORD.findall(text))
 
     def check(self, field: str, text: str, market_key: str, platform: str, languages: Iterable[str],
               held: frozenset[str] = frozenset(), in_source: bool = False) -> list[Finding]:
@@ -150,7 +174,6 @@ def _fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Patterns:
-    any: re.Pattern | None  # a quick test: does any form occur at all
     words: re.Pattern | None
     near: re.Pattern | None  # a verb before one of its objects
     near_after: re.Pattern | None  # an object before the verb ('Rückenschmerzen vorbeugen', '風邪を予防')
@@ -185,9 +208,7 @@ def _patterns(group: str, language: str, forms: ClaimForms) -> _Patterns:
         else:  # up to three words between, none of them ending a sentence
             gap = rf"(?:\s+[^\s;:!?]*[^\s;:!?.,]){{0,{_NEAR_WORDS}}}?\s+"
         near, near_after = f"(?:{verbs}){gap}(?:{objects})", f"(?:{objects}){gap}(?:{verbs})"
-    quick = "|".join(p for p in (words, _alternation(forms.verbs, unspaced) if near else "") if p)
-    return _Patterns(re.compile(quick, flags) if quick else None,
-                     re.compile(words, flags) if words else None,
+    return _Patterns(re.compile(words, flags) if words else None,
                      re.compile(near, flags) if near else None,
                      re.compile(near_after, flags) if near_after else None,
                      re.compile(_alternation(forms.allow, unspaced), flags) if forms.allow else None)

@@ -100,8 +100,13 @@ def test_barcodes_are_read_by_length_and_check_digit(code, kind, valid):
 
 
 def test_tiktok_shop_and_mercado_libre_upload_sheets_have_a_row_per_variant(tmp_path, run_cli):
-    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["MM-1", "数字万用表", "Lumi", None, 50, "CN", "电工工具", None,
-                                              "黄色/黑色", 38, 0.5, "20*10*5", "自动量程"]])
+    # one row per colour, each with its own stock; a product's one stock for several colours is never repeated
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["MM-1", "数字万用表", "Lumi", None, 30, "CN", "电工工具", None,
+                                              "黄色", 38, 0.5, "20*10*5", "自动量程"],
+                                     ["MM-1", "数字万用表", "Lumi", None, 0, "CN", "电工工具", None,
+                                      "黑色", 38, 0.5, "20*10*5", "自动量程"],
+                                     ["MM-2", "钳形表", "Lumi", None, 50, "CN", "电工工具", None,
+                                      "红色/黑色", 60, 0.6, "22*10*5", "自动量程"]])
     project(tmp_path, ["tiktok-us", "mercadolibre-mx"])
     assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
     dist = tmp_path / "dist"
@@ -113,25 +118,30 @@ def test_tiktok_shop_and_mercado_libre_upload_sheets_have_a_row_per_variant(tmp_
     assert tiktok[0] == expected and "Package Weight(lb)" in tiktok[0]
     listing = json.loads((dist / "tiktok-us.json").read_text(encoding="utf-8"))["listings"][0]
     rows = [dict(zip(tiktok[0], row)) for row in tiktok[1:]]
+    assert [r["Quantity"] for r in rows[2:]] == [None, None]  # MM-2's 50 is for both colours together
+    rows = rows[:2]
     assert [r["Seller SKU"] for r in rows] == [v["sku"] for v in listing["variants"]] == ["MM-1-YELLOW", "MM-1-BLACK"]
     assert all(r["Product Name"] == listing["title"] and r["Brand"] == "Lumi" for r in rows)
     assert [r["Price"] for r in rows] == [float(v["price"]) for v in listing["variants"]]
-    assert all(r["Quantity"] == 50 for r in rows)
+    assert [r["Quantity"] for r in rows] == [30, 0]  # out of stock is listed with 0, not left out
     assert rows[0]["Variation 1 Name"] == "Color" and rows[0]["Variation 1 Value"] == "Yellow"
     assert rows[0]["Package Weight(lb)"] == pytest.approx(1.10) and rows[0]["Package Length(inch)"] == 7.9
 
     meli = sheet(dist / "mercadolibre-mx-upload.xlsx")
-    assert meli[0] == [h for h, _ in templates()["mercadolibre"].columns]
+    assert meli[0] == [h.format(weight_unit="kg", length_unit="cm") for h, _ in templates()["mercadolibre"].columns]
     assert meli[0][:6] == ["Título", "Categoría", "Condición", "Precio", "Moneda", "Cantidad disponible"]
     listing = json.loads((dist / "mercadolibre-mx.json").read_text(encoding="utf-8"))["listings"][0]
-    rows = [dict(zip(meli[0], row)) for row in meli[1:]]
+    rows = [dict(zip(meli[0], row)) for row in meli[1:3]]
     assert [r["SKU"] for r in rows] == ["MM-1-YELLOW", "MM-1-BLACK"]
     assert all(r["Título"] == listing["title"] and r["Condición"] == "Nuevo" and r["Moneda"] == "MXN" for r in rows)
     assert [r["Precio"] for r in rows] == [float(v["price"]) for v in listing["variants"]]
-    assert all(r["Cantidad disponible"] == 50 and r["Marca"] == "Lumi" for r in rows)
+    assert [r["Cantidad disponible"] for r in rows] == [30, 0] and all(r["Marca"] == "Lumi" for r in rows)
     assert [r["Color"] for r in rows] == [v["options"]["Color"] for v in listing["variants"]]
+    assert rows[0]["Peso del paquete (kg)"] == 0.5 and rows[0]["Largo del paquete (cm)"] == 20
     report = json.loads((dist / "report.json").read_text(encoding="utf-8"))
     assert any(f["check"] == "upload-gtin" and f["market"] == "mercadolibre-mx" for f in report["findings"])
+    stock = [f for f in report["findings"] if f["check"] == "upload-stock" and f["market"] == "tiktok-us"]
+    assert [f["sku"] for f in stock] == ["MM-2"] and "not per variant" in stock[0]["message"]
 
 
 def test_upload_sheet_cells_are_neutralized(tmp_path, run_cli):
@@ -174,3 +184,20 @@ def test_a_shopify_market_name_with_a_slash_is_refused(tmp_path, run_cli):
     project(tmp_path, ["shopify"], '[markets.shopify]\nshopify_market = "US / Canada"\n')
     result = run_cli("build", "c.xlsx", *FX)
     assert result.exit_code == 2 and "shopify_market" in result.output
+
+
+def test_shopify_barcodes_and_stock_are_never_copied_to_variants_or_written_wrong(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [
+        HEADER,
+        ["A-1", "雨伞", "Lumi", EAN, 5, "CN", None, None, None, 25, 0.4, "30*7*7", "防晒"],
+        ["B-2", "万用表", "Volta", "4006381333932", 0, "CN", None, None, None, 38, 0.3, "19*10*5", "自动量程"],
+        ["C-3", "卫衣", "Volta", EAN, 40, "CN", None, None, "红色/黑色", 38, 0.3, "19*10*5", "加厚"],
+    ])
+    project(tmp_path, ["shopify"])
+    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    with (tmp_path / "dist" / "shopify.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["SKU"]: r for r in csv.DictReader(handle)}
+    assert rows["A-1"]["Barcode"] == EAN and rows["A-1"]["Inventory quantity"] == "5"
+    assert rows["B-2"]["Barcode"] == "" and rows["B-2"]["Inventory quantity"] == "0"  # wrong check digit; sold out
+    variants = [r for sku, r in rows.items() if sku.startswith("C-3-")]
+    assert len(variants) == 2 and all(r["Barcode"] == "" and r["Inventory quantity"] == "" for r in variants)

@@ -273,6 +273,14 @@ def parse_lines(value: object) -> list[str]:
     return [item for item in items if item]
 
 
+def parse_stock(value: object) -> Quantity:
+    """Units in stock: a whole number, 0 included (a product out of stock is still listed, with 0)."""
+    text = normalize(to_text(value))
+    if re.fullmatch(r"0+(?:\.0*)?\s*(?:pcs|件|个|只|套)?", text):
+        return Quantity(Decimal(0), "pcs")
+    return parse_count(value)
+
+
 def parse_count(value: object) -> Quantity:
     """A minimum order or carton quantity: '500', '500pcs', '500件', '≥500', '100斤' → Quantity."""
     text = normalize(to_text(value))

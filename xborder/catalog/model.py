@@ -18,6 +18,7 @@ class VariantCost:
     cost: Money
     row: int
     sku: str | None = None  # the row's own variant SKU, when the catalog gives one
+    stock: Quantity | None = None  # the row's own 库存
 
     @property
     def label(self) -> str:
@@ -79,14 +80,26 @@ class Product:
         """The factory cost of one variant ({'colour': '黑色', 'size': 'M'}); the product's cost by default."""
         return next((v.cost for v in self.variant_costs if v.covers(options)), self.cost)
 
+    def _variant_row(self, options: dict[str, str]) -> VariantCost | None:
+        """The only catalog row that covers just these options, if there is one."""
+        rows = [v for v in self.variant_costs if v.covers(options)] or \
+            [VariantCost(tuple(self.colors), tuple(self.sizes), self.cost, self.row, self.variant_sku, self.stock)]
+        if len(rows) == 1 and len(rows[0].colors or (None,)) * len(rows[0].sizes or (None,)) == 1:
+            return rows[0]
+        return None
+
     def variant_sku_for(self, options: dict[str, str]) -> str | None:
         """The catalog's own SKU for one variant: given on the only row that covers just these options."""
-        rows = [v for v in self.variant_costs if v.covers(options)] or \
-            ([VariantCost(tuple(self.colors), tuple(self.sizes), self.cost, self.row, self.variant_sku)]
-             if self.variant_sku else [])
-        if len(rows) == 1 and rows[0].sku and len(rows[0].colors or (None,)) * len(rows[0].sizes or (None,)) == 1:
-            return rows[0].sku
-        return None
+        row = self._variant_row(options)
+        return row.sku if row is not None else None
+
+    def variant_stock_for(self, options: dict[str, str]) -> Quantity | None:
+        """One variant's stock: the product's when it has one variant, else that of the only row that covers just
+        these options (a 库存 cell on a row of several colours is for all of them together, so none)."""
+        if len(self.variants) == 1:
+            return self.stock
+        row = self._variant_row(options)
+        return row.stock if row is not None else None
 
     @property
     def options(self) -> dict[str, list[str]]:
@@ -108,7 +121,8 @@ class Product:
                 continue
             if f.name == "variant_costs":
                 value = [{"colors": list(v.colors), "sizes": list(v.sizes), "cost": v.cost.to_json(), "row": v.row}
-                         | ({"sku": v.sku} if v.sku else {}) for v in value]
+                         | ({"sku": v.sku} if v.sku else {}) | ({"stock": v.stock.to_json()} if v.stock else {})
+                         for v in value]
             out[f.name] = value.to_json() if hasattr(value, "to_json") else value
         if self.options:
             out["options"] = self.options

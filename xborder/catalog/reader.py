@@ -209,18 +209,21 @@ class _SheetReader:
                 return {spec.name: cells.parse_dimensions(raw, measure or self.settings.length_unit)}
             case "count":
                 return {spec.name: cells.parse_count(raw)}
+            case "stock":
+                return {spec.name: cells.parse_stock(raw)}
         raise AssertionError(f"unknown kind {spec.kind!r} in header_aliases.toml")
 
     def _merge_variant(self, earlier: Product, product: Product) -> None:
         """Add a variant row's options to the product; a row with its own cost keeps that cost for its options."""
         rows = self.variant_costs.setdefault(earlier.sku, [
-            VariantCost(tuple(earlier.colors), tuple(earlier.sizes), earlier.cost, earlier.row, earlier.variant_sku)])
+            VariantCost(tuple(earlier.colors), tuple(earlier.sizes), earlier.cost, earlier.row, earlier.variant_sku,
+                        earlier.stock)])
         rows.append(VariantCost(tuple(product.colors), tuple(product.sizes), product.cost, product.row,
-                                product.variant_sku))
+                                product.variant_sku, product.stock))
         earlier.colors = list(dict.fromkeys(earlier.colors + product.colors))
         earlier.sizes = list(dict.fromkeys(earlier.sizes + product.sizes))
         earlier.variant_rows.append(product.row)
-        if len({v.cost for v in rows}) > 1 or any(v.sku for v in rows):
+        if len({v.cost for v in rows}) > 1 or any(v.sku or v.stock is not None for v in rows):
             earlier.variant_costs = list(rows)
         own = f"; its cost {product.cost} applies to {rows[-1].label}" if product.cost != earlier.cost else ""
         self.problem("info", "variant-row",

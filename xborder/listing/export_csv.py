@@ -14,6 +14,7 @@ from xborder.errors import ConfigError
 from xborder.files import OutputError, neutralize
 from xborder.listing.model import Listing
 from xborder.markets import Market
+from xborder.listing.uploads import read_gtin, variant_stock
 from xborder.pricing.quote import weight_in_kg
 from xborder.values import plain
 
@@ -94,16 +95,19 @@ def shopify_rows(markets: list[Market], listings: dict[str, Listing]) -> list[li
     grams = str(int((kg * 1000).to_integral_value())) if kg is not None else ""
     display = "lb" if primary.unit_system == "us" else "kg"
     option_names = [name for name, _ in listing.variants[0].options] if listing.variants else []
+    gtin = read_gtin(product.barcode)  # a product's one barcode fits no variant of several; a wrong one, none
+    barcode = gtin.code if gtin is not None and gtin.valid and len(listing.variants) == 1 else ""
     for index, variant in enumerate(listing.variants):
         first = index == 0
+        stock = variant_stock(listing, variant)
         row = dict.fromkeys(SHOPIFY_HEADERS, "")
         row.update({"URL handle": listing.handle, "SKU": variant.sku, "Price": plain(variant.price),
                     "Cost per item": plain(quote.landed.quantize(Decimal("0.01"))),
-                    "Charge tax": "TRUE", "Inventory tracker": "shopify" if product.stock else "",
-                    "Inventory quantity": plain(product.stock.value) if product.stock else "",
+                    "Charge tax": "TRUE", "Inventory tracker": "shopify" if stock is not None else "",
+                    "Inventory quantity": plain(stock.value) if stock is not None else "",
                     "Continue selling when out of stock": "DENY", "Weight value (grams)": grams,
                     "Weight unit for display": display, "Requires shipping": "TRUE",
-                    "Fulfillment service": "manual", "Barcode": product.barcode or ""})
+                    "Fulfillment service": "manual", "Barcode": barcode})
         for number, (name, value) in enumerate(variant.options[:3], start=1):
             row[f"Option{number} value"] = value
             if first:

@@ -21,7 +21,7 @@ from xborder.listing.model import Listing, Variant
 from xborder.markets import Market
 from xborder.pricing.quote import origin_country, unit_weight
 from xborder.translate.findings import Finding
-from xborder.values import CM_PER, KG_PER
+from xborder.values import CM_PER, KG_PER, Quantity
 
 FIELD = "upload"  # the field upload findings are reported on
 
@@ -144,8 +144,18 @@ def _brand(listing: Listing, template: Template) -> str:
 
 
 def _stock(listing: Listing, template: Template) -> str:
-    return "" if listing.product.stock else \
-        f"no stock: the {template.label}'s quantity is left empty; add a 库存 column"
+    if any(variant_stock(listing, v) is None for v in listing.variants):
+        if len(listing.variants) > 1 and listing.product.stock is not None:
+            return (f"stock is given for the product, not per variant: the {template.label}'s quantities are left "
+                    "empty (copying it to every variant would sell more than there is); give each variant its own "
+                    "row with its 库存")
+        return f"no stock: the {template.label}'s quantity is left empty; add a 库存 column"
+    return ""
+
+
+def variant_stock(listing: Listing, variant: Variant) -> Quantity | None:
+    """How many of one variant are in stock, as far as the catalog says (never the product's total repeated)."""
+    return listing.product.variant_stock_for(dict(variant.source_options))
 
 
 def _gtin(listing: Listing, template: Template) -> str:
@@ -263,8 +273,8 @@ def _price(row: Row) -> Decimal | str:
 
 
 def _quantity(row: Row) -> Decimal | str:
-    stock = row.listing.product.stock
-    return stock.value if stock is not None and row.variant is not None else ""
+    stock = variant_stock(row.listing, row.variant) if row.variant is not None else None
+    return stock.value if stock is not None else ""
 
 
 def _bullet(number: int) -> Callable[[Row], str]:

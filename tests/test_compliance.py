@@ -315,3 +315,73 @@ def test_tm_import_still_reads_a_workbook_with_a_compliance_sheet(tmp_path, run_
     result = run_cli("tm", "import", "dist/listings.xlsx")
     assert result.exit_code == 0, result.output
     assert "1 approved translations" in result.output
+
+
+# reviewed bugs -------------------------------------------------------------------------------------
+def test_a_rated_range_must_contain_the_mains_voltage_a_single_value_gets_the_tolerance():
+    found = checks(compliance_for(product("电烙铁", "110-240V 60W", plug="日规"), JP))
+    assert found["compliance-voltage"].startswith("110-240 V only: Japan's mains is 100 V")
+    assert "compliance-voltage" not in checks(compliance_for(product("电烙铁", "100-240V", plug="日规"), JP))
+    assert "compliance-voltage" not in checks(compliance_for(product("电烙铁", "220V 60W"), DE))  # 230 V ±10%
+
+
+@pytest.mark.parametrize("text", ["110V/220V", "110V/220V切换", "110/220V", "电压：110/220V双电压"])
+def test_dual_voltage_is_read_as_several_values(text):
+    rating = parse_voltage(text, free_text=True)
+    assert rating is not None and rating.spans == ((110, 110), (220, 220))
+    assert parse_voltage(text).spans == ((110, 110), (220, 220))
+
+
+@pytest.mark.parametrize("voltage", ["110V/220V", "110V/220V切换", "110/220V", "110V", "120V", "127V", "100-120V"])
+def test_us_market_ratings_and_dual_voltage_fit_mexico(voltage):
+    compliance = compliance_for(product("吹风机", voltage=voltage, plug="美规"), MX)
+    assert "compliance-voltage" not in checks(compliance)
+    assert requirements(compliance)["Rated voltage suits Mexico's mains (127 V, 60 Hz)"] == GIVEN
+
+
+def test_mexico_still_rejects_230v_and_the_accepted_ratings_are_sourced():
+    assert "compliance-voltage" in checks(compliance_for(product("吹风机", voltage="220V", plug="美规"), MX))
+    assert "compliance-voltage" in checks(compliance_for(product("吹风机", voltage="220-240V", plug="美规"), MX))
+    mexico = compliance_data().countries["MX"]
+    assert set(mexico.accepted_ratings) >= {110, 120, 127} and mexico.accepted_ratings_source
+    assert compliance_data().countries["JP"].accepted_ratings == ()
+
+
+def test_a_plug_without_a_voltage_still_asks_for_the_voltage():
+    for curler in (product("卷发棒", plug="美规"), product("卷发棒", "插头：美规")):
+        compliance = compliance_for(curler, US)
+        assert [f.severity for f in compliance.findings if f.check == "compliance-voltage-missing"] == ["warning"]
+        assert "compliance-plug" not in checks(compliance)
+    assert "compliance-voltage-missing" not in checks(compliance_for(product("卷发棒", "120V", plug="美规"), US))
+
+
+@pytest.mark.parametrize("market", [US, JP, MX])
+def test_the_china_plug_message_says_why_it_does_not_do(market):
+    message = checks(compliance_for(product("电烙铁", "100-240V 插头：国标"), market))["compliance-plug"]
+    assert "is not used in" not in message
+    assert "GB 1002" in message and "220 V" in message and "types A, B" in message
+
+
+@pytest.mark.parametrize("item", [
+    product("数码相机", description="含锂电池"), product("USB摄像头"), product("蓝牙耳机"), product("充电宝 10000mAh"),
+    product("LED手电筒"), product("智能手表"), product("Digital camera"), product("Wireless earbuds"),
+    product("Power bank"), product("Flashlight"), product("Smartwatch"), product("卷发棒"),
+])
+def test_electronics_are_electrical(item):
+    assert "electrical_electronic" in product_kinds(item)
+
+
+@pytest.mark.parametrize("item", [
+    product("数码印花连衣裙", material="聚酯纤维"), product("相机包", material="帆布"), product("Camera strap"),
+    product("鼠标垫"),
+])
+def test_accessories_and_digital_prints_are_not_electrical(item):
+    assert "electrical_electronic" not in product_kinds(item)
+
+
+def test_camera_with_lithium_battery_gets_ce_weee_and_fcc():
+    camera = product("数码相机", description="含锂电池")
+    de, us = requirements(compliance_for(camera, DE)), requirements(compliance_for(camera, US))
+    assert de["CE marking and EU Declaration of Conformity (LVD, EMC, RoHS)"] == TO_DO
+    assert de["WEEE producer registration and crossed-out wheelie bin"] == TO_DO
+    assert us["FCC Part 15 authorisation"] == TO_DO

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from xborder import data
 from xborder.catalog.model import Product
@@ -35,6 +35,8 @@ class Country:
     plug_types: tuple[str, ...]
     plug_standards: tuple[str, ...]
     source: str
+    accepted_ratings: tuple[int, ...] = ()  # rated values taken although no nominal here (MX: 110-120 V goods)
+    accepted_ratings_source: str = ""
 
     @property
     def mains(self) -> str:
@@ -49,6 +51,7 @@ class PlugStandard:
     types: tuple[str, ...]
     aliases: tuple[str, ...]
     source: str
+    abroad: str = ""  # why it will not do elsewhere, though its shape may match ('国标' type A)
 
 
 @dataclass(frozen=True)
@@ -144,8 +147,12 @@ class VoltageRating:
 
     spans: tuple[tuple[int, int], ...]
 
-    def fits(self, volts: int, tolerance: Decimal) -> bool:
-        return any(low * (1 - tolerance) <= volts <= high * (1 + tolerance) for low, high in self.spans)
+    def fits(self, volts: int, tolerance: Decimal, accepted: tuple[int, ...] = ()) -> bool:
+        """Any of the rated values or ranges suits a mains of `volts`: a range must contain it (or a rating the
+        country accepts), a single value may be off by the supply tolerance (220 V for 230 V) or be accepted."""
+        return any(low <= volts <= high or any(low <= a <= high for a in accepted) if low < high
+                   else low * (1 - tolerance) <= volts <= low * (1 + tolerance) or low in accepted
+                   for low, high in self.spans)
 
     def __str__(self) -> str:
         return "/".join(f"{low} V" if low == high else f"{low}-{high} V" for low, high in self.spans)
@@ -179,9 +186,11 @@ def _pattern(words: list[str]) -> re.Pattern[str] | None:
 def compliance_data() -> ComplianceData:
     raw = data.load("compliance.toml")
     countries = {code: Country(code, c["name"], c["region"], tuple(c["volts"]), tuple(c["hertz"]),
-                               tuple(c["plug_types"]), tuple(c["plug_standards"]), c["source"])
+                               tuple(c["plug_types"]), tuple(c["plug_standards"]), c["source"],
+                               tuple(c.get("accepted_ratings", ())), c.get("accepted_ratings_source", ""))
                  for code, c in raw["countries"].items()}
-    plugs = {key: PlugStandard(key, p["label"], tuple(p["types"]), tuple(p["aliases"]), p["source"])
+    plugs = {key: PlugStandard(key, p["label"], tuple(p["types"]), tuple(p["aliases"]), p["source"],
+                               p.get("abroad", ""))
              for key, p in raw["plugs"].items()}
     groups = {name: KeywordGroup(name, _pattern(g["match"]), _pattern(g.get("never", [])))
               for name, g in raw["groups"].items()}
@@ -203,8 +212,13 @@ def detection_text(product: Product) -> str:
 
 
 def matched_groups(product: Product) -> set[str]:
-    text = detection_text(product)
-    return {name for name, group in compliance_data().groups.items() if group.found_in(text)}
+    """The keyword groups a product's catalog text matches (the same in every market: searched once per text)."""
+    return set(_groups_in(detection_text(product)))
+
+
+@lru_cache(maxsize=4096)
+def _groups_in(text: str) -> frozenset[str]:
+    return frozenset(name for name, group in compliance_data().groups.items() if group.found_in(text))
 
 
 def product_kinds(product: Product, groups: set[str] | None = None) -> tuple[str, ...]:
@@ -221,6 +235,8 @@ def product_kinds(product: Product, groups: set[str] | None = None) -> tuple[str
 _VOLT = r"(?:V|VAC|Vac|伏)"
 _RANGE = re.compile(rf"(?<![\d.])(\d{{2,3}})\s*{_VOLT}?\s*(?:-|~|～|–|—|至|到)\s*(?:AC\s*)?(\d{{2,3}})\s*{_VOLT}"
                     r"(?![A-Za-z])", re.IGNORECASE)
+# several rated values: '110/220V', '110V/220V', '110V/220V切换' (the last figure carries the unit)
+_LIST = re.compile(rf"(?<![\d.])((?:\d{{2,3}}\s*{_VOLT}?\s*/\s*)+\d{{2,3}})\s*{_VOLT}(?![A-Za-z])", re.IGNORECASE)
 _SINGLE = re.compile(rf"(?<![\d.])(?<!DC)(?<!DC )(\d{{2,3}})\s*{_VOLT}(?![A-Za-z])", re.IGNORECASE)
 _MAINS_BAND = (90, 264)  # what any public supply delivers: a figure outside it is no mains rating
 _NOMINAL = {100, 110, 115, 120, 127, 220, 230, 240}  # a lone figure in free text counts only if it is one of these
@@ -243,6 +259,12 @@ def parse_voltage(text: str, *, free_text: bool = False) -> VoltageRating | None
             low, high = int(match.group(1)), int(match.group(2))
             if _MAINS_BAND[0] <= low < high <= _MAINS_BAND[1]:
                 spans.append((low, high))
+            rest = rest.replace(match.group(0), " ")
+        for match in _LIST.finditer(rest):
+            for figure in re.findall(r"\d{2,3}", match.group(1)):
+                volts = int(figure)
+                if volts in _NOMINAL if free_text else _MAINS_BAND[0] <= volts <= _MAINS_BAND[1]:
+                    spans.append((volts, volts))
             rest = rest.replace(match.group(0), " ")
         for match in _SINGLE.finditer(rest):
             volts = int(match.group(1))
@@ -298,6 +320,20 @@ def parse_plug(text: str, *, free_text: bool = False) -> PlugSpec | None:
 
 def _plug_fits(plug: PlugSpec, country: Country) -> bool:
     return bool(set(plug.standards) & set(country.plug_standards)) or bool(set(plug.types) & set(country.plug_types))
+
+
+def _plug_why(plug: PlugSpec, country: Country) -> str:
+    """Why a plug will not do although it may share a type letter with the country's sockets ('国标' type A in
+    the US): the standard's own note, or that it is made to another standard; '' when no type is shared."""
+    plugs = compliance_data().plugs
+    shared = [t for s in plug.standards for t in plugs[s].types if t in country.plug_types]
+    notes = [plugs[s].abroad for s in plug.standards if plugs[s].abroad]
+    if shared and notes:
+        return ": " + "; ".join(notes)
+    if shared:
+        return (f": it shares the shape of type {', '.join(dict.fromkeys(shared))} but is made to another "
+                f"country's plug standard, not to {country.name}'s")
+    return ""
 
 
 def _plug_name(plug: PlugSpec) -> str:
@@ -370,11 +406,12 @@ def _power_items(product: Product, country: Country, kinds: tuple[str, ...], gro
     rating = parse_voltage(product.voltage) if product.voltage else None
     rating = rating or parse_voltage(text, free_text=True)
     plug = (parse_plug(product.plug) if product.plug else None) or parse_plug(text, free_text=True)
-    source = f"{country.source}; {known.voltage_tolerance_source}"
+    source = "; ".join(s for s in (country.source, known.voltage_tolerance_source, country.accepted_ratings_source)
+                       if s)
     if rating is not None:
         mains = country.volts[0]
         requirement = f"Rated voltage suits {country.name}'s mains ({country.mains})"
-        if all(rating.fits(v, known.voltage_tolerance) for v in country.volts):
+        if all(rating.fits(v, known.voltage_tolerance, country.accepted_ratings) for v in country.volts):
             result.items.append(ComplianceItem(ELECTRICAL, requirement, f"rated {rating}: fits", source, GIVEN))
         else:
             message = (f"{rating} only: {country.name}'s mains is {country.mains}; sell a model rated for "
@@ -389,21 +426,28 @@ def _power_items(product: Product, country: Country, kinds: tuple[str, ...], gro
                                                GIVEN))
         else:
             plug_sources = "; ".join(known.plugs[s].source for s in plug.standards)
-            message = (f"plug {plug.written} ({_plug_name(plug)}) is not used in {country.name} (types "
-                       f"{', '.join(country.plug_types)}): fit {country.name}'s plug, or include a certified "
-                       f"adapter and say so in the listing")
+            message = (f"plug {plug.written} ({_plug_name(plug)}) is not a plug for {country.name}'s sockets (types "
+                       f"{', '.join(country.plug_types)}){_plug_why(plug, country)}: fit {country.name}'s plug, or "
+                       f"include a certified adapter and say so in the listing")
             result.items.append(ComplianceItem(ELECTRICAL, requirement, message,
                                                "; ".join(s for s in (country.source, plug_sources) if s), ERROR))
             result.findings.append(Finding("compliance-plug", "error", message, "compliance"))
+    # a plug means mains power, so a plug with no voltage asks for it too; a voltage cell that is no mains
+    # figure ('DC 5V') or a plug cell that is no plug says something already, and a battery runs on its battery
+    if rating is None and not product.voltage and (plug is not None or not product.plug and "battery" not in kinds):
+        if plug is not None:
+            message = (f"no rated voltage (电压) for a product with a mains plug ({plug.written}): give it (e.g. 120V "
+                       f"or 100-240V) so it can be checked against {country.name}'s {country.mains}")
+        else:
+            message = (f"no rated voltage (电压): if it runs on mains power, give it (e.g. 220V or 100-240V) so it can "
+                       f"be checked against {country.name}'s {country.mains}; if it runs on batteries, say so")
+        result.items.append(ComplianceItem(ELECTRICAL, f"Rated voltage suits {country.name}'s mains "
+                                                       f"({country.mains})", message, source, TO_DO))
+        result.findings.append(Finding("compliance-voltage-missing", "warning", message, "compliance"))
     if rating is not None or plug is not None:
         return MAINS
     if product.voltage or product.plug:
         return STATED
     if "battery" in kinds:
         return BATTERY
-    message = (f"no rated voltage (电压): if it runs on mains power, give it (e.g. 220V or 100-240V) so it can be "
-               f"checked against {country.name}'s {country.mains}; if it runs on batteries, say so")
-    result.items.append(ComplianceItem(ELECTRICAL, f"Rated voltage suits {country.name}'s mains ({country.mains})",
-                                       message, source, TO_DO))
-    result.findings.append(Finding("compliance-voltage-missing", "warning", message, "compliance"))
     return UNKNOWN

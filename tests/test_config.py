@@ -92,7 +92,7 @@ def test_every_command_is_documented_in_the_readme():
 
 def test_seller_fills_what_the_catalog_leaves_empty(tmp_path):
     from xborder.catalog import read_catalog
-    from tests.conftest import write_xlsx
+    from conftest import write_xlsx
 
     config = load_config(write(tmp_path, '[project]\nbrand = "Lumi"\nmanufacturer = "Ningbo Lumi Co."\n'
                                          'certifications = ["CE"]\n[compliance]\neu_responsible_person = "X GmbH"\n'))

@@ -8,7 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import write_xlsx
+from conftest import write_xlsx
 from xborder.listing.identifiers import option_code
 from xborder.translate.memory import TranslationMemory
 

@@ -40,6 +40,7 @@ markets = ["amazon-de"]
 brand = "Lumi"  # the Amazon flat file needs one
 engine = "openai"
 [pricing]
+fx_max_age_days = "0"  # these tests are about the model, not the age of the bundled rates
 fulfilment = "direct"
 freight_per_unit = "2"
 [markets.amazon-de.duty]

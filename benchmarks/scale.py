@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import csv
 import json
 import os
 import platform
@@ -38,6 +39,7 @@ MARKETS = ["amazon-us", "amazon-de", "amazon-jp", "tiktok-uk", "shopify", "shope
 CONFIG = """
 [project]
 markets = {markets}
+brand = "Benchmark"  # a seller sets one; without it every Amazon row has an error
 [catalog]
 currency = "CNY"
 [pricing]
@@ -75,23 +77,39 @@ def child_floor(catalog: Path, out: Path) -> dict:
     start = time.perf_counter()
     CalamineWorkbook.from_path(str(catalog)).get_sheet_by_index(0).to_python()
     timed += time.perf_counter() - start
-    built = CalamineWorkbook.from_path(str(out / "listings.xlsx"))
     floor = tempfile.mkdtemp(dir=out.parent)
-    book = xlsxwriter.Workbook(os.path.join(floor, "floor.xlsx"), {
-        "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
     cells = 0
-    for name in built.sheet_names:
-        rows = built.get_sheet_by_name(name).to_python()  # read back outside the timing
+    for workbook in sorted(out.glob("*.xlsx")):  # listings.xlsx and every upload sheet
+        built = CalamineWorkbook.from_path(str(workbook))
+        book = xlsxwriter.Workbook(os.path.join(floor, workbook.name), {
+            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False})
+        for name in built.sheet_names:
+            rows = built.get_sheet_by_name(name).to_python()  # read back outside the timing
+            start = time.perf_counter()
+            sheet = book.add_worksheet(name)
+            for number, row in enumerate(rows):
+                sheet.write_row(number, 0, row)
+                cells += len(row)
+            timed += time.perf_counter() - start
+            del rows
         start = time.perf_counter()
-        sheet = book.add_worksheet(name)
-        for number, row in enumerate(rows):
-            sheet.write_row(number, 0, row)
-            cells += len(row)
+        book.close()
         timed += time.perf_counter() - start
-        del rows
-    start = time.perf_counter()
-    book.close()
-    timed += time.perf_counter() - start
+    for path in sorted([*out.glob("*.csv"), *out.glob("*.txt")]):  # Shopify, WooCommerce, Amazon flat files
+        dialect = "excel-tab" if path.suffix == ".txt" else "excel"
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            table = list(csv.reader(handle, dialect=dialect))
+        start = time.perf_counter()
+        with open(os.path.join(floor, path.name), "w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle, dialect=dialect).writerows(table)
+        timed += time.perf_counter() - start
+        del table
+    for path in sorted(out.glob("*.xlf")):
+        text = path.read_text(encoding="utf-8")
+        start = time.perf_counter()
+        Path(floor, path.name).write_text(text, encoding="utf-8")
+        timed += time.perf_counter() - start
     for path in sorted(out.glob("*.json")):
         if path.name == "report.json":
             continue

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 from xborder import data
 from xborder.translate.findings import Finding
@@ -94,43 +94,58 @@ class ClaimRules:
     def _find(self, text: str, language: str) -> tuple[ClaimHit, ...]:
         text = unicodedata.normalize("NFKC", text)
         lower = text.lower()
-        if not self._quick(language)(lower):  # most text holds no form of any group: one cheap test
+        words = set() if language in UNSPACED else set(_WORD.findall(lower))
+        if not self._quick(language)(lower, words):  # most text holds no form of any group: one cheap test
             return ()
         hits: list[ClaimHit] = []
         for group in self.groups:
             forms = group.forms(language)
-            if forms is None or not self._quick(language, group.name)(lower):
+            if forms is None:
+                continue
+            quick = partial(self._quick, language, group.name)
+            has_words = bool(forms.words) and quick(("words",))(lower, words)
+            has_near = (bool(forms.verbs and forms.objects) and quick(("verbs",))(lower, words)
+                        and quick(("objects",))(lower, words))
+            if not (has_words or has_near):
                 continue
             patterns = _patterns(group.name, language, forms)
-            allowed = [m.span() for m in patterns.allow.finditer(text)] if patterns.allow else []
+            searched = (((patterns.words,) if has_words else ())
+                        + ((patterns.near, patterns.near_after) if has_near else ()))
+            allowed: list[tuple[int, int]] | None = None
             found: dict[tuple[int, int], ClaimHit] = {}
-            for pattern in (patterns.words, patterns.near, patterns.near_after):  # verb first, then object first
+            for pattern in searched:  # verb first, then object first
                 for match in pattern.finditer(text) if pattern else ():
                     start, end = match.span()
                     if pattern is patterns.near_after and any(a < end and start < b for a, b in found):
                         continue  # 'arthritis and prevents back pain': the verb already has its object
+                    if allowed is None:
+                        allowed = [m.span() for m in patterns.allow.finditer(text)] if patterns.allow else []
                     if not any(a <= start and end <= b for a, b in allowed):
                         found.setdefault((start, end), ClaimHit(group.name, match.group(0), start, end))
             hits += found.values()
         return tuple(sorted(hits, key=lambda h: (h.start, h.group)))
 
-    @lru_cache(maxsize=64)
-    def _quick(self, language: str, group: str | None = None) -> Callable[[str], bool]:
-        """A cheap test that says where no word or verb of a group (or of any, None) can occur in a lower-case
-        text of one language: in spaced scripts a form starts at a word, so its first word must be among the
-        text's words; in unspaced ones each form is looked for as it is. Only text that passes is searched
-        with the group's patterns."""
+    @lru_cache(maxsize=256)
+    def _quick(self, language: str, group: str | None = None,
+               kinds: tuple[str, ...] = ("words", "verbs")) -> Callable[[str, set[str]], bool]:
+        """A cheap test that says where no form of the given kinds in a group (or in any, None) can occur in a
+        lower-case text of one language: in spaced scripts every word of a form must be among the text's words,
+        in unspaced ones each form is looked for as it is. Only text that passes is searched with the group's
+        patterns. The test takes the lower-case text and the set of its words (empty in unspaced scripts)."""
         forms = [unicodedata.normalize("NFKC", f).lower() for g in self.groups if group in (None, g.name)
-                 if (found := g.forms(language)) is not None for f in (*found.words, *found.verbs) if f]
+                 if (found := g.forms(language)) is not None for kind in kinds for f in getattr(found, kind) if f]
         if not forms:
-            return lambda text: False
+            return lambda text, words: False
         if language in UNSPACED:
-            return lambda text: any(form in text for form in forms)
-        starts = [_WORD.findall(form) for form in forms]
-        if not all(starts):  # a form of symbols only: no cheap test
-            return lambda text: True
-        first = frozenset(words[0] for words in starts)
-        return lambda text: not first.isdisjoint(_WORD.findall(text))
+            return lambda text, words: any(form in text for form in forms)
+        split = [_WORD.findall(form) for form in forms]
+        if not all(split):  # a form of symbols only: no cheap test
+            return lambda text, words: True
+        by_first: dict[str, list[frozenset[str]]] = {}
+        for form_words in split:  # every word of a form is a whole word of the text it is in
+            by_first.setdefault(form_words[0], []).append(frozenset(form_words))
+        return lambda text, words: any(needed <= words for first in by_first.keys() & words
+                                       for needed in by_first[first])
 
     def check(self, field: str, text: str, market_key: str, platform: str, languages: Iterable[str],
               held: frozenset[str] = frozenset(), in_source: bool = False) -> list[Finding]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 import babel
 
@@ -131,7 +131,11 @@ def amazon_product_type(product: Product, market: Market) -> str:
     found = chosen.get(product.sku) or (chosen.get(product.category) if product.category else None)
     if found:
         return found
-    text = " ".join(t for t in (product.category, product.name, product.name_en) if t).casefold()
+    return _type_in(" ".join(t for t in (product.category, product.name, product.name_en) if t).casefold())
+
+
+@lru_cache(maxsize=4096)  # asked once per variant row, and a catalog repeats its categories
+def _type_in(text: str) -> str:
     matches = [(len(word), kind) for word, pattern, kind in _type_words()
                if (pattern.search(text) if pattern else word in text)]
     return max(matches)[1] if matches else ""
@@ -294,7 +298,11 @@ def _escape(text: str) -> str:
 
 
 def _origin_name(row: Row) -> str:
-    code = origin_country(row.listing.product, row.listing.quote.settings)
+    return _english_territory(origin_country(row.listing.product, row.listing.quote.settings))
+
+
+@lru_cache(maxsize=256)
+def _english_territory(code: str) -> str:
     return babel.Locale("en").territories.get(code, code)
 
 

@@ -197,3 +197,18 @@ def test_a_build_flags_planted_claims_and_uses_organic_only_with_a_certificate(t
     assert _listing(tmp_path / "again", "amazon-us", "GJ-1")["title"].startswith("Organic Goji Berries")
     report = json.loads((tmp_path / "again" / "report.json").read_text(encoding="utf-8"))
     assert not [f for f in report["findings"] if "organic" in f["check"]]
+
+
+def test_an_untranslated_field_reports_a_claim_once_as_the_catalog_s(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [
+        ["款号", "品名", "规格", "出厂价", "毛重(kg)", "卖点"],
+        ["SB-1", "除臭鞋垫", "均码", 6, 0.05, "抗菌除臭，100%安全"],
+    ])
+    (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["amazon-jp"]\n[catalog]\ncurrency = "CNY"\n'
+                                           '[glossary]\nstarter = false\n', encoding="utf-8")
+    run_cli("build", "c.xlsx", *FX)
+    item = _listing(tmp_path / "dist", "amazon-jp", "SB-1")
+    assert item["bullets"][0] == "抗菌除臭，100%安全"  # nothing translates it offline
+    for field in ("bullet_1", "description"):
+        claims = [(f["check"], f["term"]) for f in item["fields"][field]["findings"] if "claim" in f["check"]]
+        assert claims == [("source-claim-antimicrobial", "抗菌"), ("source-claim-safety", "100%安全")], field

@@ -204,6 +204,10 @@ def _estimate_table(estimate) -> None:
               f"{total.completion_tokens:,} out); nothing was called or written.")
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _summary(report: dict) -> None:
     out = console()
     totals = report["totals"]
@@ -212,10 +216,11 @@ def _summary(report: dict) -> None:
         out.print(f"[red]left out[/] {line}", highlight=False)
     for c in report["catalogs"]:
         listings = sum(c["listings"].values())
-        out.print(f"[bold]{c['file']}[/]: {c['products']} products × {len(c['listings'])} markets = {listings} "
-                  f"listings → {c['out']}/")
+        out.print(f"[bold]{c['file']}[/]: {_count(c['products'], 'product')} × "
+                  f"{_count(len(c['listings']), 'market')} = {_count(listings, 'listing')} → {c['out']}/")
         if c["rows_with_errors"]:
-            out.print(f"  [red]{c['rows_with_errors']} rows left out[/]: see the Issues sheet or "
+            rows = c["rows_with_errors"]
+            out.print(f"  [red]{rows} {'row' if rows == 1 else 'rows'} left out[/]: see the Issues sheet or "
                       f"`xborder inspect {c['file']}`")
     provenance = ", ".join(f"{k} {v}" for k, v in totals["provenance"].items())
     out.print(f"Fields by source: {provenance}")

@@ -385,11 +385,16 @@ class ListingComposer:
             found += qa.check_bytes("keywords", text, self.limits.get("keywords_bytes", 0))
         found += qa.check_emoji(field.name, text)
         found += qa.check_banned_phrases(field.name, text, rules.get("banned_phrases", []))
-        found += qa.check_claims(field.name, text, market, held)
         # the catalog text a field renders; a model's bullet is keyed by the title's source, checked there
-        if field.name in ("title", "description") or (field.name.startswith("bullet_")
-                                                      and "\n#bullet_" not in field.source):
-            found += qa.check_source_claims(field.name, field.source, market, held)
+        source_checked = field.name in ("title", "description") or (field.name.startswith("bullet_")
+                                                                     and "\n#bullet_" not in field.source)
+        claims = qa.check_claims(field.name, text, market, held)
+        if source_checked:
+            in_source = qa.check_source_claims(field.name, field.source, market, held)
+            said = {(f.check.removeprefix("source-"), f.term) for f in in_source}
+            # text still untranslated holds the catalog's own claim: said once, as the catalog's
+            claims = [f for f in claims if (f.check, f.term) not in said] + in_source
+        found += claims
         if not field.pending and (market.language == "ja" or not has_cjk(text)):
             if not field.whole_source:  # written from the whole product: its terms are checked listing-wide
                 if product is not None:

@@ -98,6 +98,8 @@ class Product:
         these options (a 库存 cell on a row of several colours is for all of them together, so none)."""
         if len(self.variants) == 1:
             return self.stock
+        if self.stock is None and all(v.stock is None for v in self.variant_costs):
+            return None
         row = self._variant_row(options)
         return row.stock if row is not None else None
 

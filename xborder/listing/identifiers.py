@@ -86,6 +86,8 @@ class Identifiers:
     def variant_sku(self, product: Product, options: Options) -> str:
         """The SKU of one variant of a product, the same in every market and every build."""
         key = variant_key(options)
+        if (settled := self._given.get((VARIANT_SKU, product.sku, key))) is not None:  # another market's, this build
+            return settled
         given = product.variant_sku_for(dict(options))
         if given:  # the factory's own: not kept, the catalog says it every time
             return self._give(VARIANT_SKU, product.sku, key, given, keep=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from xborder import data
 from xborder.catalog.model import Product
@@ -208,11 +208,15 @@ def tax_for(product: Product, market: Market, settings: PricingSettings) -> tupl
 def origin_country(product: Product, settings: PricingSettings) -> str:
     """Where a product is made, as an ISO code: its origin cell when that is a code or a name xborder knows
     ('中国', '广东深圳' → CN; data/origin_names.toml), else [pricing] origin."""
-    given = (product.origin or "").strip()
+    return _origin_code((product.origin or "").strip()) or settings.origin
+
+
+@lru_cache(maxsize=1024)  # asked for every listing and upload row; a catalog names a few places
+def _origin_code(given: str) -> str:
     if len(given) == 2 and given.isascii() and given.isalpha():
         return given.upper()
     return _origin_names().get(given.casefold(), "") or next(
-        (code for name, code in _origin_prefixes() if given.casefold().startswith(name)), settings.origin)
+        (code for name, code in _origin_prefixes() if given.casefold().startswith(name)), "")
 
 
 @cache

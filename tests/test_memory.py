@@ -261,6 +261,22 @@ def test_xliff_filled_in_with_translate_toolkit(tmp_path):
     assert read_xliff(path) == [("汉服", "漢服", "zh", "ja", "")]
 
 
+def test_a_pending_text_with_a_claim_tells_the_translator_to_leave_it_out(tmp_path):
+    from translate.storage import xliff
+
+    path = tmp_path / "pending.xlf"
+    write_xliff([PendingSegment("治疗失眠，100%安全", "zh", "en", "SB-1 bullets (amazon-us)"),
+                 PendingSegment("颗粒饱满", "zh", "en", "GJ-1 bullets (amazon-us)")], path)
+    store = xliff.xlifffile.parsefile(str(path))
+    notes = {unit.source: unit.getnotes() for unit in store.units}
+    assert "'治疗' (medical), '100%安全' (safety)" in notes["治疗失眠，100%安全"]
+    assert "leave them out of the translation" in notes["治疗失眠，100%安全"]
+    assert notes["颗粒饱满"] == "GJ-1 bullets (amazon-us)"
+    store.units[0].target = "Helps you relax before sleep"
+    path.write_bytes(bytes(store))
+    assert read_xliff(path) == [("治疗失眠，100%安全", "Helps you relax before sleep", "zh", "en", "")]
+
+
 def test_xliff_without_a_target_language_or_broken(tmp_path):
     path = tmp_path / "nolang.xlf"
     path.write_text('<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">'

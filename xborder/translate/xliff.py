@@ -50,10 +50,12 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
                     # a draft is marked for review: read_xliff skips it until the translator changes its state
                     target = f'        <target state="needs-review-translation">{escape(draft)}</target>\n' \
                         if draft else ""
+                    claims = _claims_note(source, source_lang)
                     out.write(f'      <trans-unit xml:space="preserve" id="{count}">\n'
                               f"        <source>{escape(source)}</source>\n{target}"
                               f'        <note from="developer">{escape("; ".join(sorted(set(contexts))))}</note>\n'
-                              "      </trans-unit>\n")
+                              + (f'        <note from="xborder" priority="1">{escape(claims)}</note>\n' if claims
+                                 else "") + "      </trans-unit>\n")
                 out.write("    </body>\n  </file>\n")
             out.write("</xliff>\n")
         write_bytes(path, temp.read_bytes())
@@ -62,6 +64,18 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
     finally:
         temp.unlink(missing_ok=True)
     return count
+
+
+def _claims_note(source: str, source_lang: str) -> str:
+    """What a translator must not carry over: the claims in the source (the Issues sheet says why)."""
+    from xborder.claims import claim_rules
+
+    hits = claim_rules().find(source, source_lang)
+    if not hits:
+        return ""
+    named = ", ".join(dict.fromkeys(f"'{hit.text}' ({hit.group})" for hit in hits))
+    return (f"claims the marketplace or the law may not allow: {named}; leave them out of the translation "
+            "unless the product may make them (see the Issues sheet of listings.xlsx)")
 
 
 def _attr(text: str) -> str:

@@ -107,8 +107,9 @@ def test_severity_comes_from_the_data_per_market_and_platform():
 
 
 def test_organic_wording_is_an_error_without_a_certificate_only():
-    held = claim_rules().held(["有机认证", "CE"])
+    held = claim_rules().held(["USDA Organic", "CE"])
     assert held == frozenset({"organic"}) and claim_rules().held(["CE", "FCC"]) == frozenset()
+    assert claim_rules().held(["有机认证"]) == frozenset()  # China's certificate allows 有机 in China only
     assert found(qa.check_claims("title", "Organic Goji Berries", US)) == [("claim-organic", "Organic", "error")]
     assert found(qa.check_claims("title", "Bio-Gojibeeren", DE)) == [("claim-organic", "Bio", "error")]
     assert found(qa.check_claims("title", "Bayas de goji ecológicas", MX)) == [("claim-organic", "ecológicas", "error")]
@@ -168,7 +169,7 @@ def test_a_build_flags_planted_claims_and_uses_organic_only_with_a_certificate(t
     write_xlsx(tmp_path / "c.xlsx", [
         ["款号", "品名", "规格", "出厂价", "毛重(kg)", "认证", "卖点"],
         ["GJ-1", "有机枸杞", "250g/袋", 22, 0.28, "", "最好的枸杞，治疗失眠，100%安全"],
-        ["GJ-2", "有机枸杞", "250g/袋", 22, 0.28, "有机认证", "颗粒饱满"],
+        ["GJ-2", "有机枸杞", "250g/袋", 22, 0.28, "欧盟有机认证", "颗粒饱满"],
     ])
     _project(tmp_path)
     result = run_cli("build", "c.xlsx", *FX)

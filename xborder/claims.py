@@ -76,7 +76,8 @@ class ClaimRules:
         self._tokens = {_fold(t): kind for kind, tokens in certificates.items() for t in tokens}
 
     def held(self, certifications: Iterable[str]) -> frozenset[str]:
-        """The certificate kinds ('organic') a product's certifications ('有机认证', 'USDA Organic', 'CE') name."""
+        """The certificate kinds ('organic') a product's certifications name ('USDA Organic', '欧盟有机认证', 'CE';
+        China's '有机认证' names none)."""
         return frozenset(kind for c in certifications if (kind := self._tokens.get(_fold(c))))
 
     def languages_for(self, market_key: str, language: str) -> tuple[str, ...]:

@@ -216,3 +216,16 @@ def test_glossary_commands_read_and_write_an_es_mx_column(run_cli, tmp_path):
         assert run_cli("glossary", "export", "-o", name).exit_code == 0
         entry = {e.source: e for e in load_glossary(tmp_path / name)}["雨伞"]
         assert (entry.target("es-MX"), entry.target("es-ES")) == ("sombrilla", "paraguas")
+
+
+def test_thai_spaces_a_latin_term_off_and_japanese_does_not(tmp_path):
+    glossary = shipped_glossary()
+    memory = TranslationMemory(tmp_path / "m.sqlite")
+    product = Product("AB-1", "ABS塑料收纳盒", Money(D(5), "CNY"), "f", "s", 2)
+    thai, japan = get_markets(["shopee-th", "amazon-jp"])
+    try:
+        rendered = {market.language: OfflineEngine().render([Segment("ABS塑料", "material")], TranslationContext(
+            product, market, glossary, memory))["ABS塑料"].text for market in (thai, japan)}
+    finally:
+        memory.close()
+    assert rendered == {"th": "ABS พลาสติก", "ja": "ABSプラスチック"}

@@ -97,8 +97,13 @@ class OfflineEngine(Engine):
             position = match.end
         if not _SEPARATORS.match(text[position:]):
             return None
-        joiner = "" if job.market.language in _NO_SPACE_LANGUAGES else " "
-        return joiner.join(pieces), compound
+        if job.market.language not in _NO_SPACE_LANGUAGES:
+            return " ".join(pieces), compound
+        joined = pieces[0]
+        for piece in pieces[1:]:  # Thai spaces a Latin word or a number off ('ABS พลาสติก'); Japanese does not
+            latin = joined[-1:].isascii() and joined[-1:].isalnum() or piece[:1].isascii() and piece[:1].isalnum()
+            joined += (" " if latin and job.market.language == "th" else "") + piece
+        return joined, compound
 
 
 def _babel(job: Job) -> str:

@@ -60,6 +60,19 @@ def test_an_export_quote_sheet_with_net_gross_per_carton_is_priced_per_umbrella(
     assert q.freight > 0 and q.price >= q.break_even
 
 
+def test_a_carton_size_without_units_per_carton_is_reported_not_used(fx):
+    kettle = Product("KT-100", "电热水壶", Money(D("8.5"), "USD"), "f.xlsx", "Products", 2,
+                     gross_weight=Quantity(D("1.2"), "kg"), carton_size=Dimensions(D(22), D(18), D(25), "cm"))
+    q = quote_price(kettle, market("amazon-us"), pricing_settings(FREIGHT), fx)
+    assert q.weight_kg == D("1.2")  # no volumetric weight from a box whose units are unknown
+    [finding] = [f for f in q.findings if f.code == "carton-size-unused"]
+    assert finding.severity == "warning" and "22×18×25 cm" in finding.message and "装箱数" in finding.message
+    boxed = quote_price(Product("KT-100", "电热水壶", Money(D("8.5"), "USD"), "f.xlsx", "Products", 2,
+                                gross_weight=Quantity(D("1.2"), "kg"), carton_size=kettle.carton_size,
+                                carton_qty=Quantity(D(1), "pcs")), market("amazon-us"), pricing_settings(FREIGHT), fx)
+    assert boxed.weight_kg > D("1.2") and not [f for f in boxed.findings if f.code == "carton-size-unused"]
+
+
 def test_explicit_carton_weight_columns_are_divided_by_units_per_carton(tmp_path):
     path = write_xlsx(tmp_path / "tools.xlsx", [
         ["货号", "品名", "出厂价", "装箱数", "外箱毛重", "外箱净重", "外箱尺寸"],

@@ -277,6 +277,11 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
     divisor, divisor_from = volumetric_divisor(settings)
     volumetric = sides[0] * sides[1] * sides[2] / divisor if sides and divisor else None
     chargeable = max(actual, volumetric) if actual is not None and volumetric is not None else actual
+    if sides is None and product.carton_size is not None:
+        found.append(PriceFinding("carton-size-unused", "warning", (
+            f"the carton size {product.carton_size} is not used, so freight has no volumetric weight: give the units "
+            "per carton (装箱数) so one unit's share can be worked out, or, if it is one unit's box, head the column "
+            "包装尺寸 (package size)")))
     if actual is None and settings.freight_per_kg:
         found.append(PriceFinding("no-weight", "error", (
             "no weight for this product, so freight per kg cannot be charged and the price is unconfirmed: add "

@@ -107,15 +107,29 @@ def test_severity_comes_from_the_data_per_market_and_platform():
 
 
 def test_organic_wording_is_an_error_without_a_certificate_only():
-    held = claim_rules().held(["USDA Organic", "CE"])
-    assert held == frozenset({"organic"}) and claim_rules().held(["CE", "FCC"]) == frozenset()
-    assert claim_rules().held(["有机认证"]) == frozenset()  # China's certificate allows 有机 in China only
+    held = claim_rules().held(["USDA Organic", "CE"], "US")
+    assert held == frozenset({"organic"}) and claim_rules().held(["CE", "FCC"], "US") == frozenset()
     assert found(qa.check_claims("title", "Organic Goji Berries", US)) == [("claim-organic", "Organic", "error")]
     assert found(qa.check_claims("title", "Bio-Gojibeeren", DE)) == [("claim-organic", "Bio", "error")]
     assert found(qa.check_claims("title", "Bayas de goji ecológicas", MX)) == [("claim-organic", "ecológicas", "error")]
     assert qa.check_claims("title", "Organic Goji Berries", US, held) == []
     assert qa.check_source_claims("title", "有机枸杞", US, held) == []
     assert found(qa.check_source_claims("title", "有机枸杞", US)) == [("source-claim-organic", "有机", "error")]
+
+
+@pytest.mark.parametrize("certifications, country, held", [
+    (["USDA Organic"], "US", True),
+    (["USDA Organic"], "DE", False),  # Chinese goji certified to the NOP is not EU organic
+    (["欧盟有机认证"], "FR", True),
+    (["EU organic"], "US", False),
+    (["有機JAS"], "JP", True),
+    (["有机认证"], "US", False),  # China's certificate counts in China only
+    (["有机认证"], "DE", False),
+    (["organic"], "JP", True),  # the seller's own word, for every market
+])
+def test_an_organic_certificate_counts_where_it_is_recognised(certifications, country, held):
+    assert claim_rules().held(certifications, country) == (frozenset({"organic"}) if held else frozenset())
+    assert claim_rules().region("DE") == "EU" and claim_rules().region("JP") == "JP"
 
 
 GOJI = Product("GJ-1", "有机枸杞", Money(Decimal(22), "CNY"), "c.xlsx", "产品", 2)
@@ -169,7 +183,8 @@ def test_a_build_flags_planted_claims_and_uses_organic_only_with_a_certificate(t
     write_xlsx(tmp_path / "c.xlsx", [
         ["款号", "品名", "规格", "出厂价", "毛重(kg)", "认证", "卖点"],
         ["GJ-1", "有机枸杞", "250g/袋", 22, 0.28, "", "最好的枸杞，治疗失眠，100%安全"],
-        ["GJ-2", "有机枸杞", "250g/袋", 22, 0.28, "欧盟有机认证", "颗粒饱满"],
+        ["GJ-2", "有机枸杞", "250g/袋", 22, 0.28, "USDA Organic, 欧盟有机认证", "颗粒饱满"],
+        ["GJ-3", "有机枸杞", "250g/袋", 22, 0.28, "USDA Organic", "颗粒饱满"],
     ])
     _project(tmp_path)
     result = run_cli("build", "c.xlsx", *FX)
@@ -192,6 +207,10 @@ def test_a_build_flags_planted_claims_and_uses_organic_only_with_a_certificate(t
                 (market, "GJ-1", "source-claim-medical", "治疗", "error"),
                 (market, "GJ-1", "source-claim-safety", "100%安全", "error")} <= claims
     assert not [c for c in claims if c[1] == "GJ-2"]  # certified, and nothing else claimed
+    # a US certificate: organic in the US listing and the own store (US), never in Germany
+    assert _listing(dist, "amazon-us", "GJ-3")["title"].startswith("Organic Goji Berries")
+    assert "Bio" not in _listing(dist, "amazon-de", "GJ-3")["title"]
+    assert {c[0] for c in claims if c[1] == "GJ-3"} == {"amazon-de"}
 
     _project(tmp_path, 'certifications = ["organic"]')  # the seller's certificate covers every product
     assert run_cli("build", "c.xlsx", *FX, "--out", "again").exit_code == 1

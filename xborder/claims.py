@@ -69,16 +69,35 @@ class ClaimRules:
     """Every claim group, the certificate kinds that lift a group, and the extra languages markets are checked in."""
 
     def __init__(self, groups: list[ClaimGroup], certificates: dict[str, tuple[str, ...]],
-                 also_checked: dict[str, tuple[str, ...]]):
+                 also_checked: dict[str, tuple[str, ...]],
+                 regional: dict[str, dict[str, tuple[str, ...]]] | None = None,
+                 regions: dict[str, tuple[str, ...]] | None = None):
         self.groups = groups
         self.certificates = certificates
         self.also_checked = also_checked
         self._tokens = {_fold(t): kind for kind, tokens in certificates.items() for t in tokens}
+        # a certificate that counts in one region only: 'USDA Organic' in the US, '有機JAS' in Japan
+        self._regional = {_fold(t): (kind, region) for kind, by_region in (regional or {}).items()
+                          for region, tokens in by_region.items() for t in tokens}
+        self._region_of = {country: region for region, countries in (regions or {}).items() for country in countries}
 
-    def held(self, certifications: Iterable[str]) -> frozenset[str]:
-        """The certificate kinds ('organic') a product's certifications name ('USDA Organic', '欧盟有机认证', 'CE';
-        China's '有机认证' names none)."""
-        return frozenset(kind for c in certifications if (kind := self._tokens.get(_fold(c))))
+    def region(self, country: str) -> str:
+        """The region whose rules a country follows for certificates ('DE' → 'EU'), else the country itself."""
+        return self._region_of.get(country, country)
+
+    def held(self, certifications: Iterable[str], country: str) -> frozenset[str]:
+        """The certificate kinds ('organic') a product's certifications name that count in a market's country:
+        'organic' anywhere (the seller's own word), 'USDA Organic' only in the US, '欧盟有机认证' only in the EU;
+        China's '有机认证' nowhere xborder sells."""
+        region = self.region(country)
+        kinds = set()
+        for certification in certifications:
+            folded = _fold(certification)
+            if folded in self._tokens:
+                kinds.add(self._tokens[folded])
+            elif folded in self._regional and self._regional[folded][1] == region:
+                kinds.add(self._regional[folded][0])
+        return frozenset(kinds)
 
     def languages_for(self, market_key: str, language: str) -> tuple[str, ...]:
         """The languages a market's listings are checked in: its own, those for every market, its own extras."""
@@ -240,6 +259,11 @@ def read_claims(raw: dict) -> ClaimRules:
     """The claim rules of a parsed claims.toml; a malformed table raises ValueError saying where."""
     certificates = {kind: _strings(table.get("tokens"), f"[certificates.{kind}] tokens")
                     for kind, table in raw.get("certificates", {}).items()}
+    regional = {kind: {region: _strings(tokens, f"[certificates.{kind}.regions] {region}")
+                       for region, tokens in table.get("regions", {}).items()}
+                for kind, table in raw.get("certificates", {}).items()}
+    regions = {region: _strings(countries, f"[regions] {region}")
+               for region, countries in raw.get("regions", {}).items()}
     groups = []
     for name, table in raw.get("groups", {}).items():
         severity = table.get("severity", {})
@@ -256,7 +280,7 @@ def read_claims(raw: dict) -> ClaimRules:
         groups.append(ClaimGroup(name, str(table["message"]), tuple(severity.items()), forms, certificate,
                                  tuple(table.get("sources", ()))))
     also = {key: _strings(langs, f"[also_checked] {key}") for key, langs in raw.get("also_checked", {}).items()}
-    return ClaimRules(groups, certificates, also)
+    return ClaimRules(groups, certificates, also, regional, regions)
 
 
 @cache

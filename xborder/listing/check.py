@@ -53,7 +53,7 @@ def check_outputs(dist: Path, config: Config) -> list[CheckedField]:
                 except ConfigError:
                     continue  # a market the project no longer has: nothing to check it against
                 # no catalog here: the project's own certifications are what the products hold
-                held = claim_rules().held(config.seller.certifications)
+                held = claim_rules().held(config.seller.certifications, market.country)
                 markets[reviewed.market] = (market, ListingComposer(market),
                                             project_glossary(config, market).for_certificates(held))
             market, composer, glossary = markets[reviewed.market]

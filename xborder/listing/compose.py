@@ -368,7 +368,7 @@ class ListingComposer:
         """Every rule of the market on one field; characters the market rejects are removed and reported.
         `certifications`: what is held when no product is given (a reviewed workbook: the project's)."""
         rules, market = self.rules, self.market
-        held = claim_rules().held(product.certifications if product is not None else certifications)
+        held = claim_rules().held(product.certifications if product is not None else certifications, market.country)
         banned = rules.get("banned_title_chars" if field.name == "title" else "banned_text_chars", "")
         field.text, found = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
         text = field.text

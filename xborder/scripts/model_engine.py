@@ -156,7 +156,7 @@ def script_brief(facts: ScriptFacts, engine: ModelEngine, source_lang: str) -> S
     never = {category: list(phrases) for category, phrases in sorted(rules.phrases.items())
              if rules.severity.get(category, "warning") == "error"}
     claims = claim_rules()
-    held = claims.held(product.certifications)
+    held = claims.held(product.certifications, market.country)
     for language in claims.languages_for(market.key, tag.split("-")[0]):
         for group, wording in claims.wording(language, held).items():
             never.setdefault(f"{group} claims", []).extend(wording)
@@ -258,7 +258,7 @@ def _model_findings(script: LiveScript, facts: ScriptFacts) -> list[Finding]:
     directions = [(f"{b.kind} (stage direction)", b.direction) for s in script.segments for b in s.beats
                   if b.direction]
     found = lint_lines(directions, market, script.lang_tag, facts.allowed, quote.formatted,
-                       held=claim_rules().held(facts.product.certifications))
+                       held=claim_rules().held(facts.product.certifications, market.country))
     spoken = script.spoken
     for options, price in facts.prices:
         if price not in spoken:

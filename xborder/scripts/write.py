@@ -309,7 +309,7 @@ def _findings(script: LiveScript, text: ProductText, listing: Listing, allowed: 
     lines = [(b.kind, b.text) for s in script.segments for b in s.beats]
     forbidden = [e for e in glossary.entries_for(product_text(product)) if e.type == "forbidden"]
     found = lint_lines(lines, market, script.lang_tag, allowed, quote.formatted, forbidden,
-                       claim_rules().held(product.certifications))
+                       claim_rules().held(product.certifications, market.country))
     name_terms = [e for e in glossary.entries_for(product.name) if e.type == "term"]
     found += check_missing_terms(name_terms, script.spoken, script.lang_tag, "script")
     for segment in script.segments:

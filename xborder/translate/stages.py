@@ -127,7 +127,7 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
     claims = claim_rules()
     for market in markets:
         for product in products:
-            glossary = glossaries[market.key].for_certificates(claims.held(product.certifications))
+            glossary = glossaries[market.key].for_certificates(claims.held(product.certifications, market.country))
             text = ProductText(product, market, glossary, {})
             missing = []
             for source in segment_sources(product, engine.writes_fields):

@@ -3,6 +3,7 @@ per region, the Compliance sheet of listings.xlsx and the findings in the market
 
 from __future__ import annotations
 
+import csv
 import json
 from decimal import Decimal as D
 from pathlib import Path
@@ -162,7 +163,7 @@ def test_multimeter_with_battery_for_germany_gets_ce_weee_battery_and_gpsr():
 
 def test_certifications_and_settings_mark_requirements_given():
     meter = product("数字万用表", description="含电池", certifications=["CE", "WEEE-Reg.-Nr. DE 12345678"],
-                    manufacturer="义乌市星辰日用品有限公司, 浙江义乌")
+                    manufacturer="义乌市星辰日用品有限公司", manufacturer_address="浙江义乌, www.xingchen.example")
     seller = Seller(eu_responsible_person="EU Rep GmbH, Berlin, rep@example.com")
     compliance = compliance_for(meter, DE, seller)
     needed = requirements(compliance)
@@ -171,7 +172,21 @@ def test_certifications_and_settings_mark_requirements_given():
     assert needed["EU responsible economic operator (GPSR)"] == GIVEN
     assert needed["Manufacturer name and address, product identifier (GPSR)"] == GIVEN
     assert needed["Batteries Regulation: producer registration, labelling, take-back"] == TO_DO
-    assert not {"compliance-responsible-person", "compliance-manufacturer"} & set(checks(compliance))
+    assert not {"compliance-responsible-person", "compliance-manufacturer", "compliance-contact"} & \
+        set(checks(compliance))
+
+
+def test_a_name_without_an_e_mail_or_web_address_is_not_enough_for_gpsr():
+    meter = product("数字万用表", description="含电池", manufacturer="义乌市星辰日用品有限公司")
+    compliance = compliance_for(meter, DE, Seller(eu_responsible_person="EU Rep GmbH, Hauptstr. 1, 10115 Berlin"))
+    needed = requirements(compliance)
+    assert needed["EU responsible economic operator (GPSR)"] == TO_DO
+    assert needed["Manufacturer name and address, product identifier (GPSR)"] == TO_DO
+    contact = [f.message for f in compliance.findings if f.check == "compliance-contact"]
+    assert len(contact) == 2 and all("no e-mail or web address" in m for m in contact)
+    assert "[compliance] eu_responsible_person" in contact[0] and "manufacturer_address" in contact[1]
+    # the UK's rules ask for a contact address, not an electronic one
+    assert "compliance-contact" not in checks(compliance_for(meter, UK, Seller(uk_responsible_person="UK Ltd")))
 
 
 def test_uk_asks_for_ukca_or_ce_and_its_own_responsible_person():
@@ -296,7 +311,7 @@ def test_build_writes_the_multimeter_checklist_to_the_compliance_sheet(tmp_path,
 
 def test_build_with_an_eu_responsible_person_has_no_gpsr_finding(tmp_path, run_cli):
     project(tmp_path, ["amazon-de"], [METER],
-            '[compliance]\neu_responsible_person = "EU Rep GmbH, Hauptstr. 1, 10115 Berlin"\n')
+            '[compliance]\neu_responsible_person = "EU Rep GmbH, Hauptstr. 1, 10115 Berlin, rep@eurep.example"\n')
     run_cli("build", "catalog.xlsx", "--fx-date", "2025-06-02")
     assert "compliance-responsible-person" not in {f["check"] for f in listing(tmp_path, "amazon-de", "ET-101")["findings"]}
     _, rows = compliance_rows(tmp_path)
@@ -385,3 +400,24 @@ def test_camera_with_lithium_battery_gets_ce_weee_and_fcc():
     assert de["CE marking and EU Declaration of Conformity (LVD, EMC, RoHS)"] == TO_DO
     assert de["WEEE producer registration and crossed-out wheelie bin"] == TO_DO
     assert us["FCC Part 15 authorisation"] == TO_DO
+
+
+def test_the_manufacturer_address_comes_from_its_column_or_the_project_and_stays_out_of_the_name(tmp_path, run_cli):
+    write_xlsx(tmp_path / "catalog.xlsx", [
+        [*HEADER, "生产厂家", "厂家地址"],
+        [*METER, "", ""],  # the project's maker, and its address
+        ["ET-102", "钳形表", "600A", "ABS外壳", 52, 0.4, "含电池", "宁波仪表厂", "浙江宁波, info@nbyb.example"],
+        ["ET-103", "测电笔", "", "ABS外壳", 8, 0.05, "含电池", "台州电笔厂", ""],  # another maker: not the project's address
+    ])
+    (tmp_path / "xborder.toml").write_text(
+        '[project]\nmarkets = ["amazon-de"]\nbrand = "Lumi"\nmanufacturer = "义乌星辰"\n'
+        '[compliance]\nmanufacturer_address = "浙江义乌, sales@xingchen.example"\n', encoding="utf-8")
+    run_cli("build", "catalog.xlsx", "--fx-date", "2025-06-02")
+    _, rows = compliance_rows(tmp_path)
+    status = {r[0]: r[5] for r in rows if r[3] == "Manufacturer name and address, product identifier (GPSR)"}
+    assert status == {"ET-101": GIVEN, "ET-102": GIVEN, "ET-103": TO_DO}
+    contact = [f for f in listing(tmp_path, "amazon-de", "ET-103")["findings"] if f["check"] == "compliance-contact"]
+    assert len(contact) == 1 and "台州电笔厂" in contact[0]["message"]
+    with open(tmp_path / "dist" / "amazon-de-flatfile.txt", encoding="utf-8-sig") as handle:
+        flat = {row["item_sku"]: row["manufacturer"] for row in csv.DictReader(handle, dialect="excel-tab")}
+    assert (flat["ET-101"], flat["ET-102"], flat["ET-103"]) == ("义乌星辰", "宁波仪表厂", "台州电笔厂")

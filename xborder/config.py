@@ -140,11 +140,13 @@ def _seller(path: Path, project: dict, compliance: dict) -> Seller:
     """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons."""
     if not isinstance(compliance, dict):
         raise ConfigError(f"{path}: [compliance] must be a table such as eu_responsible_person = \"…\"")
-    _check_keys(path, "compliance", compliance, {"eu_responsible_person", "uk_responsible_person"})
+    _check_keys(path, "compliance", compliance, {"eu_responsible_person", "uk_responsible_person",
+                                                 "manufacturer_address"})
     texts = {}
     for section, table, key in (("project", project, "brand"), ("project", project, "manufacturer"),
                                 ("compliance", compliance, "eu_responsible_person"),
-                                ("compliance", compliance, "uk_responsible_person")):
+                                ("compliance", compliance, "uk_responsible_person"),
+                                ("compliance", compliance, "manufacturer_address")):
         value = table.get(key, "")
         if not isinstance(value, str):
             raise ConfigError(f'{path}: [{section}] {key} must be text, e.g. {key} = "…"')

@@ -52,6 +52,7 @@ class Seller:
 
     brand: str = ""
     manufacturer: str = ""
+    manufacturer_address: str = ""  # [compliance]: postal and electronic address of [project] manufacturer
     certifications: tuple[str, ...] = ()  # held for every product: "organic-eu", "CE", "FCC" …
     eu_responsible_person: str = ""  # GPSR (EU) 2023/988 Art. 16: name and address of the economic operator in the EU
     uk_responsible_person: str = ""
@@ -63,6 +64,8 @@ class Seller:
             product.brand = self.brand
         if not product.manufacturer and self.manufacturer:
             product.manufacturer = self.manufacturer
+        if not product.manufacturer_address and self.manufacturer_address and product.manufacturer == self.manufacturer:
+            product.manufacturer_address = self.manufacturer_address
         if self.certifications:
             product.certifications = list(dict.fromkeys([*product.certifications, *self.certifications]))
 

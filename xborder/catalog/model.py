@@ -62,13 +62,14 @@ class Product:
     description: str | None = None
     brand: str | None = None
     manufacturer: str | None = None
+    manufacturer_address: str | None = None  # postal and e-mail/web address, for the EU's GPSR
     category: str | None = None
     barcode: str | None = None
     hs_code: str | None = None
     origin: str | None = None
     voltage: str | None = None  # rated mains voltage as the factory wrote it ('220V', 'AC 110-240V')
     plug: str | None = None  # plug type as written ('国标', 'US', 'Type C')
-    certifications: list[str] = field(default_factory=list)  # as written: 'CE', 'FCC', '有机认证'
+    certifications: list[str] = field(default_factory=list)  # as written: 'CE', 'FCC', 'USDA Organic'
     image: str | None = None
     stock: Quantity | None = None
     notes: str | None = None

@@ -92,6 +92,7 @@ class Requirement:
     mains_only: bool = False
     given_by: tuple[str, ...] = ()
     setting: str = ""
+    electronic_address: bool = False  # the setting's value must hold an e-mail or web address
 
     def applies(self, country: Country, groups: set[str], power: str) -> bool:
         return ("ALL" in self.regions or country.region in self.regions) \
@@ -198,7 +199,8 @@ def compliance_data() -> ComplianceData:
     requirements = tuple(Requirement(
         r["kind"], tuple(r["regions"]), r["requirement"], r["action"], r["source"],
         tuple(r.get("countries", ())), tuple(r.get("only_if", ())), tuple(r.get("except_if", ())),
-        bool(r.get("mains_only", False)), tuple(r.get("given_by", ())), r.get("setting", ""))
+        bool(r.get("mains_only", False)), tuple(r.get("given_by", ())), r.get("setting", ""),
+        bool(r.get("electronic_address", False)))
         for r in raw["requirements"])
     return ComplianceData(countries, plugs, groups, kinds, requirements, Decimal(raw["voltage_tolerance"]),
                           raw["voltage_tolerance_source"])
@@ -348,10 +350,14 @@ def _covered(requirement: Requirement, certifications: list[str]) -> bool:
     return pattern is not None and any(pattern.search(c) for c in certifications)
 
 
-def _setting(requirement: Requirement, product: Product, seller: Seller) -> bool:
+def _setting(requirement: Requirement, product: Product, seller: Seller) -> str:
     if requirement.setting == "manufacturer":
-        return bool(product.manufacturer)
-    return bool(getattr(seller, requirement.setting, ""))
+        return ", ".join(t for t in (product.manufacturer, product.manufacturer_address) if t) if \
+            product.manufacturer else ""
+    return str(getattr(seller, requirement.setting, "") or "")
+
+
+_ELECTRONIC_ADDRESS = re.compile(r"@|https?://|\bwww\.", re.IGNORECASE)
 
 
 _SETTING_FINDINGS = {
@@ -385,10 +391,19 @@ def compliance_for(product: Product, market: Market, seller: Seller | None = Non
         if requirement.kind not in kinds or not requirement.applies(country, groups, power):
             continue
         if requirement.setting:
-            given = _setting(requirement, product, seller)
+            value = _setting(requirement, product, seller)
+            given = bool(value)
             if not given:
                 check, message = _SETTING_FINDINGS[requirement.setting]
                 result.findings.append(Finding(check, "warning", message.format(country=country.name), "compliance"))
+            elif requirement.electronic_address and not _ELECTRONIC_ADDRESS.search(value):
+                given = False
+                where = f"[compliance] {requirement.setting}"
+                if requirement.setting == "manufacturer":
+                    where = "a 厂家地址 column or [compliance] manufacturer_address"
+                result.findings.append(Finding("compliance-contact", "warning", (
+                    f"'{value}' has no e-mail or web address: {requirement.requirement} needs the postal and "
+                    f"electronic address on the product and in the listing; add them to {where}"), "compliance"))
         else:
             given = _covered(requirement, product.certifications)
         result.items.append(ComplianceItem(requirement.kind, requirement.requirement, requirement.action,

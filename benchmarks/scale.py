@@ -21,8 +21,8 @@ and 100k products, and under 500 MB peak at 100k.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import csv
+import datetime as dt
 import json
 import os
 import platform

@@ -137,7 +137,8 @@ _SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "l
 
 
 def _seller(path: Path, project: dict, compliance: dict) -> Seller:
-    """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons."""
+    """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons and
+    manufacturer address."""
     if not isinstance(compliance, dict):
         raise ConfigError(f"{path}: [compliance] must be a table such as eu_responsible_person = \"…\"")
     _check_keys(path, "compliance", compliance, {"eu_responsible_person", "uk_responsible_person",

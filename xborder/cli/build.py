@@ -219,8 +219,7 @@ def _summary(report: dict) -> None:
         out.print(f"[bold]{c['file']}[/]: {_count(c['products'], 'product')} × "
                   f"{_count(len(c['listings']), 'market')} = {_count(listings, 'listing')} → {c['out']}/")
         if c["rows_with_errors"]:
-            rows = c["rows_with_errors"]
-            out.print(f"  [red]{rows} {'row' if rows == 1 else 'rows'} left out[/]: see the Issues sheet or "
+            out.print(f"  [red]{_count(c['rows_with_errors'], 'row')} left out[/]: see the Issues sheet or "
                       f"`xborder inspect {c['file']}`")
     provenance = ", ".join(f"{k} {v}" for k, v in totals["provenance"].items())
     out.print(f"Fields by source: {provenance}")

@@ -351,9 +351,10 @@ def _covered(requirement: Requirement, certifications: list[str]) -> bool:
 
 
 def _setting(requirement: Requirement, product: Product, seller: Seller) -> str:
-    if requirement.setting == "manufacturer":
-        return ", ".join(t for t in (product.manufacturer, product.manufacturer_address) if t) if \
-            product.manufacturer else ""
+    if requirement.setting == "manufacturer":  # the name, and the address that goes with it
+        if not product.manufacturer:
+            return ""
+        return ", ".join(t for t in (product.manufacturer, product.manufacturer_address) if t)
     return str(getattr(seller, requirement.setting, "") or "")
 
 

@@ -99,10 +99,12 @@ class OfflineEngine(Engine):
             return None
         if job.market.language not in _NO_SPACE_LANGUAGES:
             return " ".join(pieces), compound
+        if job.market.language != "th":
+            return "".join(pieces), compound
         joined = pieces[0]
         for piece in pieces[1:]:  # Thai spaces a Latin word or a number off ('ABS พลาสติก'); Japanese does not
             latin = joined[-1:].isascii() and joined[-1:].isalnum() or piece[:1].isascii() and piece[:1].isalnum()
-            joined += (" " if latin and job.market.language == "th" else "") + piece
+            joined += (" " if latin else "") + piece
         return joined, compound
 
 

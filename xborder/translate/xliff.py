@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from xborder.claims import claim_rules
 from xborder.files import OutputError, write_bytes
 from xborder.translate.glossary import GlossaryError, first_line
 
@@ -68,8 +69,6 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
 
 def _claims_note(source: str, source_lang: str) -> str:
     """What a translator must not carry over: the claims in the source (the Issues sheet says why)."""
-    from xborder.claims import claim_rules
-
     hits = claim_rules().find(source, source_lang)
     if not hits:
         return ""

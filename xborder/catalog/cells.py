@@ -46,6 +46,7 @@ class UnitTables:
     weight: dict[str, tuple[str, Decimal]]
     length: dict[str, tuple[str, Decimal]]
     volume: dict[str, tuple[str, Decimal]]
+    power: dict[str, tuple[str, Decimal]]
     count: dict[str, str]
 
 
@@ -63,6 +64,7 @@ def unit_tables() -> UnitTables:
         weight=measure("weight"),
         length=measure("length"),
         volume=measure("volume"),
+        power=measure("power"),
         count={normalize(a): unit for unit, aliases in raw["count"].items() for a in aliases},
     )
 
@@ -76,7 +78,7 @@ def unit_hint(text: str) -> str | None:
     for candidate in (key, _strip_per_unit(key), re.sub(r"^(?:[长宽高lwh]\s*[*x×]?\s*){3}", "", key)):
         if candidate in tables.currencies:
             return tables.currencies[candidate]
-        for table in (tables.weight, tables.length):
+        for table in (tables.weight, tables.length, tables.volume, tables.power):
             if candidate in table:
                 return candidate
     return None
@@ -204,6 +206,21 @@ def parse_content(value: object, default_unit: str = "kg") -> Quantity:
         return parse_weight(value, default_unit)
     except CellError:
         raise CellError(f"'{to_text(value)}' is not a net content (write it like 5斤, 2kg/包 or 500ml)") from None
+
+
+def parse_capacity(value: object, default_unit: str = "ml") -> Quantity:
+    """What a product holds: '350ml', '1.8L', '1.8 升', '12 fl oz', 500 (in the column's unit) → Quantity in ml.
+    An 'oz' here is a fluid ounce: a cup's capacity is never a weight."""
+    text = re.sub(r"(?<=\d)\s*oz$", " fl oz", normalize(to_text(value)))
+    unit = default_unit if normalize(default_unit) in unit_tables().volume else "ml"
+    return _measure(text, unit, unit_tables().volume, "capacity", "350ml or 1.8L")
+
+
+def parse_power(value: object, default_unit: str = "W") -> Quantity:
+    """Rated power: '1200W', '1.2kW', '1200瓦', 1200 (in the column's unit) → Quantity in W."""
+    text = normalize(to_text(value))
+    unit = default_unit if normalize(default_unit) in unit_tables().power else "W"
+    return _measure(text, unit, unit_tables().power, "power", "1200W or 1.2kW")
 
 
 def parse_weight_pair(value: object, default_unit: str = "kg") -> tuple[Quantity, Quantity]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, fields
 
+from xborder.catalog.facts import Fact, is_ignored_header, is_internal_header
 from xborder.errors import locate
 from xborder.values import Dimensions, Money, Quantity
 
@@ -28,6 +29,29 @@ class VariantCost:
     def covers(self, options: dict[str, str]) -> bool:
         return (not self.colors or options.get("colour") in self.colors) and \
             (not self.sizes or options.get("size") in self.sizes)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraAttribute:
+    """A column the catalog has and xborder has no field for (朝代形制 = 明制): a listing attribute."""
+
+    header: str
+    value: str
+    column: str  # the column's label, 'E' or '朝代形制 (E)'
+
+    def to_json(self) -> dict[str, str]:
+        return {"header": self.header, "value": self.value, "column": self.column}
+
+
+@dataclass(frozen=True, slots=True)
+class WeightIssue:
+    """Why the weight of one unit is not known or not believable: the price built on it stays unconfirmed."""
+
+    code: str  # 'carton-weight-without-quantity' | 'weight-implausible'
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
 
 
 @dataclass(slots=True)
@@ -57,6 +81,11 @@ class Product:
     carton_net_weight: Quantity | None = None
     carton_gross_weight: Quantity | None = None
     net_content: Quantity | None = None  # what the package holds: a weight, or a volume in ml
+    capacity: Quantity | None = None  # what the product holds, in ml (a kettle's 1.8 L)
+    power: Quantity | None = None  # rated power in W
+    battery: str | None = None  # as written: '内置锂电池2000mAh', 'AA x2', 'Li-ion 1200mAh'
+    food_contact: str | None = None  # what the factory says of food contact: '食品级PP', '不含BPA'
+    min_age: int | None = None  # the youngest age in years the product is for ('适合3岁以上')
     moq: Quantity | None = None
     selling_points: list[str] = field(default_factory=list)
     description: str | None = None
@@ -76,6 +105,10 @@ class Product:
     variant_rows: list[int] = field(default_factory=list)
     variant_costs: list[VariantCost] = field(default_factory=list)  # only when merged rows differ in cost or SKU
     variant_sku: str | None = None  # the catalog's SKU for this row's variant (子SKU), beside the product's 款号
+    attributes: list[ExtraAttribute] = field(default_factory=list)  # unmapped columns, in sheet order
+    facts: list[Fact] = field(default_factory=list)  # what was read from text cells, and where
+    weight_basis: str | None = None  # how the unit weight was settled: '14.5 kg ÷ 24 (包装 (H): 24pcs/ctn)'
+    weight_issue: WeightIssue | None = None
 
     def cost_for(self, options: dict[str, str]) -> Money:
         """The factory cost of one variant ({'colour': '黑色', 'size': 'M'}); the product's cost by default."""
@@ -126,6 +159,8 @@ class Product:
                 value = [{"colors": list(v.colors), "sizes": list(v.sizes), "cost": v.cost.to_json(), "row": v.row}
                          | ({"sku": v.sku} if v.sku else {}) | ({"stock": v.stock.to_json()} if v.stock else {})
                          for v in value]
+            if f.name in ("attributes", "facts"):
+                value = [item.to_json() for item in value]
             out[f.name] = value.to_json() if hasattr(value, "to_json") else value
         if self.options:
             out["options"] = self.options
@@ -169,8 +204,31 @@ class ColumnMapping:
     def label(self) -> str:
         return f"{self.header} ({self.letter})" if self.header else self.letter
 
+    @property
+    def role(self) -> str:
+        """What reading does with the column: 'field', 'attribute', 'internal' (read for facts, kept out of
+        listings) or 'ignored'."""
+        if self.field:
+            return "field"
+        if not self.header or is_ignored_header(self.header) or self.note:
+            return "ignored"
+        return "internal" if is_internal_header(self.header) else "attribute"
+
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None} | {"role": self.role}
+
+
+@dataclass(frozen=True)
+class SheetNote:
+    """A line of the seller's terms written beside the products: a notes sheet, a line above the header,
+    a 备注 row under the table ('以上价格含13%增值税', 'logo +0.5元/个')."""
+
+    sheet: str
+    row: int
+    text: str
+
+    def to_json(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "text": self.text}
 
 
 @dataclass
@@ -184,6 +242,7 @@ class Catalog:
     products: list[Product]
     problems: list[Problem]
     sheets: list[str] = field(default_factory=list)
+    notes: list[SheetNote] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -198,6 +257,11 @@ class Catalog:
     def unmapped(self) -> list[str]:
         return [c.label for c in self.columns if not c.field and c.header]
 
+    @property
+    def ignored(self) -> list[str]:
+        """Columns not read at all (序号, a second column for a field already mapped)."""
+        return [c.label for c in self.columns if c.header and c.role == "ignored"]
+
     def to_json(self) -> dict:
         return {
             "file": self.file,
@@ -207,6 +271,8 @@ class Catalog:
             "mapping": self.mapping,
             "columns": [c.to_json() for c in self.columns if c.header],
             "unmapped": self.unmapped,
+            "ignored": self.ignored,
             "products": [p.to_json() for p in self.products],
             "problems": [p.to_json() for p in self.problems],
+            "notes": [n.to_json() for n in self.notes],
         }

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 
 from xborder.catalog import cells
 from xborder.catalog.cells import CellError, normalize, to_text
+from xborder.catalog.facts import Fact, facts_in, plausible_range, sheet_facts, weight_header_basis
 from xborder.catalog.header import HeaderMap, find_header
-from xborder.catalog.model import Catalog, ColumnMapping, Problem, Product, VariantCost
+from xborder.catalog.model import (Catalog, ColumnMapping, ExtraAttribute, Problem, Product, SheetNote,
+                                   VariantCost, WeightIssue)
 from xborder.catalog.sources import SheetGrid, read_grids
 from xborder.config import CatalogSettings
 from xborder.errors import InputError
@@ -17,6 +20,7 @@ from xborder.files import CONTROL_CHARACTERS
 from xborder.values import Quantity, plain
 
 DEFAULT_MAX_CHARS = 2000
+_WEIGHT_PAIR = re.compile(r"[\d.,\s]+[a-z]*\s*/\s*[\d.,\s]+[a-z]*")
 
 
 def read_catalog(path: str | Path, settings: CatalogSettings | None = None,
@@ -30,9 +34,38 @@ def read_catalog(path: str | Path, settings: CatalogSettings | None = None,
     _require_columns(path, grid, header_index, columns, header_map)
     reader = _SheetReader(path, grid, header_index, columns, header_map, settings)
     reader.read()
+    notes = _notes_above(grid, header_index) + reader.notes + _notes_sheets(grids, grid)
     return Catalog(file=str(path), sheet=grid.name, header_row=header_index + 1, columns=columns,
                    products=reader.products, problems=reader.problems,
-                   sheets=[g.name for g in grids])
+                   sheets=[g.name for g in grids], notes=notes)
+
+
+MAX_NOTES = 100
+_NOTE_SHEET_WORDS = ("说明", "备注", "注意", "须知", "条款", "notes", "note", "remarks", "remark", "terms", "readme",
+                     "instructions")
+
+
+def _note_text(row: list[object]) -> str:
+    return "  ".join(dict.fromkeys(t for t in (to_text(c) for c in row) if t))[:500]
+
+
+def _notes_above(grid: SheetGrid, header_index: int) -> list[SheetNote]:
+    """The lines above the header: the factory's name, the quotation's date, 'prices include VAT'."""
+    notes = [SheetNote(grid.name, i + 1, _note_text(row)) for i, row in enumerate(grid.rows[:header_index])]
+    return [n for n in notes if n.text][:MAX_NOTES]
+
+
+def _notes_sheets(grids: list[SheetGrid], chosen: SheetGrid) -> list[SheetNote]:
+    """Every line of a sheet named like a notes sheet (说明, Notes, 条款)."""
+    notes: list[SheetNote] = []
+    for grid in grids:
+        if grid is chosen or grid.text or not any(w in normalize(grid.name) for w in _NOTE_SHEET_WORDS):
+            continue
+        for i, row in enumerate(grid.rows):
+            text = _note_text(row)
+            if text and len(notes) < MAX_NOTES:
+                notes.append(SheetNote(grid.name, i + 1, text))
+    return notes
 
 
 def _choose_sheet(path: Path, grids: list[SheetGrid], header_map: HeaderMap,
@@ -92,6 +125,13 @@ class _SheetReader:
         self.file, self.grid, self.header_index = str(path), grid, header_index
         self.columns = [c for c in columns if c.field]
         self.by_field = {c.field: c for c in self.columns}
+        # columns read for facts (remarks, packing, terms) and those that become a product's attributes
+        self.fact_columns = [c for c in columns if c.role in ("internal", "attribute")] + \
+            [self.by_field[f] for f in ("notes", "spec", "material", "name") if f in self.by_field]
+        self.attribute_columns = [c for c in columns if c.role == "attribute"]
+        self.weight_basis = {c.field: weight_header_basis(c.header)
+                             for c in self.columns if c.field in ("net_weight", "gross_weight", "weight_pair")}
+        self.notes: list[SheetNote] = []
         self.header_texts = [normalize(c.header) for c in self.columns]
         self.header_map, self.settings = header_map, settings
         self.products: list[Product] = []
@@ -132,6 +172,8 @@ class _SheetReader:
         first = normalize(filled[0])
         if _is_summary(first, self.header_map.summary_markers):
             self.problem("info", "summary-row", f"'{filled[0][:40]}' is a total or note row; skipped", row=number)
+            if len(self.notes) < MAX_NOTES and any(w in first for w in ("备注", "说明", "注", "remark", "note")):
+                self.notes.append(SheetNote(self.grid.name, number, _note_text(row)))
             return
         row_heads = [normalize(texts[c.index]) if c.index < len(texts) else "" for c in self.columns]
         if sum(a == b for a, b in zip(row_heads, self.header_texts) if a) >= max(2, len(self.columns) // 2):
@@ -168,9 +210,81 @@ class _SheetReader:
             return
         if self.section and not values.get("category"):
             values["category"] = self.section
-        for severity, code, message in unit_weights(values):
+        self._read_facts(row, values)
+        for severity, code, message in unit_weights(values, self._weight_columns(values)):
             self.problem(severity, code, message, number)
         self._add(number, values)
+
+    def _weight_columns(self, values: dict) -> dict[str, tuple[str, str]]:
+        """For each weight the row gives, (basis, column label): basis 'carton', 'unit', 'either' or 'pair'."""
+        out: dict[str, tuple[str, str]] = {}
+        pair = values.pop("_pair", None)
+        for field in ("net_weight", "gross_weight", "carton_net_weight", "carton_gross_weight", "net_content"):
+            if values.get(field) is None:
+                continue
+            if pair and field in ("net_weight", "gross_weight"):
+                column = self.by_field[pair]
+                # a pair under a header that names a unit ('单品净/毛重') stays one unit's
+                out[field] = ("unit" if self.weight_basis.get(pair) == "unit" else "pair", column.label)
+                continue
+            found = self.by_field.get(field) or self.by_field.get("carton_weight_pair")
+            if found is None:
+                continue
+            column = found
+            if field.startswith("carton_") or field == "net_content":
+                out[field] = ("carton" if field.startswith("carton_") else "unit", column.label)
+            else:
+                out[field] = (self.weight_basis.get(field, "either"), column.label)
+        if "carton_qty" in values:
+            source = values.pop("_carton_qty_source", None)
+            qty_column = self.by_field.get("carton_qty")
+            out["carton_qty"] = ("", source or (qty_column.label if qty_column else ""))
+        return out
+
+    def _read_facts(self, row: list[object], values: dict) -> None:
+        """Facts in remarks and other text cells fill the fields the row has no column for; the columns with no
+        field become attributes."""
+        facts: list[Fact] = []
+        for column in self.fact_columns:
+            text = to_text(row[column.index]) if column.index < len(row) else ""
+            if text and not text.replace(".", "", 1).isdigit():
+                facts += facts_in(text[:DEFAULT_MAX_CHARS], column.label)
+        taken: list[Fact] = []
+        for fact in facts:
+            if self._apply(fact, values):
+                taken.append(fact)
+        if taken:
+            values["facts"] = taken
+        attributes = [ExtraAttribute(c.header, " ".join(to_text(row[c.index]).split())[:500], c.label)
+                      for c in self.attribute_columns if c.index < len(row) and to_text(row[c.index])]
+        if attributes:
+            values["attributes"] = attributes
+
+    @staticmethod
+    def _apply(fact: Fact, values: dict) -> bool:
+        """Put one fact into the row's values unless a column (or an earlier fact) already gave it."""
+        field = fact.field
+        if field == "certifications":
+            marks = values.setdefault("certifications", [])
+            if any(normalize(m) == normalize(fact.value) for m in marks):
+                return False
+            marks.append(fact.value)
+            return True
+        if field == "food_contact" and values.get(field):
+            if normalize(fact.value) in normalize(values[field]):
+                return False
+            values[field] = f"{values[field]}; {fact.value}"
+            return True
+        if values.get(field) is not None:
+            return False
+        if field == "carton_qty":
+            values[field] = Quantity(Decimal(fact.value), "pcs")
+            values["_carton_qty_source"] = f"{fact.column}: {fact.text}"
+        elif field == "min_age":
+            values[field] = int(fact.value)
+        else:
+            values[field] = fact.value
+        return True
 
     def _value(self, row: list[object], field: str) -> str:
         column = self.by_field.get(field)
@@ -197,18 +311,28 @@ class _SheetReader:
             case "money":
                 return {spec.name: cells.parse_money(raw, currency or self.settings.currency)}
             case "weight":
+                if spec.name in ("net_weight", "gross_weight") and _WEIGHT_PAIR.fullmatch(normalize(text)):
+                    # '12/13' in a 毛重 column: a net/gross pair, as in an N.W./G.W. column
+                    net, gross = cells.parse_weight_pair(raw, measure or self.settings.weight_unit)
+                    return {"net_weight": net, "gross_weight": gross, "_pair": spec.name}
                 return {spec.name: cells.parse_weight(raw, measure or self.settings.weight_unit)}
             case "weight_pair":
                 net, gross = cells.parse_weight_pair(raw, measure or self.settings.weight_unit)
                 if spec.name == "carton_weight_pair":
                     return {"carton_net_weight": net, "carton_gross_weight": gross}
-                return {"net_weight": net, "gross_weight": gross}
+                return {"net_weight": net, "gross_weight": gross, "_pair": spec.name}
             case "content":
                 return {spec.name: cells.parse_content(raw, measure or self.settings.weight_unit)}
             case "dimensions":
                 return {spec.name: cells.parse_dimensions(raw, measure or self.settings.length_unit)}
             case "count":
                 return {spec.name: cells.parse_count(raw)}
+            case "capacity":
+                if re.search(r"\d\s*m?ah\b", normalize(text)):
+                    return {"battery": text}  # a power bank's or a toy's 容量 is its battery's
+                return {spec.name: cells.parse_capacity(raw, measure or "ml")}
+            case "power":
+                return {spec.name: cells.parse_power(raw, measure or "W")}
             case "stock":
                 return {spec.name: cells.parse_stock(raw)}
         raise AssertionError(f"unknown kind {spec.kind!r} in header_aliases.toml")
@@ -255,50 +379,114 @@ class _SheetReader:
         self.products.append(product)
 
 
-def unit_weights(values: dict) -> list[tuple[str, str, str]]:
-    """Make a row's weights mean one unit: carton weights divided by the units per carton, a plain weight
-    that is really per carton recognised, net content as net weight. Returns (severity, code, message) notes."""
+def unit_weights(values: dict, columns: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str, str]]:
+    """Make a row's weights mean one unit, as an export clerk reads them, and say how in `weight_basis`.
+
+    A weight is a carton's when its header says so (毛重/箱, G.W./CTN), when it is a net/gross pair beside a carton
+    size (N.W./G.W. 12/13), or when its header says neither and the row gives a carton size and a packing count;
+    a carton's weight is divided by the units per carton. A carton weight with no count is a `weight_issue`, never
+    a unit's weight. `columns` gives each weight's (basis, column label) and where the count came from.
+    Returns (severity, code, message) notes."""
+    columns = columns or {}
     notes: list[tuple[str, str, str]] = []
     qty = values.get("carton_qty")
     per_carton = qty.value if qty is not None and qty.unit == "pcs" and qty.value > 0 else None
+    qty_from = columns.get("carton_qty", ("", ""))[1]
     carton = values.get("carton_size")
-    volume = carton.in_cm() if carton is not None else None
-    if per_carton is not None and volume is not None:
-        litres = volume[0] * volume[1] * volume[2] / 1000
-        moved: list[Quantity] = []
-        for field in ("net_weight", "gross_weight"):
-            weight = values.get(field)
-            kg = weight.in_kg() if weight is not None else None
+    sides = carton.in_cm() if carton is not None else None
+    litres = sides[0] * sides[1] * sides[2] / 1000 if sides else None
+    empty_carton_kg = (2 * (sides[0] * sides[1] + sides[0] * sides[2] + sides[1] * sides[2]) / 10000
+                       * sheet_facts().empty_carton_kg_per_m2) if sides else None
+    basis: dict[str, str] = {}
+    moved: list[Quantity] = []
+    boxed: list[tuple[Quantity, str]] = []
+    for field in ("net_weight", "gross_weight"):
+        weight = values.get(field)
+        if weight is None:
+            continue
+        kind, label = columns.get(field, ("unit", ""))
+        kg = weight.in_kg()
+        per_box = False
+        if kind in ("either", "pair") and sides is not None and (per_carton is not None or kind == "pair"):
+            # a packing list's weight; unless it is lighter than the empty carton itself
+            per_box = not (field == "gross_weight" and kg is not None and empty_carton_kg is not None
+                           and kg < empty_carton_kg)
+        elif kind == "unit" and per_carton is not None and litres and kg is not None:
             # as many units as the carton holds would be denser than water: the column is per carton
-            if weight is not None and kg is not None and litres > 0 and kg * per_carton / litres > 1 \
-                    and kg / litres <= 1:
-                values.setdefault(f"carton_{field}", weight)
-                del values[field]
+            per_box = kg * per_carton / litres > 1 and kg / litres <= 1
+            if per_box:
                 moved.append(weight)
-        if moved:
-            shown = "/".join(str(w) for w in moved)
-            notes.append(("warning", "weight-per-carton",
-                          f"{shown} read as the weight of a carton: {plain(per_carton)} units that heavy would not fit "
-                          f"in a {carton} carton; {'/'.join(_per_unit(w, per_carton) for w in moved)} per unit"))
+        if per_box and weight not in moved:
+            boxed.append((weight, label))
+        if per_box:
+            values.setdefault(f"carton_{field}", weight)
+            columns.setdefault(f"carton_{field}", ("carton", label))
+            del values[field]
+        else:
+            basis[field] = f"{weight} from {label or 'the catalog'}"
+    if boxed:
+        shown = "/".join(str(w) for w, _ in boxed)
+        why = "beside a carton size and a packing count" if per_carton is not None else "a net/gross pair beside a " \
+                                                                                       "carton size"
+        notes.append(("info", "weight-per-carton",
+                      f"{shown} in {boxed[0][1]} read as the weight of a carton ({why}, as in a packing list)"
+                      + (f": {'/'.join(_per_unit(w, per_carton) for w, _ in boxed)} per unit" if per_carton else "")))
+    if moved:
+        shown = "/".join(str(w) for w in moved)
+        assert per_carton is not None  # only a count moves a unit's weight to the carton
+        notes.append(("warning", "weight-per-carton",
+                      f"{shown} read as the weight of a carton: {plain(per_carton)} units that heavy would not fit "
+                      f"in a {carton} carton; {'/'.join(_per_unit(w, per_carton) for w in moved)} per unit"))
     for field in ("gross_weight", "net_weight"):
         carton_weight = values.get(f"carton_{field}")
         if carton_weight is None or values.get(field) is not None:
             continue
+        label = columns.get(f"carton_{field}", ("", ""))[1] or "the catalog"
         if per_carton is None:
-            notes.append(("warning", "carton-weight-without-quantity",
-                          f"a carton weight ({carton_weight}) but no units per carton: add 装箱数 (PCS/CTN) so the "
-                          "weight of one unit is known"))
+            if "weight_issue" not in values:
+                message = (f"{carton_weight} in {label} is the weight of a carton, but the sheet gives no units per "
+                           "carton, so one unit's weight is unknown and the price is unconfirmed: add 装箱数 (PCS/CTN) "
+                           "or write the count in the packing cell (24pcs/ctn)")
+                values["weight_issue"] = WeightIssue("carton-weight-without-quantity", message)
+                notes.append(("warning", "carton-weight-without-quantity", message))
             continue
         values[field] = Quantity((carton_weight.value / per_carton).quantize(Decimal("0.0001")), carton_weight.unit)
+        basis[field] = (f"{carton_weight} per carton in {label} ÷ {plain(per_carton)} units per carton"
+                        + (f" ({qty_from})" if qty_from else ""))
     content = values.get("net_content")
+    content_from = columns.get("net_content", ("", "net content"))[1]
     if content is not None and values.get("net_weight") is None:
         if content.unit == "ml":
             values["net_weight"] = Quantity(content.value / 1000, "kg")
             notes.append(("info", "weight-from-volume",
                           f"net weight estimated from {content} at 1 kg per litre; give 净重 if it differs"))
+            basis["net_weight"] = f"{content} at 1 kg per litre from {content_from}"
         else:
             values["net_weight"] = content
+            basis["net_weight"] = f"{content} from {content_from}"
+    settled = "gross_weight" if values.get("gross_weight") is not None else "net_weight"
+    if values.get(settled) is not None:
+        values["weight_basis"] = basis.get(settled)
+        notes += _plausibility(values, values[settled])
     return notes
+
+
+def _plausibility(values: dict, weight: Quantity) -> list[tuple[str, str, str]]:
+    """A unit weight outside what one unit of the product's kind can weigh (a 13 kg umbrella)."""
+    kg = weight.in_kg()
+    known = plausible_range(values.get("name"), values.get("name_en"), values.get("category"))
+    if kg is None or known is None or known.min_kg <= kg <= known.max_kg or "weight_issue" in values:
+        return []
+    if kg > known.max_kg:
+        message = (f"one unit weighs {plain(kg.quantize(Decimal('0.001')))} kg, more than a {known.kind} weighs "
+                   f"({plain(known.max_kg)} kg at most): is it a carton's weight? Add 装箱数 (PCS/CTN) or give one "
+                   "unit's weight; the price stays unconfirmed until then")
+    else:
+        message = (f"one unit weighs {plain(kg.quantize(Decimal('0.0001')))} kg, less than a {known.kind} weighs "
+                   f"({plain(known.min_kg)} kg at least): is the weight in grams? The price stays unconfirmed "
+                   "until the weight is fixed")
+    values["weight_issue"] = WeightIssue("weight-implausible", message)
+    return [("warning", "weight-implausible", message)]
 
 
 def _per_unit(weight: Quantity, count: Decimal) -> str:
@@ -334,5 +522,6 @@ def _same_but_options(a: Product, b: Product) -> bool:
     if (a.colors, a.sizes) == (b.colors, b.sizes):
         return False
     skip = {"row", "colors", "sizes", "variant_rows", "variant_costs", "cost", "retail_price", "net_weight",
-            "gross_weight", "stock", "image", "barcode", "variant_sku"}
+            "gross_weight", "stock", "image", "barcode", "variant_sku", "weight_basis", "weight_issue", "facts",
+            "attributes"}
     return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in skip)

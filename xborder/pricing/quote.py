@@ -145,14 +145,18 @@ def weight_in_kg(weight: Quantity | None) -> Decimal | None:
 
 def unit_weight(product: Product, settings: PricingSettings) -> tuple[Decimal | None, str]:
     """The weight of one unit as shipped, in kg, and where it came from."""
+    given = dict(settings.weights)
+    if product.weight_issue is not None and product.sku in given:
+        # the seller weighed the product the sheet got wrong: that weight wins
+        return given[product.sku], f"[pricing.weights] {product.sku} (SKU; {settings.source_of('weights')})"
     gross = weight_in_kg(product.gross_weight)
     if gross is not None:
-        return gross, "catalog gross weight" + (" (carton weight ÷ units per carton)" if product.carton_gross_weight
-                                                 and product.carton_qty else "")
+        return gross, f"catalog gross weight: {product.weight_basis}" if product.weight_basis else \
+            "catalog gross weight"
     net = weight_in_kg(product.net_weight)
     if net is not None:
-        return net, "catalog net weight (no gross weight given)"
-    given = dict(settings.weights)
+        return net, "catalog net weight (no gross weight given)" + (f": {product.weight_basis}"
+                                                                   if product.weight_basis else "")
     for key, what in ((product.sku, "SKU"), (product.category, "category"), ("*", "every product")):
         if key and key in given:
             return given[key], f"[pricing.weights] {key} ({what}; {settings.source_of('weights')})"
@@ -277,12 +281,15 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
     divisor, divisor_from = volumetric_divisor(settings)
     volumetric = sides[0] * sides[1] * sides[2] / divisor if sides and divisor else None
     chargeable = max(actual, volumetric) if actual is not None and volumetric is not None else actual
-    if sides is None and product.carton_size is not None:
+    if sides is None and product.carton_size is not None and product.weight_issue is None:
         found.append(PriceFinding("carton-size-unused", "warning", (
             f"the carton size {product.carton_size} is not used, so freight has no volumetric weight: give the units "
             "per carton (装箱数) so one unit's share can be worked out, or, if it is one unit's box, head the column "
             "包装尺寸 (package size)")))
-    if actual is None and settings.freight_per_kg:
+    if product.weight_issue is not None and not weight_from.startswith("[pricing.weights]"):
+        found.append(PriceFinding(product.weight_issue.code, "error", product.weight_issue.message + (
+            f", or set [pricing.weights] \"{product.sku}\" = kg" if settings.freight_per_kg else "")))
+    elif actual is None and settings.freight_per_kg:
         found.append(PriceFinding("no-weight", "error", (
             "no weight for this product, so freight per kg cannot be charged and the price is unconfirmed: add "
             "毛重/净重 (or 净含量) to the catalog, or a weight for its SKU or category under [pricing.weights]")))

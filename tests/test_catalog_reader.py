@@ -112,13 +112,13 @@ def test_better_alias_wins_when_two_columns_match_one_field(xlsx):
 
 
 def test_project_alias_from_settings(xlsx):
-    path = xlsx([["货品编号", "品名", "出厂价"], ["HP-01", "马克杯", 25.8]])
+    path = xlsx([["内部流水", "品名", "出厂价"], ["HP-01", "马克杯", 25.8]])
     plain = read_catalog(path)
-    assert "货品编号 (A)" in plain.unmapped
+    assert "内部流水 (A)" in plain.unmapped
     assert plain.products[0].sku_generated
 
-    catalog = read_catalog(path, CatalogSettings(aliases={"sku": ["货品编号"]}))
-    assert catalog.mapping["sku"] == "货品编号 (A)"
+    catalog = read_catalog(path, CatalogSettings(aliases={"sku": ["内部流水"]}))
+    assert catalog.mapping["sku"] == "内部流水 (A)"
     assert catalog.products[0].sku == "HP-01"
     assert not catalog.products[0].sku_generated
     assert "generated-sku" not in codes(catalog)

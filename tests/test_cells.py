@@ -296,7 +296,7 @@ def test_header_match(header, field, unit):
     assert (found[0], found[2]) == (field, unit)
 
 
-@pytest.mark.parametrize("header", ["序号", "金额", "货品编号", "", "   "])
+@pytest.mark.parametrize("header", ["序号", "金额", "内部流水", "", "   "])
 def test_header_match_leaves_unknown_headers_alone(header):
     assert HeaderMap().match(header) is None
 

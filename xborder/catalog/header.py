@@ -23,6 +23,7 @@ class FieldSpec:
     required: bool
     max_chars: int | None
     aliases: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
 
 
 def _key(text: str) -> str:
@@ -38,7 +39,9 @@ class HeaderMap:
         self.fields: dict[str, FieldSpec] = {}
         for name, spec in raw["fields"].items():
             self.fields[name] = FieldSpec(name, spec["label"], spec["kind"], spec.get("required", False),
-                                          spec.get("max_chars"), tuple(spec["aliases"]))
+                                          spec.get("max_chars"), tuple(spec["aliases"]),
+                                          tuple(re.compile(p) for p in spec.get("patterns", ())))
+        self.prefixes = tuple(sorted((_key(p) for p in raw["headers"]["prefixes"]), key=len, reverse=True))
         self.summary_markers = tuple(normalize(m) for m in raw["rows"]["summary_markers"])
         self._lookup: dict[str, tuple[str, int]] = {}
         # project aliases come first so they win over the built-in ones
@@ -63,6 +66,22 @@ class HeaderMap:
         key = _key(header)
         if not key:
             return None
+        found = self._match_key(key)
+        if found:
+            return found
+        for prefix in self.prefixes:  # 款式名称 → 名称; a header that is only the prefix stays unmapped
+            if key.startswith(prefix) and len(key) > len(prefix):
+                found = self._match_key(key[len(prefix):])
+                if found:
+                    return found[0], found[1] + 100, found[2]  # below any exact alias of the same field
+        spaced = " ".join(normalize(header).split())
+        for spec in self.fields.values():
+            if any(p.search(spaced) for p in spec.patterns):
+                bracket = re.search(r"[(\[（【]([^)\]）】]+)[)\]）】]\s*$", spaced)
+                return spec.name, 200, unit_hint(bracket.group(1)) if bracket else None
+        return None
+
+    def _match_key(self, key: str) -> tuple[str, int, str | None] | None:
         if key in self._lookup:
             return (*self._lookup[key], None)
         bracket = re.fullmatch(r"(.+?)[(\[（【](.+?)[)\]）】]", key)

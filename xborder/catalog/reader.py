@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xborder.catalog import cells
 from xborder.catalog.cells import CellError, normalize, to_text
-from xborder.catalog.facts import Fact, facts_in, plausible_range, sheet_facts, weight_header_basis
+from xborder.catalog.facts import Fact, facts_in, packing_count, plausible_range, sheet_facts, weight_header_basis
 from xborder.catalog.header import HeaderMap, find_header
 from xborder.catalog.model import (Catalog, ColumnMapping, ExtraAttribute, Problem, Product, SheetNote,
                                    VariantCost, WeightIssue)
@@ -20,6 +20,8 @@ from xborder.files import CONTROL_CHARACTERS
 from xborder.values import Quantity, plain
 
 DEFAULT_MAX_CHARS = 2000
+_PLACEHOLDERS = frozenset({"", "-", "--", "—", "/", "n/a", "na", "none", "无", "没有", "暂无", "/", "x"})
+_DESCRIPTIVE = frozenset({"capacity", "power"})  # a cell that does not parse is kept as text, not a bad row
 _WEIGHT_PAIR = re.compile(r"[\d.,\s]+[a-z]*\s*/\s*[\d.,\s]+[a-z]*")
 
 
@@ -50,8 +52,12 @@ def _note_text(row: list[object]) -> str:
 
 
 def _notes_above(grid: SheetGrid, header_index: int) -> list[SheetNote]:
-    """The lines above the header: the factory's name, the quotation's date, 'prices include VAT'."""
-    notes = [SheetNote(grid.name, i + 1, _note_text(row)) for i, row in enumerate(grid.rows[:header_index])]
+    """The lines above the header: the factory's name, the quotation's date, 'prices include VAT'; not the upper
+    row of a two-row header (装箱信息 over 件/箱, 毛重/箱)."""
+    rows = grid.rows[:header_index]
+    if rows and sum(1 for c in rows[-1] if to_text(c)) >= 4:
+        rows = rows[:-1]
+    notes = [SheetNote(grid.name, i + 1, _note_text(row)) for i, row in enumerate(rows)]
     return [n for n in notes if n.text][:MAX_NOTES]
 
 
@@ -194,6 +200,13 @@ class _SheetReader:
             try:
                 values.update(self._parse(column, raw))
             except CellError as error:
+                if column.field in _DESCRIPTIVE:
+                    # '碗300ml', '约1200W': a buyer's fact, not one a price needs; kept as the factory wrote it
+                    values.setdefault("attributes", []).append(
+                        ExtraAttribute(column.header, " ".join(to_text(raw).split())[:500], column.label))
+                    self.problem("warning", "kept-as-text", f"{error}; kept as text in the listing's attributes",
+                                 number, column)
+                    continue
                 failed.add(column.field)
                 self.problem("error", "bad-value", f"{error}; the row is skipped", number, column)
         ok = not failed
@@ -256,9 +269,10 @@ class _SheetReader:
         if taken:
             values["facts"] = taken
         attributes = [ExtraAttribute(c.header, " ".join(to_text(row[c.index]).split())[:500], c.label)
-                      for c in self.attribute_columns if c.index < len(row) and to_text(row[c.index])]
+                      for c in self.attribute_columns
+                      if c.index < len(row) and normalize(to_text(row[c.index])) not in _PLACEHOLDERS]
         if attributes:
-            values["attributes"] = attributes
+            values["attributes"] = values.get("attributes", []) + attributes
 
     @staticmethod
     def _apply(fact: Fact, values: dict) -> bool:
@@ -326,6 +340,8 @@ class _SheetReader:
             case "dimensions":
                 return {spec.name: cells.parse_dimensions(raw, measure or self.settings.length_unit)}
             case "count":
+                if spec.name == "carton_qty":
+                    return self._carton_qty(raw, column)
                 return {spec.name: cells.parse_count(raw)}
             case "capacity":
                 if re.search(r"\d\s*m?ah\b", normalize(text)):
@@ -336,6 +352,18 @@ class _SheetReader:
             case "stock":
                 return {spec.name: cells.parse_stock(raw)}
         raise AssertionError(f"unknown kind {spec.kind!r} in header_aliases.toml")
+
+    @staticmethod
+    def _carton_qty(raw: object, column: ColumnMapping) -> dict:
+        """A 装箱数 cell: '24', '24pcs', or as a packing cell says it ('30件/箱', '每箱10件（独立礼盒）')."""
+        try:
+            return {"carton_qty": cells.parse_count(raw)}
+        except CellError:
+            packed = packing_count(to_text(raw)) or _leading_count(to_text(raw))
+            if packed is None:
+                raise
+            return {"carton_qty": Quantity(Decimal(packed[0]), "pcs"),
+                    "_carton_qty_source": f"{column.label}: {packed[1]}"}
 
     def _merge_variant(self, earlier: Product, product: Product) -> None:
         """Add a variant row's options to the product; a row with its own cost keeps that cost for its options."""
@@ -487,6 +515,12 @@ def _plausibility(values: dict, weight: Quantity) -> list[tuple[str, str, str]]:
                    "until the weight is fixed")
     values["weight_issue"] = WeightIssue("weight-implausible", message)
     return [("warning", "weight-implausible", message)]
+
+
+def _leading_count(text: str) -> tuple[int, str] | None:
+    """'20件（独立礼盒）' in a units-per-carton column: its leading whole number."""
+    match = re.match(r"\s*(\d{1,5})(?![\d.])", normalize(text))
+    return (int(match.group(1)), match.group(0).strip()) if match and int(match.group(1)) > 0 else None
 
 
 def _per_unit(weight: Quantity, count: Decimal) -> str:

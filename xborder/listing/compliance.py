@@ -208,9 +208,12 @@ def compliance_data() -> ComplianceData:
 
 def detection_text(product: Product) -> str:
     """The catalog text kinds are found in: name, English name, spec, material, selling points, description,
-    category."""
+    category, and the facts read from remarks and the sheet's own columns."""
+    # facts read from remarks count like a column's: '含锂电池' makes a battery product, an age grade a children's one
+    facts = [product.battery, product.food_contact, *(f"{a.header} {a.value}" for a in product.attributes),
+             "children" if product.min_age is not None and product.min_age < 14 else None]
     return "\n".join(t for t in (product.name, product.name_en, product.spec, product.material,
-                                  *product.selling_points, product.description, product.category) if t)
+                                  *product.selling_points, product.description, product.category, *facts) if t)
 
 
 def matched_groups(product: Product) -> set[str]:

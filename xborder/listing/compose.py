@@ -23,7 +23,7 @@ from xborder.settings import Seller
 from xborder.translate.engine import ListingCopy, Rendering, has_cjk, weakest
 from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
-from xborder.translate.stages import ProductText, segment_sources
+from xborder.translate.stages import MAX_EXTRA_ATTRIBUTES, ProductText, segment_sources
 
 Approved = Callable[[str], "str | None"]  # field source text → the text a person approved for it
 
@@ -239,6 +239,23 @@ class ListingComposer:
         for key, weight in (("net_weight", product.net_weight), ("gross_weight", product.gross_weight)):
             if weight:
                 add(key, Rendering(str(weight), measures.weight(weight, market, bank), "template"))
+        if product.capacity:
+            add("capacity", Rendering(str(product.capacity), measures.volume(product.capacity, market, bank),
+                                      "template"))
+        if product.power:
+            add("power", Rendering(str(product.power), measures.power(product.power, market), "template"))
+        if product.voltage:
+            add("voltage", Rendering(product.voltage, measures.voltage(product.voltage, market), "template"))
+        if product.battery:
+            add("battery", r(product.battery))
+        if product.min_age is not None and bank.fmt("age_min", years="0"):
+            add("age", Rendering(f"{product.min_age}+", bank.fmt("age_min", years=str(product.min_age)) or "",
+                                 "template"))
+        for extra in product.attributes[:MAX_EXTRA_ATTRIBUTES]:
+            # a column xborder has no field for (朝代形制 = 明制): its header translated like any text
+            label, value = r(extra.header), r(extra.value)
+            out.append((label.text, Rendering(f"{extra.header}={extra.value}", value.text,
+                                              weakest([label.provenance, value.provenance]))))
         return out
 
     def _line(self, label: str, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,6 +12,7 @@ from xborder.pricing.money_format import format_figure
 from xborder.values import CM_PER, KG_PER, Dimensions, Quantity
 
 _LB_PER_KG = 1 / KG_PER["lb"]
+_ML_PER_FL_OZ = Decimal("29.5735")  # US customary fluid ounce (NIST Handbook 44, Appendix C)
 
 
 def number(value: Decimal, market: Market, places: int = 2) -> str:
@@ -31,6 +33,31 @@ def weight(quantity: Quantity, market: Market, bank: PhraseBank) -> str:
     imperial = f"{number(pounds, market)} lb" if pounds >= 1 else f"{number(pounds * 16, market, 1)} oz"
     return (bank.fmt("dual", metric=metric, imperial=imperial) or f"{metric} ({imperial})") \
         if market.dual_units else imperial
+
+
+def volume(quantity: Quantity, market: Market, bank: PhraseBank) -> str:
+    """'350 ml', '1.8 L', or with US fluid ounces in brackets where US labels show both."""
+    ml = quantity.value if quantity.unit == "ml" else None
+    if ml is None:
+        return f"{number(quantity.value, market)} {quantity.unit}"
+    metric = f"{number(ml / 1000, market)} L" if ml >= 1000 else f"{number(ml, market, 0)} ml"
+    if market.unit_system != "us":
+        return metric
+    imperial = f"{number(ml / _ML_PER_FL_OZ, market, 1)} fl oz"
+    return (bank.fmt("dual", metric=metric, imperial=imperial) or f"{metric} ({imperial})") \
+        if market.dual_units else imperial
+
+
+def power(quantity: Quantity, market: Market) -> str:
+    """'1,500 W' in the market's digits."""
+    return f"{number(quantity.value, market, 0)} W" if quantity.unit == "W" else str(quantity)
+
+
+def voltage(rating: str, market: Market) -> str:
+    """'AC100-240V' → '100–240 V', '110V/220V' → '110/220 V', '220V' → '220 V'."""
+    figures = re.findall(r"\d+(?:\.\d+)?", rating)
+    joiner = "/" if "/" in rating else "–"
+    return f"{joiner.join(number(Decimal(f), market, 0) for f in figures)} V" if figures else rating
 
 
 def dimensions(size: Dimensions, market: Market, bank: PhraseBank) -> str:

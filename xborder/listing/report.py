@@ -72,6 +72,7 @@ def summarize(result) -> dict:
             "file": str(c.path), "out": str(c.out), "products": len(c.catalog.products),
             "rows_with_errors": len({p.row for p in c.catalog.errors}),
             "problems": [p.to_json() for p in c.catalog.problems if p.severity != "info"],
+            "notes": [n.to_json() for n in c.catalog.notes],
             "listings": {m.key: c.tally.listings.get(m.key, 0) for m in result.markets},
             "pending_segments": c.tally.pending_segments, "files": [str(f) for f in c.files],
             "seconds": round(c.seconds, 3), "usage": c.usage.to_json(),

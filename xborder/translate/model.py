@@ -409,6 +409,12 @@ def product_brief(product: Product) -> dict:
         "gross_weight": str(product.gross_weight) if product.gross_weight else None,
         "origin": product.origin,
         "certifications": product.certifications,
+        "capacity": str(product.capacity) if product.capacity else None,
+        "power": str(product.power) if product.power else None,
+        "voltage": product.voltage, "plug": product.plug, "battery": product.battery,
+        "food_contact": product.food_contact,
+        "min_age_years": product.min_age,
+        "attributes": {a.header: a.value for a in product.attributes},
     }
     return {k: v for k, v in data.items() if v not in (None, "", [])}
 

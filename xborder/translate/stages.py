@@ -29,6 +29,7 @@ from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
 
 Event = Callable[[str, dict], None]
+MAX_EXTRA_ATTRIBUTES = 8  # a sheet's own columns a listing shows after xborder's fields; more would crowd the bullets
 REJECTED = "model-rejected"  # origin of listing fields kept although they failed their checks
 
 
@@ -37,11 +38,13 @@ def segment_sources(product: Product, fields_written: bool = False) -> list[str]
 
     When an engine writes the listing's fields itself, only what the composer still puts together
     from segments is needed: attributes, options and the category."""
+    # the attributes the composer adds from remarks and the sheet's own columns (朝代形制 = 明制)
+    extras = [product.battery] + [t for a in product.attributes[:MAX_EXTRA_ATTRIBUTES] for t in (a.header, a.value)]
     if fields_written:
-        texts = [product.spec, product.material, product.category, *product.colors, *product.sizes]
+        texts = [product.spec, product.material, product.category, *product.colors, *product.sizes, *extras]
     else:
         texts = [product.name, product.spec, product.material, product.category, product.description,
-                 *product.selling_points, *product.colors, *product.sizes]
+                 *product.selling_points, *product.colors, *product.sizes, *extras]
     return list(dict.fromkeys(t for t in texts if t))
 
 

@@ -35,6 +35,7 @@ class FactRule:
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
     multiple: bool
+    cues: tuple[str, ...]  # a text with none of these cannot state the fact: the patterns are not run
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,8 @@ def sheet_facts() -> SheetFacts:
         return re.compile(pattern, re.IGNORECASE)
 
     rules = tuple(FactRule(key, spec["field"], spec["label"], tuple(compiled(p) for p in spec["patterns"]),
-                           tuple(compiled(p) for p in spec.get("unless", ())), bool(spec.get("multiple")))
+                           tuple(compiled(p) for p in spec.get("unless", ())), bool(spec.get("multiple")),
+                           tuple(c.casefold() for c in spec["cues"]))
                   for key, spec in raw["facts"].items())
     plausible = tuple(PlausibleWeight(p["kind"], tuple(w.casefold() for w in p["words"]),
                                       Decimal(p.get("min_kg", "0")), Decimal(p["max_kg"]))
@@ -119,15 +121,20 @@ def packing_count(text: str) -> tuple[int, str] | None:
 def facts_in(text: str, column: str) -> list[Fact]:
     """Every fact of data/sheet_facts.toml stated in one cell's text (a packing count included)."""
     plain = _plain(text)
+    if not _DIGIT_OR_LETTER.search(plain):
+        return []
     found: list[Fact] = []
-    packed = packing_count(plain)
+    packed = packing_count(plain) if _DIGIT.search(plain) else None
     if packed:
         found.append(Fact("carton_qty", str(packed[0]), column, packed[1]))
+    folded = plain.casefold()
     for rule in sheet_facts().rules:
-        if any(u.search(plain) for u in rule.unless):
+        if not any(cue in folded for cue in rule.cues) or any(u.search(plain) for u in rule.unless):
             continue
-        matches = sorted(((" ".join(m.group("v").split()), m) for p in rule.patterns for m in p.finditer(plain)),
-                         key=lambda vm: (-len(vm[0]), vm[1].start()))
+        matches = [(" ".join(m.group("v").split()), m) for p in rule.patterns for m in p.finditer(plain)]
+        if not matches:
+            continue
+        matches.sort(key=lambda vm: (-len(vm[0]), vm[1].start()))
         kept: list[tuple[str, re.Match[str]]] = []
         for value, match in matches:
             # the longest reading of a place wins: 'food grade silicone', not 'food grade' as well
@@ -136,6 +143,10 @@ def facts_in(text: str, column: str) -> list[Fact]:
         for value, match in sorted(kept[:None if rule.multiple else 1], key=lambda vm: vm[1].start()):
             found.append(Fact(rule.field, value, column, _around(plain, match.start(), match.end())))
     return found
+
+
+_DIGIT = re.compile(r"\d")
+_DIGIT_OR_LETTER = re.compile(r"[\d\w]")
 
 
 def _overlap(a: re.Match[str], b: re.Match[str]) -> bool:

@@ -312,7 +312,7 @@ class _Run:
                                               engine, memory)
         self.identifiers = Identifiers(memory)
         self.composers = {m.key: ListingComposer(m, memory.approved_lookup(config.source_language, m.language, m.key),
-                                                 self.identifiers.variant_sku, config.seller)
+                                                 self.identifiers.variant_sku, config.seller, config.image_base_url)
                           for m in setup.markets}
 
     def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str, str]]]]:

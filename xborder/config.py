@@ -6,6 +6,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from xborder.errors import ConfigError
 from xborder.settings import CatalogSettings, PricingSettings, Seller, pricing_settings, read_limits
@@ -38,6 +39,7 @@ class Config:
     engine: str = "offline"
     seller: Seller = field(default_factory=Seller)
     model: dict = field(default_factory=dict)  # [model]: checked by xborder.translate.model.model_settings
+    image_base_url: str = ""  # [project]: where the seller uploads the build's images/ files ('' = not given)
     raw: dict = field(default_factory=dict)
 
     @property
@@ -86,7 +88,7 @@ def load_config(path: Path | None) -> Config:
     config = Config(path=path, raw=raw)
     project = raw.get("project", {})
     _check_keys(path, "project", project, {"name", "markets", "memory", "source_language", "translations",
-                                           "engine", "brand", "manufacturer", "certifications"})
+                                           "engine", "brand", "manufacturer", "certifications", "image_base_url"})
     config.seller = _seller(path, project, raw.get("compliance", {}))
     config.engine = str(project.get("engine", "offline"))
     model = raw.get("model", {})
@@ -94,6 +96,8 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: [model] must be a table of settings such as name = \"gpt-4o-mini\"")
     config.model = model
     config.name = str(project.get("name", ""))
+    if "image_base_url" in project:
+        config.image_base_url = _image_base_url(project["image_base_url"], f"{path}: [project] image_base_url")
     config.source_language = str(project.get("source_language", "zh"))
     if "memory" in project:
         config.memory = (path.parent / str(project["memory"])).resolve()
@@ -156,6 +160,21 @@ def _seller(path: Path, project: dict, compliance: dict) -> Seller:
     if not isinstance(certifications, list) or not all(isinstance(c, str) for c in certifications):
         raise ConfigError(f'{path}: [project] certifications must be a list such as ["organic-eu", "CE"]')
     return Seller(certifications=tuple(c.strip() for c in certifications if c.strip()), **texts)
+
+
+def _image_base_url(value: object, where: str) -> str:
+    """An http(s) address ending in '/': the upload files name each picture by it + 'images/<file>', so a
+    relative or query-string address would give links that do not work."""
+    example = 'e.g. image_base_url = "https://cdn.example.com/shop/"'
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be text, {example}")
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or not text.endswith("/") \
+            or parts.query or parts.fragment:
+        raise ConfigError(f"{where} '{value}' must be a web address starting with https:// (or http://) and ending "
+                          f"in /, {example}; the build adds images/<file name> to it")
+    return text
 
 
 def _check_keys(path: Path, section: str, table: dict, known: set[str]) -> None:

@@ -54,6 +54,26 @@ class WeightIssue:
         return {"code": self.code, "message": self.message}
 
 
+@dataclass(frozen=True, slots=True)
+class ProductImage:
+    """One picture of a product: embedded in the catalog workbook (kept as its zip member's name, read only when a
+    build writes it) or a web address from the catalog's image column."""
+
+    source: str  # "drawing" (anchored on the sheet) | "cell-image" (WPS =DISPIMG) | "url"
+    ref: str  # the zip member ('xl/media/image3.png') or the URL
+    ext: str  # 'jpg', 'png', 'gif', 'webp', 'bmp'; '' for a URL whose path names none
+    width: int | None = None  # pixels, when the picture's header says (never for a URL: nothing is downloaded)
+    height: int | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.source != "url"
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in (("source", self.source), ("ref", self.ref), ("ext", self.ext),
+                                  ("width", self.width), ("height", self.height)) if v is not None}
+
+
 @dataclass(slots=True)
 class Product:
     """One product row of a factory catalog, with typed values and where it came from."""
@@ -99,7 +119,8 @@ class Product:
     voltage: str | None = None  # rated mains voltage as the factory wrote it ('220V', 'AC 110-240V')
     plug: str | None = None  # plug type as written ('国标', 'US', 'Type C')
     certifications: list[str] = field(default_factory=list)  # as written: 'CE', 'FCC', 'USDA Organic'
-    image: str | None = None
+    image: str | None = None  # the image column's text as written
+    images: list[ProductImage] = field(default_factory=list)  # its row's pictures, then its variant rows'
     stock: Quantity | None = None
     notes: str | None = None
     variant_rows: list[int] = field(default_factory=list)
@@ -155,6 +176,8 @@ class Product:
             value = getattr(self, f.name)
             if value is None or value == [] or (f.name == "variant_rows" and not value):
                 continue
+            if f.name == "images":
+                value = [image.to_json() for image in value]
             if f.name == "variant_costs":
                 value = [{"colors": list(v.colors), "sizes": list(v.sizes), "cost": v.cost.to_json(), "row": v.row}
                          | ({"sku": v.sku} if v.sku else {}) | ({"stock": v.stock.to_json()} if v.stock else {})

@@ -13,6 +13,7 @@ from xborder.catalog.facts import Fact, facts_in, packing_count, plausible_range
 from xborder.catalog.header import HeaderMap, find_header
 from xborder.catalog.model import (Catalog, ColumnMapping, ExtraAttribute, Problem, Product, SheetNote,
                                    VariantCost, WeightIssue)
+from xborder.catalog.pictures import attach_images
 from xborder.catalog.sources import SheetGrid, read_grids
 from xborder.config import CatalogSettings
 from xborder.errors import InputError
@@ -37,8 +38,11 @@ def read_catalog(path: str | Path, settings: CatalogSettings | None = None,
     reader = _SheetReader(path, grid, header_index, columns, header_map, settings)
     reader.read()
     notes = _notes_above(grid, header_index) + reader.notes + _notes_sheets(grids, grid)
+    # pictures after the rows: a merged variant row's pictures follow its product's
+    problems = reader.problems + attach_images(path, grid, reader.products, reader.by_field.get("image"),
+                                               header_index + 1)
     return Catalog(file=str(path), sheet=grid.name, header_row=header_index + 1, columns=columns,
-                   products=reader.products, problems=reader.problems,
+                   products=reader.products, problems=problems,
                    sheets=[g.name for g in grids], notes=notes)
 
 
@@ -556,6 +560,6 @@ def _same_but_options(a: Product, b: Product) -> bool:
     if (a.colors, a.sizes) == (b.colors, b.sizes):
         return False
     skip = {"row", "colors", "sizes", "variant_rows", "variant_costs", "cost", "retail_price", "net_weight",
-            "gross_weight", "stock", "image", "barcode", "variant_sku", "weight_basis", "weight_issue", "facts",
-            "attributes"}
+            "gross_weight", "stock", "image", "images", "barcode", "variant_sku", "weight_basis", "weight_issue",
+            "facts", "attributes"}
     return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in skip)

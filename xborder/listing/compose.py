@@ -14,6 +14,7 @@ from xborder.listing import measures, qa
 from xborder.listing.compliance import compliance_for
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
 from xborder.listing.identifiers import VariantSku, derived_variant_sku
+from xborder.listing.images import listing_images
 from xborder.listing.model import Listing, ListingField, Variant
 from xborder.listing.phrases import PhraseBank, phrasebank
 from xborder.listing.uploads import upload_findings
@@ -59,11 +60,13 @@ class ListingComposer:
 
     `approved(source)` looks up a field a person corrected (the memory); without it none is used.
     `variant_sku(product, options)` names a variant (a build's Identifiers keep them); by default from its options.
-    `seller` gives the responsible persons the compliance checklist asks for."""
+    `seller` gives the responsible persons the compliance checklist asks for; `image_base_url` ([project]) where
+    the seller hosts the build's images/ files, so the upload files can name them."""
 
     def __init__(self, market: Market, approved: Approved | None = None, variant_sku: VariantSku | None = None,
-                 seller: Seller | None = None):
+                 seller: Seller | None = None, image_base_url: str = ""):
         self.market = market
+        self.image_base_url = image_base_url
         self.seller = seller or Seller()
         self.approved = approved or (lambda source: None)
         self.variant_sku: VariantSku = variant_sku or derived_variant_sku
@@ -101,6 +104,7 @@ class ListingComposer:
         category = r(product.category).text if product.category else ""
         listing = Listing(product, self.market, quote, fields, [(k, v.text) for k, v in attributes], variants,
                           handle_for(product, fields[0].text), category)
+        listing.images = listing_images(product, self.image_base_url)
         listing.findings += [qa.Finding(f.code, f.severity, f.message, "price") for f in quote.findings]
         listing.findings += text.findings
         listing.compliance = compliance_for(product, self.market, self.seller)

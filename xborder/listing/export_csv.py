@@ -97,6 +97,8 @@ def shopify_rows(markets: list[Market], listings: dict[str, Listing]) -> list[li
     option_names = [name for name, _ in listing.variants[0].options] if listing.variants else []
     gtin = read_gtin(product.barcode)  # a product's one barcode fits no variant of several; a wrong one, none
     barcode = gtin.code if gtin is not None and gtin.valid and len(listing.variants) == 1 else ""
+    urls = listing.image_urls
+    alt = _short(listing.text("title"), 120)
     for index, variant in enumerate(listing.variants):
         first = index == 0
         stock = variant_stock(listing, variant)
@@ -120,9 +122,8 @@ def shopify_rows(markets: list[Market], listings: dict[str, Listing]) -> list[li
                         "Published on online store": "FALSE", "Status": "draft", "Gift card": "FALSE",
                         "SEO title": _short(listing.text("title"), SEO_TITLE_CHARS),
                         "SEO description": _short(plain_text(description), SEO_DESCRIPTION_CHARS)})
-            if product.image:
-                row.update({"Product image URL": product.image, "Image position": "1",
-                            "Image alt text": _short(listing.text("title"), 120)})
+            if urls:
+                row.update({"Product image URL": urls[0], "Image position": "1", "Image alt text": alt})
         elif not option_names:
             continue
         values: list[object] = [row[h] for h in SHOPIFY_HEADERS]
@@ -131,6 +132,12 @@ def shopify_rows(markets: list[Market], listings: dict[str, Listing]) -> list[li
             twin = next((v for v in other.variants if v.sku == variant.sku), None) if other else None
             values += ["TRUE" if twin else "FALSE", plain(twin.price) if twin else "", ""]
         rows.append(values)
+    # Shopify takes a product's further pictures as rows of their own with only the handle and the image columns
+    for position, url in enumerate(urls[1:], start=2):
+        image_row = dict.fromkeys(SHOPIFY_HEADERS, "")
+        image_row.update({"URL handle": listing.handle, "Product image URL": url, "Image position": str(position),
+                          "Image alt text": alt})
+        rows.append([*(image_row[h] for h in SHOPIFY_HEADERS), *[""] * (3 * len(markets))])
     return rows
 
 
@@ -165,7 +172,8 @@ def woo_rows(listing: Listing, max_options: int) -> list[list[object]]:
                  "In stock?": "1", "Stock": plain(product.stock.value) if product.stock else "",
                  "Weight (kg)": plain(kg.quantize(Decimal("0.001"))) if kg is not None else "",
                  "Length (cm)": cm[0], "Width (cm)": cm[1], "Height (cm)": cm[2],
-                 "Categories": listing.category, "Tags": ", ".join(_tags(listing)), "Images": product.image or ""})
+                 "Categories": listing.category, "Tags": ", ".join(_tags(listing)),
+                 "Images": ", ".join(listing.image_urls)})  # the first is the product's main picture
     parent = dict(base, Type="variable" if variable else "simple", SKU=product.sku)
     if not variable:
         parent["Regular price"] = plain(listing.quote.price)

@@ -2,7 +2,8 @@
 
 `CatalogWriter` takes one product's listings for every market at a time and appends them to
 listings.xlsx, each market's JSON and upload files (Amazon's flat file, the bulk-upload sheets of TikTok Shop,
-Shopee, Lazada and Mercado Libre), shopify.csv and woocommerce.csv; pending.xlf is written when it closes.
+Shopee, Lazada and Mercado Libre), shopify.csv and woocommerce.csv, and copies the product's embedded pictures
+into images/; pending.xlf is written when it closes.
 A build writes into a staging folder that replaces --out whole (xborder.files.swap_in), so a file here is
 never seen half-written.
 """
@@ -19,6 +20,7 @@ from xborder.files import OutputError
 from xborder.listing.export_csv import CsvSink, shopify_header, shopify_rows, woo_header, woo_max_options, woo_rows
 from xborder.listing.export_upload import UploadFile, upload_file
 from xborder.listing.export_xlsx import ReviewWorkbook
+from xborder.listing.images import ImageFiles
 from xborder.listing.model import SCHEMA_VERSION, Listing
 from xborder.listing.uploads import market_templates
 from xborder.markets import Market
@@ -123,6 +125,7 @@ class CatalogWriter:
         self.woo_width = woo_max_options(products)
         self.woo = self._keep(CsvSink(self.out / "woocommerce.csv", woo_header(self.woo_width))) if woo else None
         self.pending = PendingTexts(source_lang)
+        self.images = ImageFiles(self.out)
 
     def _keep(self, sink):
         self._closing.append(sink)
@@ -132,6 +135,9 @@ class CatalogWriter:
     def add(self, listings: dict[str, Listing], pending: Iterable[tuple[Listing, str, str]] = ()) -> None:
         """One product's listings, by market key, and the segments they left to translate: (listing, source,
         draft), the draft '' for text still in the source language."""
+        first = next(iter(listings.values()), None)
+        if first is not None:  # a product's pictures are the same in every market: written once
+            self.images.add(first.product, first.images)
         for market in self.markets:
             listing = listings.get(market.key)
             if listing is None:
@@ -153,6 +159,9 @@ class CatalogWriter:
         for sink in self._closing:
             sink.close()
         self._closing = []
+        self.images.close()
+        if self.images.written and self.images.folder not in self.files:
+            self.files.append(self.images.folder)  # the folder, not each of its maybe thousands of pictures
         path = self.out / "pending.xlf"
         write_xliff(self.pending.segments() if pending is None else pending, path,
                     languages=sorted({m.language for m in self.markets}), source_lang=self.source_lang)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from decimal import Decimal
 
-from xborder.catalog.model import Product
+from xborder.catalog.model import Product, ProductImage
 from xborder.listing.compliance import Compliance
 from xborder.markets import Market
 from xborder.pricing import Quote
@@ -55,6 +55,20 @@ class Variant:
                 "source_options": {name: value for name, value in self.source_options}, "price": plain(self.price)}
 
 
+@dataclass(frozen=True)
+class ListingImage:
+    """One picture of a listing: the file a build writes an embedded picture to, and the web address the upload
+    files give it ([project] image_base_url + the file, or the catalog's own URL)."""
+
+    image: ProductImage
+    file: str | None  # 'images/HF-1-1.jpg', relative to the output folder; None for a URL from the catalog
+    url: str | None  # None: an embedded picture while [project] image_base_url is not set
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "url": self.url, "width": self.image.width, "height": self.image.height,
+                "source": self.image.source}
+
+
 @dataclass
 class Listing:
     """Everything a marketplace upload or a reviewer needs for one product in one market."""
@@ -70,6 +84,7 @@ class Listing:
     findings: list[Finding] = field(default_factory=list)  # about the listing as a whole (price bounds …)
     pending_segments: list[str] = field(default_factory=list)  # text it shows still in the source language
     compliance: Compliance = field(default_factory=Compliance)  # the product's kinds and the market's checklist
+    images: list[ListingImage] = field(default_factory=list)  # the product's pictures, in order
 
     def get(self, name: str) -> ListingField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -123,4 +138,10 @@ class Listing:
             "pending": self.pending,
             "draft": self.draft,
             "compliance": self.compliance.to_json(),
+            "images": [image.to_json() for image in self.images],
         }
+
+    @property
+    def image_urls(self) -> list[str]:
+        """The web addresses of the listing's pictures, in order: what the upload files name."""
+        return [image.url for image in self.images if image.url]

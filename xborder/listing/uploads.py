@@ -17,6 +17,7 @@ import babel
 
 from xborder import data
 from xborder.catalog.model import Product
+from xborder.listing.images import image_findings
 from xborder.listing.model import Listing, Variant
 from xborder.markets import Market
 from xborder.pricing.quote import origin_country, unit_weight
@@ -190,7 +191,8 @@ CHECKS: dict[str, Callable[[Listing, Template], str]] = {
 
 
 def upload_findings(listing: Listing) -> list[Finding]:
-    """What keeps the listing's upload files (its market's exports) from uploading as they are."""
+    """What keeps the listing's upload files (its market's exports) from uploading as they are, its pictures'
+    findings last (xborder.listing.images)."""
     found: dict[str, Finding] = {}
     for template in market_templates(listing.market):
         for check, severity in template.checks:
@@ -205,7 +207,7 @@ def upload_findings(listing: Listing) -> list[Finding]:
                 found["gtin"] = Finding("upload-gtin", "warning", (
                     f"one barcode for {len(listing.variants)} variants: each variant needs its own, so none is "
                     "written; give each its own barcode in the upload file"), FIELD)
-    return list(found.values())
+    return list(found.values()) + image_findings(listing)
 
 
 # cells ---------------------------------------------------------------------------------------
@@ -297,6 +299,14 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _image(number: int) -> Callable[[Row], str]:
+    """The web address of the listing's number-th picture (1: the main one), '' when it has fewer."""
+    def image(row: Row) -> str:
+        urls = row.listing.image_urls
+        return urls[number - 1] if len(urls) >= number else ""
+    return image
+
+
 def _origin_name(row: Row) -> str:
     return _english_territory(origin_country(row.listing.product, row.listing.quote.settings))
 
@@ -322,7 +332,9 @@ VALUES: dict[str, Value] = {
     "brand": lambda row: row.listing.product.brand or "",
     "manufacturer": lambda row: row.listing.product.manufacturer or "",
     "model": lambda row: row.listing.product.model or "",
-    "image": lambda row: row.listing.product.image or "",
+    "image": _image(1),
+    **{f"image_{n}": _image(n) for n in range(2, 10)},
+    "images": lambda row: ", ".join(row.listing.image_urls),
     "product_type": lambda row: amazon_product_type(row.listing.product, row.listing.market),
     "sku": lambda row: row.variant.sku if row.variant is not None else row.listing.product.sku,
     "variant_sku": lambda row: row.variant.sku if row.variant is not None else "",

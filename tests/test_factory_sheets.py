@@ -259,3 +259,60 @@ def test_headers_a_factory_writes_its_own_way(tmp_path):
     assert catalog.mapping["name"] == "款式名称 (B)" and catalog.mapping["cost"] == "FOB Ningbo (USD) (C)"
     assert products["HF-1"].cost.currency == "USD"
     assert products["HF-1"].gross_weight == Quantity(D("0.42"), "kg")
+
+
+# --- whose weight a column is: the sheet decides, not one row -------------------------------------------
+
+def test_unit_weights_beside_carton_figures_are_not_divided(tmp_path):
+    # an ERP export: G.W./N.W. per unit although Qty/Ctn and the carton size are given
+    path = write_xlsx(tmp_path / "erp.xlsx", [
+        ["SKU", "品名 Name", "Unit Price(RMB)", "Qty/Ctn", "Ctn Size(cm)", "G.W.(kg)", "N.W.(kg)"],
+        ["HD-1800E", "吹风机", 68, 20, "52x40x36", 0.85, 0.65],
+        ["EK-15", "电热水壶", 42, 12, "60x40x45", 1.35, 1.05],
+        ["FN-U02", "USB小风扇", 16.5, 50, "55x35x40", 0.28, 0.2],
+    ])
+    catalog, products = _by_sku(path)
+    assert products["HD-1800E"].gross_weight == Quantity(D("0.85"), "kg")
+    assert products["EK-15"].net_weight == Quantity(D("1.05"), "kg")
+    assert products["HD-1800E"].weight_basis.startswith("0.85 kg from G.W.(kg) (F), one unit's (a carton of 20")
+    assert all(p.weight_issue is None for p in catalog.products)
+
+
+def test_a_column_of_carton_weights_is_divided_on_every_row(tmp_path):
+    path = write_xlsx(tmp_path / "quote.xlsx", [
+        ["货号", "品名", "单价", "装箱数", "外箱尺寸", "毛重/净重(KG)", "单个重量(g)"],
+        ["RC-1", "遥控车", 45.8, "12PCS/CTN", "60x40x45", "14.5/12.8", None],
+        ["BK-1", "积木", 32.5, "内箱12个，外箱48个", "62x42x40", "26.4/24", None],
+        ["PL-1", "毛绒熊", 18.5, "48PCS/CTN", "70x50x50", "8.5/7.2", 145],
+    ])
+    _, products = _by_sku(path)
+    assert products["RC-1"].gross_weight == Quantity(D("1.2083"), "kg")  # 毛重/净重: gross written first
+    assert products["RC-1"].net_weight == Quantity(D("1.0667"), "kg")
+    assert products["BK-1"].gross_weight == Quantity(D("0.55"), "kg")  # the outer carton's 48, not the inner 12
+    assert products["PL-1"].net_weight == Quantity(D(145), "g")  # a stated unit weight wins over carton ÷ count
+    assert products["PL-1"].gross_weight == Quantity(D("0.1771"), "kg")
+
+
+def test_a_cell_that_says_per_carton_is_a_cartons(tmp_path):
+    path = write_xlsx(tmp_path / "garden.xlsx", [
+        ["型号", "品名", "单价(元)", "包装", "重量"],
+        ["PS-1", "修枝剪", 15.8, "20把/箱", "280g"],
+        ["PP-3", "花盆三件套", 12, "6套/箱", "1.2kg/箱"],
+    ])
+    _, products = _by_sku(path)
+    assert products["PS-1"].net_weight == Quantity(D(280), "g")
+    assert products["PP-3"].net_weight == Quantity(D("0.2"), "kg")
+
+
+def test_age_column_placeholders_and_marks_written_with_spaces(tmp_path):
+    path = write_xlsx(tmp_path / "toys.xlsx", [
+        ["货号", "品名", "单价", "适用年龄", "电池", "认证"],
+        ["BG-1", "泡泡枪", 12.8, "3+", "无", "EN71 ASTM F963 CPC"],
+        ["BR-1", "婴儿摇铃", 15, "0-3岁婴儿", "-", "CE"],
+        ["RC-1", "遥控车", 45.8, "6-12岁", "车身锂电池(已含)", "EN71/CE"],
+    ])
+    _, products = _by_sku(path)
+    assert [products[s].min_age for s in ("BG-1", "BR-1", "RC-1")] == [3, 0, 6]
+    assert products["BG-1"].battery is None and products["BR-1"].battery is None
+    assert products["BG-1"].certifications == ["EN71", "ASTM F963", "CPC"]
+    assert products["RC-1"].battery == "车身锂电池(已含)"

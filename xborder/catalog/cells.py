@@ -223,8 +223,20 @@ def parse_power(value: object, default_unit: str = "W") -> Quantity:
     return _measure(text, unit, unit_tables().power, "power", "1200W or 1.2kW")
 
 
-def parse_weight_pair(value: object, default_unit: str = "kg") -> tuple[Quantity, Quantity]:
-    """Net and gross weight written together: '12/13', '12kg/13kg', '12/13 kg'."""
+def parse_age(value: object) -> int:
+    """The youngest age in years a product is for: '3+', '3岁以上', '6-12岁', '0-3岁婴儿', 'Ages 8+', 14 → int."""
+    text = normalize(to_text(value))
+    if re.search(r"\d\s*(?:个月|months?|m\b)", text) and not re.search(r"岁|years?|yrs?", text):
+        return 0  # '6个月以上', '6m+': a baby's product, under one year
+    match = re.search(r"(?<![\d.])(\d{1,2})(?![\d.])", text)
+    if not match:
+        raise CellError(f"'{to_text(value)}' is not an age (write it like 3+, 3岁以上 or 6-12岁)")
+    return int(match.group(1))
+
+
+def parse_weight_pair(value: object, default_unit: str = "kg", gross_first: bool = False) -> tuple[Quantity, Quantity]:
+    """Two weights written together, in the order written: '12/13', '12kg/13kg', '12/13 kg' (net/gross, or
+    gross/net when `gross_first`, as under a 毛重/净重 header)."""
     text = normalize(to_text(value))
     parts = [part.strip() for part in text.split("/")]
     if len(parts) != 2 or not all(parts):
@@ -233,9 +245,11 @@ def parse_weight_pair(value: object, default_unit: str = "kg") -> tuple[Quantity
     net_text = parts[0] if re.search(r"[^\d.,\s]", parts[0]) else parts[0] + tail_unit
     net = parse_weight(net_text, default_unit)
     gross = parse_weight(parts[1], default_unit)
+    if gross_first:
+        net, gross = gross, net
     if gross.unit == net.unit and gross.value < net.value:
         raise CellError(f"'{to_text(value)}': gross weight is below net weight")
-    return net, gross
+    return (gross, net) if gross_first else (net, gross)
 
 
 _DIMENSION_SEPARATORS = re.compile(r"\s*[*x×✕✖╳]\s*")

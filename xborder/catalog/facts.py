@@ -109,13 +109,14 @@ def _plain(text: str) -> str:
 def packing_count(text: str) -> tuple[int, str] | None:
     """Units per carton written in a text cell ('彩盒 24pcs/ctn' → (24, '24pcs/ctn')), else None."""
     plain = _plain(text)
+    found: list[tuple[int, str]] = []
     for pattern in sheet_facts().packing:
-        match = pattern.search(plain)
-        if match:
+        for match in pattern.finditer(plain):
             count = int(match.group("n"))
-            if count > 0:
-                return count, match.group(0).strip()
-    return None
+            if count > 0 and not _INNER.search(plain[max(0, match.start() - 12):match.start()]):
+                found.append((count, match.group(0).strip()))
+    # an inner box holds fewer than the carton: '内箱12个，外箱48个' and '6pcs/inner box, 24pcs/ctn' are 48 and 24
+    return max(found, key=lambda f: f[0]) if found else None
 
 
 def facts_in(text: str, column: str) -> list[Fact]:
@@ -146,6 +147,7 @@ def facts_in(text: str, column: str) -> list[Fact]:
 
 
 _DIGIT = re.compile(r"\d")
+_INNER = re.compile(r"(?:内|中)(?:盒|箱|包装)?\s*$|inner(?:\s+(?:box|carton|pack))?\s*[:：]?\s*$", re.IGNORECASE)
 _DIGIT_OR_LETTER = re.compile(r"[\d\w]")
 
 

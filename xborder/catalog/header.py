@@ -11,6 +11,7 @@ from xborder.catalog.model import PRODUCT_FIELDS, ColumnMapping
 from xborder.errors import ConfigError
 
 HEADER_SCAN_ROWS = 50
+_BILINGUAL = re.compile(r"([\u3400-\u9fff][^a-z]*?)\s*[/|]?\s*([a-z][a-z .#/&-]*?)\s*([(\[（【].*)?")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,14 @@ class HeaderMap:
         found = self._match_key(key)
         if found:
             return found
+        # a bilingual header ('品名 Name', '单价 Unit Price (RMB)'): either language's words name the column
+        parts = _BILINGUAL.fullmatch(normalize(header))
+        if parts:
+            bracket = (parts.group(3) or "").strip("()[]（）【】 ")
+            for part in (parts.group(1), parts.group(2)):
+                found = self._match_key(_key(part))
+                if found:
+                    return found[0], found[1], found[2] or (unit_hint(bracket) if bracket else None)
         for prefix in self.prefixes:  # 款式名称 → 名称; a header that is only the prefix stays unmapped
             if key.startswith(prefix) and len(key) > len(prefix):
                 found = self._match_key(key[len(prefix):])

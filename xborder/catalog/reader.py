@@ -9,20 +9,21 @@ from pathlib import Path
 
 from xborder.catalog import cells
 from xborder.catalog.cells import CellError, normalize, to_text
-from xborder.catalog.facts import Fact, facts_in, packing_count, plausible_range, sheet_facts, weight_header_basis
+from xborder.catalog.facts import Fact, facts_in, packing_count, weight_header_basis
 from xborder.catalog.header import HeaderMap, find_header
-from xborder.catalog.model import (Catalog, ColumnMapping, ExtraAttribute, Problem, Product, SheetNote,
-                                   VariantCost, WeightIssue)
+from xborder.catalog.model import Catalog, ColumnMapping, ExtraAttribute, Problem, Product, SheetNote, VariantCost
 from xborder.catalog.pictures import attach_images
 from xborder.catalog.sources import SheetGrid, read_grids
+from xborder.catalog.weights import RowWeights, WeightReading, cell_basis, column_bases, settle
 from xborder.config import CatalogSettings
 from xborder.errors import InputError
 from xborder.files import CONTROL_CHARACTERS
-from xborder.values import Quantity, plain
+from xborder.values import Quantity
 
 DEFAULT_MAX_CHARS = 2000
 _PLACEHOLDERS = frozenset({"", "-", "--", "—", "/", "n/a", "na", "none", "无", "没有", "暂无", "/", "x"})
-_DESCRIPTIVE = frozenset({"capacity", "power"})  # a cell that does not parse is kept as text, not a bad row
+_DESCRIPTIVE = frozenset({"capacity", "power", "min_age"})  # a cell that does not parse is kept as text, not a bad row
+_GROSS_FIRST = re.compile(r"(?:毛重|g\.?\s*w\.?|gross)")  # '毛重/净重', 'G.W./N.W.': the pair is gross first
 _WEIGHT_PAIR = re.compile(r"[\d.,\s]+[a-z]*\s*/\s*[\d.,\s]+[a-z]*")
 
 
@@ -139,8 +140,9 @@ class _SheetReader:
         self.fact_columns = [c for c in columns if c.role in ("internal", "attribute")] + \
             [self.by_field[f] for f in ("notes", "spec", "material", "name") if f in self.by_field]
         self.attribute_columns = [c for c in columns if c.role == "attribute"]
-        self.weight_basis = {c.field: weight_header_basis(c.header)
-                             for c in self.columns if c.field in ("net_weight", "gross_weight", "weight_pair")}
+        self.weight_basis = {c.index: weight_header_basis(c.header) for c in self.columns
+                             if c.field in ("net_weight", "gross_weight", "weight_pair")}
+        self.pending: list[tuple[int, dict, RowWeights]] = []  # rows whose weights wait for the sheet's verdict
         self.notes: list[SheetNote] = []
         self.header_texts = [normalize(c.header) for c in self.columns]
         self.header_map, self.settings = header_map, settings
@@ -168,6 +170,14 @@ class _SheetReader:
                 self._report_blank(blank_start, index - 1)
                 blank_start = None
             self._read_row(index + 1, row)
+        # whether a weight column is per carton is the sheet's to say, not one row's
+        bases = column_bases([weights for _, _, weights in self.pending])
+        for number, values, weights in self.pending:
+            for severity, code, message in settle(values, weights, bases):
+                self.problem(severity, code, message, number)
+            self._add(number, values)
+        self.pending = []
+        self.problems.sort(key=lambda p: p.row or 0)
 
     def _report_blank(self, first: int, last: int) -> None:
         span = f"rows {first + 1}–{last + 1} are" if last > first else "the row is"
@@ -196,13 +206,17 @@ class _SheetReader:
                          f"'{filled[0][:40]}' is a section heading; used as category for the rows below",
                          row=number)
             return
-        values, failed = {}, set()
+        values: dict = {}
+        failed: set[str | None] = set()
+        readings: list[WeightReading] = []
         for column in self.columns:
             raw = row[column.index] if column.index < len(row) else None
             if to_text(raw) == "":
                 continue
             try:
-                values.update(self._parse(column, raw))
+                parsed = self._parse(column, raw)
+                readings += parsed.pop("_weights", [])
+                values.update(parsed)
             except CellError as error:
                 if column.field in _DESCRIPTIVE:
                     # '碗300ml', '约1200W': a buyer's fact, not one a price needs; kept as the factory wrote it
@@ -228,35 +242,11 @@ class _SheetReader:
         if self.section and not values.get("category"):
             values["category"] = self.section
         self._read_facts(row, values)
-        for severity, code, message in unit_weights(values, self._weight_columns(values)):
-            self.problem(severity, code, message, number)
-        self._add(number, values)
-
-    def _weight_columns(self, values: dict) -> dict[str, tuple[str, str]]:
-        """For each weight the row gives, (basis, column label): basis 'carton', 'unit', 'either' or 'pair'."""
-        out: dict[str, tuple[str, str]] = {}
-        pair = values.pop("_pair", None)
-        for field in ("net_weight", "gross_weight", "carton_net_weight", "carton_gross_weight", "net_content"):
-            if values.get(field) is None:
-                continue
-            if pair and field in ("net_weight", "gross_weight"):
-                column = self.by_field[pair]
-                # a pair under a header that names a unit ('单品净/毛重') stays one unit's
-                out[field] = ("unit" if self.weight_basis.get(pair) == "unit" else "pair", column.label)
-                continue
-            found = self.by_field.get(field) or self.by_field.get("carton_weight_pair")
-            if found is None:
-                continue
-            column = found
-            if field.startswith("carton_") or field == "net_content":
-                out[field] = ("carton" if field.startswith("carton_") else "unit", column.label)
-            else:
-                out[field] = (self.weight_basis.get(field, "either"), column.label)
-        if "carton_qty" in values:
-            source = values.pop("_carton_qty_source", None)
-            qty_column = self.by_field.get("carton_qty")
-            out["carton_qty"] = ("", source or (qty_column.label if qty_column else ""))
-        return out
+        qty = values.get("carton_qty")
+        per_carton = qty.value if qty is not None and qty.unit == "pcs" and qty.value > 0 else None
+        count_column = self.by_field.get("carton_qty")
+        count_from = values.pop("_carton_qty_source", None) or (count_column.label if count_column and qty else "")
+        self.pending.append((number, values, RowWeights(readings, per_carton, values.get("carton_size"), count_from)))
 
     def _read_facts(self, row: list[object], values: dict) -> None:
         """Facts in remarks and other text cells fill the fields the row has no column for; the columns with no
@@ -319,26 +309,27 @@ class _SheetReader:
         unit = column.unit
         currency = unit if unit and unit.isupper() else None
         measure = unit if unit and not unit.isupper() else None
+        if spec.name != "name" and normalize(text) in _PLACEHOLDERS:
+            return {}  # '无', '-', 'N/A': the factory says there is none
         match spec.kind:
             case "text":
                 return {spec.name: " ".join(text.split())}
+            case "age":
+                return {spec.name: cells.parse_age(raw)}
             case "lines":
                 return {spec.name: cells.parse_lines(raw)}
             case "list":
-                return {spec.name: cells.parse_list(raw)}
+                items = cells.parse_list(raw)
+                if spec.name == "certifications":
+                    # 'EN71 ASTM F963 CPC': marks written with spaces between them
+                    marks = [f.value for f in facts_in(text, column.label) if f.field == "certifications"]
+                    items = marks if len(marks) > len(items) else items
+                return {spec.name: items}
             case "money":
                 return {spec.name: cells.parse_money(raw, currency or self.settings.currency)}
-            case "weight":
-                if spec.name in ("net_weight", "gross_weight") and _WEIGHT_PAIR.fullmatch(normalize(text)):
-                    # '12/13' in a 毛重 column: a net/gross pair, as in an N.W./G.W. column
-                    net, gross = cells.parse_weight_pair(raw, measure or self.settings.weight_unit)
-                    return {"net_weight": net, "gross_weight": gross, "_pair": spec.name}
-                return {spec.name: cells.parse_weight(raw, measure or self.settings.weight_unit)}
-            case "weight_pair":
-                net, gross = cells.parse_weight_pair(raw, measure or self.settings.weight_unit)
-                if spec.name == "carton_weight_pair":
-                    return {"carton_net_weight": net, "carton_gross_weight": gross}
-                return {"net_weight": net, "gross_weight": gross, "_pair": spec.name}
+            case "weight" | "weight_pair":
+                return {"_weights": self._weight_readings(spec.name, spec.kind, column, raw,
+                                                          measure or self.settings.weight_unit)}
             case "content":
                 return {spec.name: cells.parse_content(raw, measure or self.settings.weight_unit)}
             case "dimensions":
@@ -356,6 +347,21 @@ class _SheetReader:
             case "stock":
                 return {spec.name: cells.parse_stock(raw)}
         raise AssertionError(f"unknown kind {spec.kind!r} in header_aliases.toml")
+
+    def _weight_readings(self, field: str, kind: str, column: ColumnMapping, raw: object,
+                         unit: str) -> list[WeightReading]:
+        """A weight cell as readings: '14.5', '12/13' (net/gross; 毛重/净重 says gross first), '1.2kg/箱'."""
+        text = to_text(raw)
+        header_basis = "carton" if field.startswith("carton_") else self.weight_basis.get(column.index, "either")
+        basis = cell_basis(header_basis, text)
+        if kind == "weight_pair" or _WEIGHT_PAIR.fullmatch(normalize(text)):
+            gross_first = bool(_GROSS_FIRST.match(normalize(column.header)))
+            first, second = cells.parse_weight_pair(raw, unit, gross_first=gross_first)
+            net, gross = (second, first) if gross_first else (first, second)
+            return [WeightReading("net", net, basis, column.label, pair=True),
+                    WeightReading("gross", gross, basis, column.label, pair=True)]
+        weight = cells.parse_weight(raw, unit)
+        return [WeightReading("gross" if "gross" in field else "net", weight, basis, column.label)]
 
     @staticmethod
     def _carton_qty(raw: object, column: ColumnMapping) -> dict:
@@ -411,124 +417,10 @@ class _SheetReader:
         self.products.append(product)
 
 
-def unit_weights(values: dict, columns: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str, str]]:
-    """Make a row's weights mean one unit, as an export clerk reads them, and say how in `weight_basis`.
-
-    A weight is a carton's when its header says so (毛重/箱, G.W./CTN), when it is a net/gross pair beside a carton
-    size (N.W./G.W. 12/13), or when its header says neither and the row gives a carton size and a packing count;
-    a carton's weight is divided by the units per carton. A carton weight with no count is a `weight_issue`, never
-    a unit's weight. `columns` gives each weight's (basis, column label) and where the count came from.
-    Returns (severity, code, message) notes."""
-    columns = columns or {}
-    notes: list[tuple[str, str, str]] = []
-    qty = values.get("carton_qty")
-    per_carton = qty.value if qty is not None and qty.unit == "pcs" and qty.value > 0 else None
-    qty_from = columns.get("carton_qty", ("", ""))[1]
-    carton = values.get("carton_size")
-    sides = carton.in_cm() if carton is not None else None
-    litres = sides[0] * sides[1] * sides[2] / 1000 if sides else None
-    empty_carton_kg = (2 * (sides[0] * sides[1] + sides[0] * sides[2] + sides[1] * sides[2]) / 10000
-                       * sheet_facts().empty_carton_kg_per_m2) if sides else None
-    basis: dict[str, str] = {}
-    moved: list[Quantity] = []
-    boxed: list[tuple[Quantity, str]] = []
-    for field in ("net_weight", "gross_weight"):
-        weight = values.get(field)
-        if weight is None:
-            continue
-        kind, label = columns.get(field, ("unit", ""))
-        kg = weight.in_kg()
-        per_box = False
-        if kind in ("either", "pair") and sides is not None and (per_carton is not None or kind == "pair"):
-            # a packing list's weight; unless it is lighter than the empty carton itself
-            per_box = not (field == "gross_weight" and kg is not None and empty_carton_kg is not None
-                           and kg < empty_carton_kg)
-        elif kind == "unit" and per_carton is not None and litres and kg is not None:
-            # as many units as the carton holds would be denser than water: the column is per carton
-            per_box = kg * per_carton / litres > 1 and kg / litres <= 1
-            if per_box:
-                moved.append(weight)
-        if per_box and weight not in moved:
-            boxed.append((weight, label))
-        if per_box:
-            values.setdefault(f"carton_{field}", weight)
-            columns.setdefault(f"carton_{field}", ("carton", label))
-            del values[field]
-        else:
-            basis[field] = f"{weight} from {label or 'the catalog'}"
-    if boxed:
-        shown = "/".join(str(w) for w, _ in boxed)
-        why = "beside a carton size and a packing count" if per_carton is not None else "a net/gross pair beside a " \
-                                                                                       "carton size"
-        notes.append(("info", "weight-per-carton",
-                      f"{shown} in {boxed[0][1]} read as the weight of a carton ({why}, as in a packing list)"
-                      + (f": {'/'.join(_per_unit(w, per_carton) for w, _ in boxed)} per unit" if per_carton else "")))
-    if moved:
-        shown = "/".join(str(w) for w in moved)
-        assert per_carton is not None  # only a count moves a unit's weight to the carton
-        notes.append(("warning", "weight-per-carton",
-                      f"{shown} read as the weight of a carton: {plain(per_carton)} units that heavy would not fit "
-                      f"in a {carton} carton; {'/'.join(_per_unit(w, per_carton) for w in moved)} per unit"))
-    for field in ("gross_weight", "net_weight"):
-        carton_weight = values.get(f"carton_{field}")
-        if carton_weight is None or values.get(field) is not None:
-            continue
-        label = columns.get(f"carton_{field}", ("", ""))[1] or "the catalog"
-        if per_carton is None:
-            if "weight_issue" not in values:
-                message = (f"{carton_weight} in {label} is the weight of a carton, but the sheet gives no units per "
-                           "carton, so one unit's weight is unknown and the price is unconfirmed: add 装箱数 (PCS/CTN) "
-                           "or write the count in the packing cell (24pcs/ctn)")
-                values["weight_issue"] = WeightIssue("carton-weight-without-quantity", message)
-                notes.append(("warning", "carton-weight-without-quantity", message))
-            continue
-        values[field] = Quantity((carton_weight.value / per_carton).quantize(Decimal("0.0001")), carton_weight.unit)
-        basis[field] = (f"{carton_weight} per carton in {label} ÷ {plain(per_carton)} units per carton"
-                        + (f" ({qty_from})" if qty_from else ""))
-    content = values.get("net_content")
-    content_from = columns.get("net_content", ("", "net content"))[1]
-    if content is not None and values.get("net_weight") is None:
-        if content.unit == "ml":
-            values["net_weight"] = Quantity(content.value / 1000, "kg")
-            notes.append(("info", "weight-from-volume",
-                          f"net weight estimated from {content} at 1 kg per litre; give 净重 if it differs"))
-            basis["net_weight"] = f"{content} at 1 kg per litre from {content_from}"
-        else:
-            values["net_weight"] = content
-            basis["net_weight"] = f"{content} from {content_from}"
-    settled = "gross_weight" if values.get("gross_weight") is not None else "net_weight"
-    if values.get(settled) is not None:
-        values["weight_basis"] = basis.get(settled)
-        notes += _plausibility(values, values[settled])
-    return notes
-
-
-def _plausibility(values: dict, weight: Quantity) -> list[tuple[str, str, str]]:
-    """A unit weight outside what one unit of the product's kind can weigh (a 13 kg umbrella)."""
-    kg = weight.in_kg()
-    known = plausible_range(values.get("name"), values.get("name_en"), values.get("category"))
-    if kg is None or known is None or known.min_kg <= kg <= known.max_kg or "weight_issue" in values:
-        return []
-    if kg > known.max_kg:
-        message = (f"one unit weighs {plain(kg.quantize(Decimal('0.001')))} kg, more than a {known.kind} weighs "
-                   f"({plain(known.max_kg)} kg at most): is it a carton's weight? Add 装箱数 (PCS/CTN) or give one "
-                   "unit's weight; the price stays unconfirmed until then")
-    else:
-        message = (f"one unit weighs {plain(kg.quantize(Decimal('0.0001')))} kg, less than a {known.kind} weighs "
-                   f"({plain(known.min_kg)} kg at least): is the weight in grams? The price stays unconfirmed "
-                   "until the weight is fixed")
-    values["weight_issue"] = WeightIssue("weight-implausible", message)
-    return [("warning", "weight-implausible", message)]
-
-
 def _leading_count(text: str) -> tuple[int, str] | None:
     """'20件（独立礼盒）' in a units-per-carton column: its leading whole number."""
     match = re.match(r"\s*(\d{1,5})(?![\d.])", normalize(text))
     return (int(match.group(1)), match.group(0).strip()) if match and int(match.group(1)) > 0 else None
-
-
-def _per_unit(weight: Quantity, count: Decimal) -> str:
-    return f"{plain((weight.value / count).quantize(Decimal('0.001')))} {weight.unit}"
 
 
 def _filled(row: list[object]) -> bool:

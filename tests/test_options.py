@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
+from xborder.listing.compose import _same_options
+from xborder.listing.export_csv import _woo_value
 from xborder.listing.identifiers import option_code
+from xborder.listing.model import Variant
+from xborder.listing.phrases import phrasebank
 
 # option_code as it was before option translation (2f39740): English colours keep their spelling, and one with
 # other characters keeps its hash ('White（白）'); Chinese words outside the frozen SKU words keep theirs ('特大号')
@@ -18,6 +24,29 @@ CODES = {
     "均码": "ONE-SIZE", "大号": "LARGE", "男款": "MEN-S", "红色": "RED", "黑": "BLACK", "米白": "OFF-WHITE",
     "透明": "CLEAR", "彩色": "MULTICOLOR", "藏青": "NAVY-BLUE", "咖啡色": "COFFEE", "玫瑰金": "ROSE-GOLD",
 }
+
+
+# --- lists and files that hold values with commas ----------------------------------------------------------
+
+def test_a_list_of_values_that_hold_commas_is_separated_by_semicolons():
+    assert phrasebank("de").join(["Weiß", "Rosa"]) == "Weiß, Rosa"
+    assert phrasebank("de").join(["Groß, 40 cm", "Klein, 30 cm"]) == "Groß, 40 cm; Klein, 30 cm"
+    assert phrasebank("ja").join(["大 40cm", "小 30cm"]) == "大 40cm、小 30cm"
+
+
+def test_woocommerce_values_escape_their_commas_as_its_importer_reads_them():
+    assert _woo_value("Groß, 40 cm") == "Groß\\, 40 cm" and _woo_value("Weiß") == "Weiß"
+
+
+def test_variants_that_read_alike_are_a_warning():
+    def variant(sku: str, source: str, shown: str) -> Variant:
+        return Variant(sku, [("Color", shown)], [("colour", source)], D(1))
+
+    found = _same_options([variant("A-1", "棕色", "Brown"), variant("A-2", "咖啡色", "Brown"),
+                           variant("A-3", "红色", "Red")])
+    assert [(f.check, f.severity, f.field) for f in found] == [("variants-alike", "warning", "variants")]
+    assert "A-1 (棕色)" in found[0].message and "A-2 (咖啡色)" in found[0].message
+    assert _same_options([variant("A-1", "红色", "Red")]) == []
 
 
 # --- SKUs: byte-identical to what they were ----------------------------------------------------------------

@@ -32,7 +32,11 @@ class PhraseBank:
         return template.format(**values) if template else None
 
     def join(self, items: list[str]) -> str:
-        return self.format.get("list_separator", ", ").join(items)
+        """Items as a list; values holding the list separator themselves ('Groß, 40 cm') apart by a stronger one."""
+        separator = self.format.get("list_separator", ", ")
+        if any(separator.strip() and separator.strip() in item for item in items):
+            separator = self.format.get("option_list_separator", "; ")
+        return separator.join(items)
 
 
 @cache

@@ -148,15 +148,16 @@ def test_a_value_with_an_unknown_part_or_nothing_to_translate_is_not_rendered(va
 
 def test_the_glossary_wins_for_the_value_and_for_the_chinese_of_an_english_one():
     glossary = Glossary(read_csv("type,zh,en,de,es\nterm,白色,snow white,Schneeweiß,blanco nieve\n"
-                                 "keep,Style A,,,\nterm,寸,inch,Zoll,pulgada\n", "t.csv"))
+                                 "keep,Style A,,,\nterm,寸,inch,Zoll,pulgada\nterm,28码,W28,W28,W28\n", "t.csv"))
     for value in ("White", "WHITE", "白色"):
         rendering = render_option(value, DE, glossary)
         assert rendering is not None and (rendering.text, rendering.provenance) == ("Schneeweiß", "glossary")
-    assert text("white", US, glossary) == "Snow White"  # an English colour name in Title Case
+    assert text("white", US, glossary) == text("白色", US, glossary) == "Snow White"  # a colour in Title Case
     assert text("White", MX, glossary) == "Blanco nieve"  # es-MX falls back to the glossary's es
     assert text("Style A", DE, glossary) == "Style A"  # a keep term stays as written, and is no longer pending
     assert text("21寸 8骨", DE, glossary) == "21 Zoll, 8 Streben"  # a counter's pattern is the phrase bank's
     assert text("Pink", DE, glossary) == "Rosa"  # what the glossary lacks comes from the phrase bank
+    assert (text("28码", DE, glossary), text("40码", DE, glossary)) == ("W28", "40 EU")  # a waist, a shoe size
 
 
 def test_one_entry_serves_chinese_and_english_spellings_and_every_language_names_it():

@@ -195,15 +195,19 @@ def _longest_unit() -> int:
 
 # rendering ------------------------------------------------------------------------------------
 def render_option(value: str, market: Market, glossary: Glossary | None = None) -> Rendering | None:
-    """An option value in the market's language: the glossary's term for the whole value, else every part
-    from the glossary or the phrase bank ('template'); None when a part cannot be translated. A value with
-    nothing to translate (a letter size, a bare number) renders as itself."""
+    """An option value in the market's language: the glossary's keep or term for the whole value, else every part
+    from the glossary or the phrase bank ('template'); None when a part cannot be translated, or when there is
+    nothing to translate (a letter size, a bare number: they stay as written)."""
     text = value.strip()
-    if glossary is not None:
-        entry = glossary.entries.get(("keep", fold(text)))
-        if entry is not None:
-            return Rendering(value, text, "glossary")
     read = read_option(text)
+    if glossary is not None and glossary.entries:
+        if glossary.entries.get(("keep", fold(text))) is not None:
+            return Rendering(value, text, "glossary")
+        entry = glossary.entries.get(("term", fold(text)))
+        target = entry.target(market.lang_tag) if entry is not None else None
+        if target and read is not None:  # the seller's word for the whole value ('28码' → 'W28')
+            kind = read.parts[0].word_kind if len(read.parts) == 1 and not read.inner else ""
+            return Rendering(value, _capitalised(target, market.language, kind), "glossary")
     if read is None:
         return None
     bank = phrasebank(market.lang_tag)

@@ -188,11 +188,11 @@ def test_a_mexican_listing_labels_its_sizes_talla(sizes, label):
 
 def test_mexican_colours_and_sizes_override_spain_only_where_they_differ():
     spain, mexico = phrasebank("es-ES"), phrasebank("es-MX")
-    assert (spain.colors["棕色"], mexico.colors["棕色"]) == ("Marrón", "Café")
-    assert (spain.colors["杏色"], mexico.colors["杏色"]) == ("Albaricoque", "Chabacano")
-    assert (spain.sizes["小号"], mexico.sizes["小号"]) == ("Pequeño", "Chico")
-    assert (spain.sizes["均码"], mexico.sizes["均码"]) == ("Talla única", "Unitalla")
-    assert mexico.colors["红色"] == spain.colors["红色"] == "Rojo"  # inherited
+    assert (spain.value("棕色"), mexico.value("棕色")) == ("Marrón", "Café")
+    assert (spain.value("杏色"), mexico.value("杏色")) == ("Albaricoque", "Chabacano")
+    assert (spain.value("小号"), mexico.value("小号")) == ("Pequeño", "Chico")
+    assert (spain.value("均码"), mexico.value("均码")) == ("Talla única", "Unitalla")
+    assert mexico.value("红色") == spain.value("红色") == mexico.colors["red"] == "Rojo"  # inherited
     assert mexico.labels == spain.labels
 
 

@@ -107,6 +107,7 @@ class ListingComposer:
         listing.images = listing_images(product, self.image_base_url)
         listing.findings += [qa.Finding(f.code, f.severity, f.message, "price") for f in quote.findings]
         listing.findings += text.findings
+        listing.findings += _same_options(variants)
         listing.compliance = compliance_for(product, self.market, self.seller)
         listing.findings += listing.compliance.findings
         # attributes, options and the category show segments as they are: any still in Chinese is pending
@@ -427,6 +428,27 @@ class ListingComposer:
                 if field.name in ("title", "description") or field.name.startswith("bullet_"):
                     found += glossary.check(field.qa_source or field.source, text, market.lang_tag, field.name)
         field.findings += found
+
+
+def _same_options(variants: list[Variant]) -> list[qa.Finding]:
+    """Variants whose options read the same in the listing's language ('咖啡色' and '棕色' are both Brown where the
+    glossary says so): a marketplace takes them for one variant, and Shopify refuses the product."""
+    seen: dict[tuple[tuple[str, str], ...], Variant] = {}
+    found = []
+    for variant in variants:
+        shown = tuple(variant.options)
+        first = seen.setdefault(shown, variant)
+        if first is not variant and shown:
+            values = " / ".join(value for _, value in shown)
+            found.append(qa.Finding("variants-alike", "warning", (
+                f"variants {first.sku} ({_sources(first)}) and {variant.sku} ({_sources(variant)}) both read "
+                f"'{values}': correct one of them in listings.xlsx or the glossary so buyers can tell them apart"),
+                "variants"))
+    return found
+
+
+def _sources(variant: Variant) -> str:
+    return " / ".join(value for _, value in variant.source_options)
 
 
 def check_copy_coverage(product: Product, fields: list[ListingField], glossary: Glossary,

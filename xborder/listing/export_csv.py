@@ -186,7 +186,7 @@ def woo_rows(listing: Listing, max_options: int) -> list[list[object]]:
                           "Regular price": plain(variant.price), "Parent": product.sku})
             values = []
             for name, value in variant.options:
-                values += [name, value, "", "1"]
+                values += [name, _woo_value(value), "", "1"]
             values += [""] * (4 * max_options - len(values))
             rows.append([*(child[h] for h in WOO_HEADERS), *values])
     return rows
@@ -209,8 +209,14 @@ def _attribute_columns(listing: Listing, width: int) -> list[str]:
                 values[name].append(value)
     out = []
     for name in names:
-        out += [name, ", ".join(values[name]), "1", "1"]
+        out += [name, ", ".join(_woo_value(value) for value in values[name]), "1", "1"]
     return out + [""] * (4 * width - len(out))
+
+
+def _woo_value(value: str) -> str:
+    """One attribute value as WooCommerce's importer reads it: it splits a cell at every comma except one written
+    '\\,' (WC_Product_Importer::explode_values, WooCommerce 3.2+), so 'Groß, 40 cm' stays one value."""
+    return value.replace(",", "\\,")
 
 
 def _cm(size) -> list[str]:

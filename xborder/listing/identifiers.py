@@ -14,10 +14,11 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 
+from xborder import data
 from xborder.catalog.model import Product
 from xborder.listing.model import Listing
-from xborder.listing.phrases import phrasebank
 from xborder.translate.memory import TranslationMemory
 
 Options = tuple[tuple[str, str], ...]  # (option key, catalog value): (('colour', '黑色'), ('size', 'M'))
@@ -29,12 +30,17 @@ def _hash(text: str, digits: int = 4) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:digits].upper()
 
 
+@cache
+def _sku_words() -> dict[str, str]:
+    # frozen apart from the phrase bank, which grows: a word added there must not move a SKU made without it
+    return dict(data.load("sku_words.toml")["words"])
+
+
 def option_code(value: str) -> str:
-    """An option value in SKU characters: 'XL' → 'XL', 'Navy Blue' → 'NAVY-BLUE', '黑色' → 'BLACK' (the starter
-    English colour and size words), any other text → 4 hex digits of its hash, so it is the same every run."""
-    english = phrasebank("en")
+    """An option value in SKU characters: 'XL' → 'XL', 'Navy Blue' → 'NAVY-BLUE', '黑色' → 'BLACK' (the frozen
+    words of data/sku_words.toml), any other text → 4 hex digits of its hash, so it is the same every run."""
     value = value.strip()
-    word = english.colors.get(value) or english.sizes.get(value) or value
+    word = _sku_words().get(value) or value
     ascii_text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
     code = "-".join(re.findall(r"[A-Za-z0-9]+", ascii_text)).upper()
     # a value that is only partly Latin ('36码', '黑色M') keeps its hash too, so '36' and '36码' stay apart

@@ -1,8 +1,8 @@
 """The offline engine: glossary terms, phrase banks and templates; no network, no key.
 
-It translates what can be translated exactly (colours, sizes, specs such as 500g/袋 or 7件套,
-text made up entirely of glossary terms) and leaves the rest in the source language, pending,
-for a translator or for the model engine.
+It translates what can be translated exactly (option values such as 白色, Off-white, 21寸 8骨 or 3-4岁, see
+xborder.translate.options; specs such as 500g/袋; text made up entirely of glossary terms) and leaves the rest
+in the source language, pending, for a translator or for the model engine.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from xborder.catalog.cells import CellError, parse_weight
 from xborder.listing.phrases import phrasebank
 from xborder.pricing.money_format import format_figure
 from xborder.translate.engine import Engine, Job, JobResult, Rendering, RunControl, has_cjk
+from xborder.translate.options import render_option
 
 _SEPARATORS = re.compile(r"^[\s,，、/／+＋·・()（）\-–]*$")
 _NO_SPACE_LANGUAGES = {"ja", "zh", "th"}
@@ -32,12 +33,13 @@ class OfflineEngine(Engine):
         return JobResult(job, [rendering for rendering in found if rendering is not None])
 
     def exact(self, source: str, job: Job) -> Rendering | None:
-        """A colour, size or spec from the phrase bank, or text made only of glossary terms; else None."""
+        """An option value or spec from the glossary and phrase bank, or text made only of glossary terms; else
+        None."""
         text = source.strip()
+        option = render_option(text, job.market, job.glossary)
+        if option is not None:
+            return Rendering(source, option.text, option.provenance)
         bank = phrasebank(job.lang_tag)
-        for table in (bank.colors, bank.sizes):
-            if text in table:
-                return Rendering(source, table[text], "template")
         spec = self._spec(text, job)
         if spec is not None:
             return Rendering(source, spec, "template")

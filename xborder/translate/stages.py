@@ -27,6 +27,7 @@ from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rende
 from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
+from xborder.translate.options import render_option
 
 Event = Callable[[str, dict], None]
 MAX_EXTRA_ATTRIBUTES = 8  # a sheet's own columns a listing shows after xborder's fields; more would crowd the bullets
@@ -105,9 +106,15 @@ class TextPlan:
 
 def known_rendering(engine: Engine, source: str, market: Market, glossary: Glossary, memory: TranslationMemory,
                     source_lang: str) -> Rendering | None:
-    """What the memory already says for one segment: kept as written, approved, or cached for this engine."""
+    """What the memory already says for one segment: kept as written, approved, or cached for this engine.
+
+    Latin text stays as written for a market of its language, or when it has no real words ('XL', '600V'),
+    unless it is an option value the market writes otherwise ('Red' in German, 'white' or 'navy blue' in English):
+    that is looked up like any other text, and the engine renders it (xborder.translate.options)."""
     if not needs_translation(source, source_lang, market.language):
-        return Rendering(source, source, "kept")
+        option = render_option(source, market, glossary)
+        if option is None or option.text == source.strip():
+            return Rendering(source, source, "kept")
     approved = memory.approved(source, source_lang, market.language, market.key)
     if approved:
         return Rendering(source, approved.target, "memory")

@@ -316,3 +316,12 @@ def test_age_column_placeholders_and_marks_written_with_spaces(tmp_path):
     assert products["BG-1"].battery is None and products["BR-1"].battery is None
     assert products["BG-1"].certifications == ["EN71", "ASTM F963", "CPC"]
     assert products["RC-1"].battery == "车身锂电池(已含)"
+
+
+@pytest.mark.parametrize("cell, sizes", [("S-XL", ["S", "M", "L", "XL"]), ("S M L XL", ["S", "M", "L", "XL"]),
+                                         ("M~3XL", ["M", "L", "XL", "XXL", "3XL"]), ("110/120/130", ["110", "120", "130"]),
+                                         ("3-4岁", ["3-4岁"]), ("均码", ["均码"])])
+def test_size_ranges_and_lists_are_read_as_sizes(tmp_path, cell, sizes):
+    path = write_xlsx(tmp_path / "hanfu.xlsx", [["款号", "品名", "批发价", "尺码"], ["HF-1", "宋制汉服", 98, cell]])
+    _, products = _by_sku(path)
+    assert products["HF-1"].sizes == sizes

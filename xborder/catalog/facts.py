@@ -60,6 +60,7 @@ class SheetFacts:
     unit_weight_words: tuple[str, ...]
     empty_carton_kg_per_m2: Decimal
     plausible: tuple[PlausibleWeight, ...]
+    size_ladder: tuple[tuple[str, ...], ...]
 
 
 def _alternation(words: list[str]) -> str:
@@ -95,6 +96,7 @@ def sheet_facts() -> SheetFacts:
         unit_weight_words=tuple(w.casefold() for w in raw["weight_headers"]["unit"]),
         empty_carton_kg_per_m2=Decimal(raw["weight_headers"]["empty_carton_kg_per_m2"]),
         plausible=plausible,
+        size_ladder=tuple(tuple(spellings) for spellings in raw["sizes"]["ladder"]),
     )
 
 
@@ -147,6 +149,7 @@ def facts_in(text: str, column: str) -> list[Fact]:
 
 
 _DIGIT = re.compile(r"\d")
+_SIZE_RANGE = re.compile(r"([A-Za-z0-9]{1,6})\s*(?:-|~|～|–|至|到)\s*([A-Za-z0-9]{1,6})")
 _INNER = re.compile(r"(?:内|中)(?:盒|箱|包装)?\s*$|inner(?:\s+(?:box|carton|pack))?\s*[:：]?\s*$", re.IGNORECASE)
 _DIGIT_OR_LETTER = re.compile(r"[\d\w]")
 
@@ -159,6 +162,27 @@ def _around(text: str, start: int, end: int, margin: int = 12) -> str:
     head = max(0, start - margin)
     tail = min(len(text), end + margin)
     return ("…" if head else "") + text[head:tail].strip() + ("…" if tail < len(text) else "")
+
+
+def expand_sizes(items: list[str]) -> list[str]:
+    """Sizes as a clerk reads them: 'S-XL' → S, M, L, XL; 'S M L XL' → S, M, L, XL; others unchanged."""
+    ladder = sheet_facts().size_ladder
+    rank = {spelling.casefold(): i for i, spellings in enumerate(ladder) for spelling in spellings}
+    out: list[str] = []
+    for item in items:
+        plain = _plain(item).strip()
+        words = plain.split()
+        span = _SIZE_RANGE.fullmatch(plain)
+        if span and span.group(1).casefold() in rank and span.group(2).casefold() in rank \
+                and rank[span.group(1).casefold()] < rank[span.group(2).casefold()]:
+            first, last = rank[span.group(1).casefold()], rank[span.group(2).casefold()]
+            out += [ladder[i][0] if i not in (first, last) else (span.group(1) if i == first else span.group(2))
+                    for i in range(first, last + 1)]
+        elif len(words) > 1 and all(w.casefold() in rank for w in words):
+            out += words
+        else:
+            out.append(item)
+    return list(dict.fromkeys(out))
 
 
 def fact_label(field: str) -> str:

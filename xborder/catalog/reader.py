@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xborder.catalog import cells
 from xborder.catalog.cells import CellError, normalize, to_text
-from xborder.catalog.facts import Fact, facts_in, packing_count, weight_header_basis
+from xborder.catalog.facts import Fact, expand_sizes, facts_in, packing_count, weight_header_basis
 from xborder.catalog.header import HeaderMap, find_header
 from xborder.catalog.model import Catalog, ColumnMapping, ExtraAttribute, Problem, Product, SheetNote, VariantCost
 from xborder.catalog.pictures import attach_images
@@ -320,6 +320,8 @@ class _SheetReader:
                 return {spec.name: cells.parse_lines(raw)}
             case "list":
                 items = cells.parse_list(raw)
+                if spec.name == "sizes":
+                    items = expand_sizes(items)
                 if spec.name == "certifications":
                     # 'EN71 ASTM F963 CPC': marks written with spaces between them
                     marks = [f.value for f in facts_in(text, column.label) if f.field == "certifications"]

@@ -184,7 +184,7 @@ def test_formula_like_cells_are_neutralized(tmp_path, run_cli):
     # a CSV keeps the text as typed; a workbook would have turned it into a formula already
     write_csv(tmp_path / "evil.csv", [HEADER, ["EV-1", "=HYPERLINK(\"http://x\")", "", "", "", "", 10, 0.2, "",
                                                "+1 买一送一"]])
-    result = run_cli("build", "evil.csv", *FX, "--market", "shopify", "--market", "amazon-us")
+    result = run_cli("build", "--include-held", "evil.csv", *FX, "--market", "shopify", "--market", "amazon-us")
     assert result.exit_code in (0, 1), result.output
     rows = read_csv(tmp_path / "dist" / "shopify.csv")
     assert rows[0]["Title"].startswith("'=")

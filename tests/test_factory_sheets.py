@@ -123,7 +123,7 @@ def test_net_gross_pair_beside_a_carton_size_without_a_count_is_never_a_unit_wei
     assert prices["UM-23"]["confirmed"] is True
     assert D(prices["UM-23"]["price"]) < 25  # a USD 3.20 umbrella
 
-    result = run_cli("build", path, "--out", "dist", "--market", "mercadolibre-mx")
+    result = run_cli("build", "--include-held", path, "--out", "dist", "--market", "mercadolibre-mx")
     sheet = load_workbook(tmp_path / "dist" / "mercadolibre-mx-upload.xlsx").active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(r for r in rows if "Peso del paquete (kg)" in r)

@@ -80,7 +80,7 @@ def test_a_folder_xborder_did_not_write_is_not_replaced(tmp_path, run_cli):
 
 def test_a_failed_rebuild_leaves_the_previous_complete_build(tmp_path, run_cli, monkeypatch):
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     before = {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()}
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 99, 0.4]])  # new prices
     import xborder.listing.export_upload as export_upload
@@ -91,7 +91,7 @@ def test_a_failed_rebuild_leaves_the_previous_complete_build(tmp_path, run_cli, 
 
     monkeypatch.setattr(exports, "woo_rows", broken)
     monkeypatch.setattr(export_upload, "upload_rows", broken)
-    result = run_cli("build", "c.xlsx", *FX)
+    result = run_cli("build", "--include-held", "c.xlsx", *FX)
     assert result.exit_code == 130
     assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == before
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or ".old-" in p.name]

@@ -22,7 +22,7 @@ ROWS = [
 
 def _build(run_cli, tmp_path: Path, rows: list, out: str) -> dict[str, dict]:
     catalog = write_xlsx(tmp_path / f"{out}.xlsx", [HEADER, *rows])
-    result = run_cli("build", catalog, "--market", "shopify", "--market", "amazon-us", "--out", tmp_path / out,
+    result = run_cli("build", "--include-held", catalog, "--market", "shopify", "--market", "amazon-us", "--out", tmp_path / out,
                      "--memory", tmp_path / "memory.sqlite")
     assert result.exit_code in (0, 1), result.output
     listings = {}

@@ -236,7 +236,7 @@ def dist(tmp_path_factory) -> Path:
     (root / "xborder.toml").write_text(CONFIG, encoding="utf-8")
     from xborder.cli import cli
 
-    result = CliRunner().invoke(cli, ["build", str(root / "catalog.xlsx"), "--config", str(root / "xborder.toml"),
+    result = CliRunner().invoke(cli, ["build", "--include-held", str(root / "catalog.xlsx"), "--config", str(root / "xborder.toml"),
                                       "--out", str(root / "dist"), "--memory", str(root / "memory.sqlite"), *FX],
                                 prog_name="xborder", env={"XBORDER_MEMORY": None})
     assert result.exit_code in (0, 1), result.output
@@ -363,7 +363,7 @@ def test_the_model_is_asked_only_for_options_the_phrase_bank_cannot_render(tmp_p
         write_xlsx(tmp_path / "catalog.xlsx", [["款号", "品名", "颜色", "尺码", "出厂价"],
                                                ["UM-1", "雨伞", "White/星空款", "21寸 8骨/25寸 10骨", 25]])
         (tmp_path / "xborder.toml").write_text(MODEL_CONFIG, encoding="utf-8")
-        assert run_cli("build", "catalog.xlsx").exit_code in (0, 1)
+        assert run_cli("build", "--include-held", "catalog.xlsx").exit_code in (0, 1)
         asked = [set(prompt_parts(body)[1].get("translations", {}).values()) for body in fake.requests]
         assert len(asked) == 1 and "星空款" in asked[0]
         assert not asked[0] & {"White", "21寸 8骨", "25寸 10骨"}  # rendered offline, for free and the same everywhere
@@ -373,7 +373,7 @@ def test_the_model_is_asked_only_for_options_the_phrase_bank_cannot_render(tmp_p
         assert shown["UM-1-04C3-25-10-83CA"][1] == "25 Zoll, 10 Streben"
         assert "星空款" not in shown["UM-1-04C3-25-10-83CA"][0]  # the model's translation
         assert not listing["pending"]
-        assert run_cli("build", "catalog.xlsx").exit_code in (0, 1)
+        assert run_cli("build", "--include-held", "catalog.xlsx").exit_code in (0, 1)
         assert len(fake.requests) == 1  # a rebuild asks nothing: the model's option is in the memory
     finally:
         fake.stop()

@@ -204,7 +204,7 @@ def test_pictures_are_read_by_row_in_column_order_then_top_down(tmp_path):
 def test_the_build_writes_each_picture_and_names_it_in_the_json_and_every_upload_file(tmp_path, run_cli):
     drawings_catalog(tmp_path)
     project(tmp_path, ["amazon-us", "shopify", "tiktok-us", "mercadolibre-mx"])
-    result = run_cli("build", "c.xlsx", *FX)
+    result = run_cli("build", "--include-held", "c.xlsx", *FX)
     assert result.exit_code in (0, 1), result.output
     dist = tmp_path / "dist"
     assert sorted(p.name for p in (dist / "images").iterdir()) == [
@@ -268,7 +268,7 @@ def test_the_build_writes_each_picture_and_names_it_in_the_json_and_every_upload
 def test_without_image_base_url_the_pictures_are_written_but_only_catalog_urls_are_uploaded(tmp_path, run_cli):
     drawings_catalog(tmp_path)
     project(tmp_path, ["amazon-us"], base=None)
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     dist = tmp_path / "dist"
     assert len(list((dist / "images").iterdir())) == 5
     images = listings(dist, "amazon-us")["HF-1"]["images"]
@@ -309,7 +309,7 @@ def test_wps_cell_images_are_read_from_their_dispimg_formulas(tmp_path, run_cli,
     assert "2 (2 in cells)" in table.output and "2 (1 on the sheet, 1 in cells)" in table.output
 
     project(tmp_path, ["shopify"])
-    assert run_cli("build", "wps.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "wps.xlsx", *FX).exit_code in (0, 1)
     folder = tmp_path / "dist" / "images"
     assert (folder / "CP-1-1.jpg").read_bytes() == mug and (folder / "CP-1-2.png").read_bytes() == detail
     assert (folder / "CP-2-1.png").read_bytes() == tea and (folder / "CP-2-2.png").read_bytes() == BACK
@@ -344,7 +344,7 @@ def test_an_unsafe_sku_gets_a_safe_distinct_file_name(tmp_path, run_cli):
                                    ["A 1", "碗", None, 10, 0.3, "10*10*10", None, None, None]],
              [(1, 7, png(600, 600, 1), {}), (2, 7, png(600, 600, 2), {})])
     project(tmp_path, ["amazon-us"])
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     names = sorted(p.name for p in (tmp_path / "dist" / "images").iterdir())
     assert len(names) == 2 and all(name.startswith("A-1-") and name.endswith("-1.png") for name in names)
     files = {sku: item["images"][0]["file"] for sku, item in listings(tmp_path / "dist", "amazon-us").items()}
@@ -364,7 +364,7 @@ def test_a_sheet_without_pictures_reads_and_builds_as_before(tmp_path, run_cli, 
     assert "images" not in catalog.products[0].to_json() and "images" not in json.dumps(catalog.to_json())
     assert [p.code for p in catalog.problems] == []
     project(tmp_path, ["amazon-us", "shopify"])
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     dist = tmp_path / "dist"
     assert not (dist / "images").exists()
     assert listings(dist, "amazon-us")["MM-1"]["images"] == []
@@ -412,7 +412,7 @@ def test_a_bad_image_base_url_is_one_line(tmp_path, run_cli, value):
     write_xlsx(tmp_path / "c.xlsx", [["款号", "品名", "出厂价"], ["A-1", "杯子", 10]])
     quoted = value if value == "42" else json.dumps(value)
     (tmp_path / "xborder.toml").write_text(f"[project]\nimage_base_url = {quoted}\n", encoding="utf-8")
-    one_line_error(run_cli("build", "c.xlsx", *FX), "image_base_url")
+    one_line_error(run_cli("build", "--include-held", "c.xlsx", *FX), "image_base_url")
 
 
 def test_every_platform_has_a_picture_minimum_with_its_source():

@@ -44,7 +44,7 @@ def test_the_amazon_flat_file_carries_brand_type_gtin_quantity_origin_and_maker(
     ])
     project(tmp_path, ["amazon-us"], 'brand = "Own"\nmanufacturer = "Own Factory"\n'
                                      '[markets.amazon-us.product_types]\n"雨具" = "UMBRELLA"\n')
-    result = run_cli("build", "c.xlsx", *FX)
+    result = run_cli("build", "--include-held", "c.xlsx", *FX)
     assert result.exit_code in (0, 1), result.output
     rows = {r["item_sku"]: r for r in flat_file(tmp_path / "dist" / "amazon-us-flatfile.txt")}
     meter, umbrella = rows["MM-1"], rows["UM-2"]
@@ -68,7 +68,7 @@ def test_a_listing_without_a_brand_has_an_error_and_the_build_says_so(tmp_path, 
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["MM-1", "数字万用表", None, EAN, 5, "CN", "电工工具", None, None, 38,
                                               0.35, "19*10*5", "自动量程"]])
     project(tmp_path, ["amazon-us"])
-    result = run_cli("build", "c.xlsx", *FX)
+    result = run_cli("build", "--include-held", "c.xlsx", *FX)
     assert result.exit_code == 1, result.output
     brand = [f for f in findings(tmp_path) if f["check"] == "upload-brand"]
     assert [(f["sku"], f["market"], f["severity"]) for f in brand] == [("MM-1", "amazon-us", "error")]
@@ -81,7 +81,7 @@ def test_a_wrong_check_digit_is_an_error_and_the_code_is_not_written(tmp_path, r
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["MM-1", "数字万用表", "Lumi", bad, 5, "CN", "电工工具", None, None, 38,
                                               0.35, "19*10*5", "自动量程"]])
     project(tmp_path, ["amazon-us"])
-    assert run_cli("build", "c.xlsx", *FX).exit_code == 1
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code == 1
     bad_barcode = [f for f in findings(tmp_path) if f["check"] == "bad-barcode"]
     assert len(bad_barcode) == 1 and bad_barcode[0]["severity"] == "error"
     assert "check digit should be 1" in bad_barcode[0]["message"]
@@ -108,7 +108,7 @@ def test_tiktok_shop_and_mercado_libre_upload_sheets_have_a_row_per_variant(tmp_
                                      ["MM-2", "钳形表", "Lumi", None, 50, "CN", "电工工具", None,
                                       "红色/黑色", 60, 0.6, "22*10*5", "自动量程"]])
     project(tmp_path, ["tiktok-us", "mercadolibre-mx"])
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     dist = tmp_path / "dist"
     assert not (dist / "tiktok-us-flatfile.txt").exists()
 
@@ -148,7 +148,7 @@ def test_upload_sheet_cells_are_neutralized(tmp_path, run_cli):
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["MM-1", "数字万用表", "@SUM(1+1)", None, 5, "CN", None, None,
                                               None, 38, 0.5, "20*10*5", "自动量程"]])
     project(tmp_path, ["shopee-sg", "tiktok-us"])
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     rows = sheet(tmp_path / "dist" / "tiktok-us-upload.xlsx")
     assert dict(zip(rows[0], rows[1]))["Brand"] == "'@SUM(1+1)"
     shopee = sheet(tmp_path / "dist" / "shopee-sg-upload.xlsx")
@@ -164,7 +164,7 @@ def test_shopify_columns_use_the_store_market_name_vendor_per_product_and_plain_
         ["B-2", "万用表", "Volta", None, 5, "CN", None, None, None, 38, 0.3, "19*10*5", "Auto & manual range"],
     ])
     project(tmp_path, ["shopify"], '[markets.shopify]\nshopify_market = "North America"\n')
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     with (tmp_path / "dist" / "shopify.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {"Included / North America", "Price / North America", "Compare-at price / North America"} <= set(rows[0])
@@ -182,7 +182,7 @@ def test_a_shopify_market_name_with_a_slash_is_refused(tmp_path, run_cli):
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", "Lumi", None, 5, "CN", None, None, None, 25, 0.4,
                                               "30*7*7", "晴雨两用"]])
     project(tmp_path, ["shopify"], '[markets.shopify]\nshopify_market = "US / Canada"\n')
-    result = run_cli("build", "c.xlsx", *FX)
+    result = run_cli("build", "--include-held", "c.xlsx", *FX)
     assert result.exit_code == 2 and "shopify_market" in result.output
 
 
@@ -194,7 +194,7 @@ def test_shopify_barcodes_and_stock_are_never_copied_to_variants_or_written_wron
         ["C-3", "卫衣", "Volta", EAN, 40, "CN", None, None, "红色/黑色", 38, 0.3, "19*10*5", "加厚"],
     ])
     project(tmp_path, ["shopify"])
-    assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
+    assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     with (tmp_path / "dist" / "shopify.csv").open(encoding="utf-8", newline="") as handle:
         rows = {r["SKU"]: r for r in csv.DictReader(handle)}
     assert rows["A-1"]["Barcode"] == EAN and rows["A-1"]["Inventory quantity"] == "5"

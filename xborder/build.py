@@ -70,6 +70,7 @@ class BuildOptions:
     shard: tuple[int, int] | None = None  # (K, N): only the K-th of N stable shares of the products
     batch_in: Path | None = None  # a batch's results to keep in the memory before the build
     scripts: list[str] = field(default_factory=list)  # language tags: live-stream scripts into OUT/scripts/ too
+    include_held: bool = False  # upload files carry held and pending listings too, not only the ready ones
 
 
 @dataclass
@@ -99,6 +100,7 @@ class BuildResult:
     unreadable: list[InputError] = field(default_factory=list)
     fetch: FetchReport = field(default_factory=FetchReport)
     batch: BatchImport | None = None  # what --batch-in kept in the memory before the build
+    include_held: bool = False  # the upload files carry held and pending listings too
 
     @property
     def listings(self) -> list[Listing]:
@@ -336,7 +338,7 @@ class _Run:
 
                     text = plan.text_for(product, market)
                     listing = self.composers[market.key].compose(text, quote, price_for)
-                    self.identifiers.fix_handle(listing)
+                    self.identifiers.fix_handle(listing, listing.ready or self.options.include_held)
                     made[market.key] = listing
                     left += [(listing, source, "") for source in text.pending]
                     left += [(listing, source, draft) for source, draft in text.drafts]
@@ -390,7 +392,8 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                 begin = time.perf_counter()
                 result = CatalogBuild(path, out, catalog, {m.key: [] for m in setup.markets}, [])
                 writer = CatalogWriter(stage / out.relative_to(options.out), setup.markets, products,
-                                       catalog.problems, config.source_language) if stage else None
+                                       catalog.problems, config.source_language,
+                                       include_held=options.include_held) if stage else None
                 pending = PendingTexts(config.source_language)
                 for listings, left in run.listings(products):
                     for listing in listings.values():
@@ -417,7 +420,7 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
         fetched = run.fetched
         fetched.finish(run.control)
         build = BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
-                            time.perf_counter() - clock, setup.unreadable, fetched, run.batch)
+                            time.perf_counter() - clock, setup.unreadable, fetched, run.batch, options.include_held)
         if stage is not None and findings_path is not None:
             if options.scripts:
                 _write_scripts(paths, config, options, stage)
@@ -472,7 +475,7 @@ def write_build(result: BuildResult) -> list[Path]:
     try:
         for catalog in result.catalogs:
             catalog.out = stage / catalog.out.relative_to(final)
-            written = write_catalog_outputs(catalog, result.markets)
+            written = write_catalog_outputs(catalog, result.markets, result.include_held)
             catalog.out = final / catalog.out.relative_to(stage)
             catalog.files = [final / path.relative_to(stage) for path in written]
         write_report(result, stage)

@@ -99,6 +99,9 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @click.option("--batch-in", type=click.Path(path_type=Path, dir_okay=False), metavar="RESULTS.jsonl",
               help="Keep a batch's results in the memory (each reply checked as a live one), then build; only "
                    "what they do not cover is asked live (add --frozen to ask nothing).")
+@click.option("--include-held", is_flag=True,
+              help="Write held and pending listings into the upload files too (by default they carry only ready "
+                   "ones), for fixing them in the marketplace's own editor.")
 @with_fx_options
 @memory_option
 @config_option
@@ -106,12 +109,14 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
           model_name: str | None, concurrency: int | None, skus: tuple[str, ...], sheet: str | None, dry_run: bool,
           max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool,
           frozen: bool, script_languages: tuple[str, ...], shard: tuple[int, int] | None, batch_out: Path | None,
-          batch_in: Path | None,
+          batch_in: Path | None, include_held: bool,
           fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
     """Build localized listings, prices and upload files from one or more catalogs (or folders of them).
 
-    Writes listings.xlsx, one JSON per market, shopify.csv and woocommerce.csv for store markets,
-    pending.xlf with text still to translate, and report.json into --out.
+    Writes listings.xlsx and one JSON per market with every listing and its status (ready, held with its
+    reasons, or pending), the upload files (Amazon flat files, TikTok Shop / Shopee / Lazada / Mercado Libre
+    upload sheets, shopify.csv, woocommerce.csv) with the ready listings only (--include-held: all), pending.xlf
+    with text still to translate, and report.json into --out.
 
     \b
     Exit codes:
@@ -127,7 +132,7 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
                            model=model_overrides(model_name, concurrency), memory=memory_path,
                            fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
                            max_requests=max_requests, max_tokens=max_tokens, frozen=frozen, shard=shard,
-                           batch_in=batch_in, scripts=list(script_languages))
+                           batch_in=batch_in, scripts=list(script_languages), include_held=include_held)
     fail_on_pending = fail_on_pending or frozen
     if batch_out is not None:
         written = write_batch_requests(files, config, options, batch_out)
@@ -208,6 +213,13 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
+def _status_line(market: str, status: dict) -> str:
+    """'amazon-de: 52 ready, 13 held — 9 text pending, 3 price unconfirmed, 1 claim'."""
+    parts = [f"{status['ready']} ready"] + [f"{status[k]} {k}" for k in ("held", "pending") if status[k]]
+    reasons = ", ".join(f"{count} {reason}" for reason, count in list(status["reasons"].items())[:4])
+    return f"{market}: {', '.join(parts)}" + (f" — {reasons}" if reasons else "")
+
+
 def _summary(report: dict) -> None:
     out = console()
     totals = report["totals"]
@@ -232,6 +244,13 @@ def _summary(report: dict) -> None:
         out.print(f"Batch {batch['file']}: {batch['imported']} listings kept, {batch['rejected']} rejected (asked "
                   f"again), {len(batch['failed'])} failed lines, {len(batch['unknown']) + len(batch['stale'])} "
                   "for no current product.", highlight=False)
+    for key, status in totals["status"].items():
+        out.print(_status_line(key, status), highlight=False)
+    if report["totals"].get("held_in_upload_files"):
+        out.print("[yellow]--include-held: the upload files carry held and pending listings too[/]")
+    elif any(status["held"] or status["pending"] for status in totals["status"].values()):
+        out.print("Only ready listings are in the upload files; held ones are in listings.xlsx (Issues sheet) "
+                  "and the JSON with their reasons (--include-held writes them too).")
     drafts = f" ({totals['draft_listings']} with drafts to review)" if totals.get("draft_listings") else ""
     out.print(f"{totals['complete_listings']} of {totals['listings']} listings complete{drafts}; "
               f"{totals['pending_segments']} texts to translate or review (pending.xlf); "

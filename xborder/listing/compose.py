@@ -49,10 +49,17 @@ def handle_for(product: Product, title: str) -> str:
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", text.lower())
     base = "-".join(words[:8]) if len(words) >= 2 and not has_cjk(title) else ""
+    sku = sku_handle(product)
+    return f"{base}-{sku}" if base else sku
+
+
+def sku_handle(product: Product) -> str:
+    """The neutral handle of a product whose title is not ready: its SKU's letters and digits."""
     sku = "-".join(re.findall(r"[a-z0-9]+", product.sku.lower()))
     if not sku:  # a SKU with no Latin letters or digits: a stable handle from its hash
         sku = "product-" + hashlib.sha1(product.sku.encode("utf-8")).hexdigest()[:8]
-    return f"{base}-{sku}" if base else sku
+    return sku
+
 
 
 class ListingComposer:
@@ -118,6 +125,9 @@ class ListingComposer:
                                                f"catalog's language ({', '.join(listing.pending_segments[:3])}): "
                                                "translate them in pending.xlf or build again", "attributes"))
         listing.findings += upload_findings(listing)
+        # a public identifier is made only from text that may be published: a held title gives no handle
+        if not listing.ready or qa.check_handle_claims(listing.handle, self.market):
+            listing.handle = sku_handle(product)
         return listing
 
     def copy_fields(self, product: Product, copy: ListingCopy, glossary: Glossary) -> list[ListingField]:

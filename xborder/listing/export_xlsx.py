@@ -15,7 +15,7 @@ from xborder.catalog.sources import check_extent
 from xborder.errors import InputError
 from xborder.files import OutputError, neutralize
 from xborder.listing.compliance import DISCLAIMER, compliance_data
-from xborder.listing.model import Listing
+from xborder.listing.model import HELD, Listing
 from xborder.markets import Market
 
 RECORD_SHEET = "_xborder"
@@ -165,7 +165,7 @@ class ReviewWorkbook:
                 "; ".join(f"{v.sku}: " + " / ".join(value for _, value in v.options)
                           + (f" ({listing.quote.money(v.price)})" if v.price != listing.quote.price else "")
                           for v in listing.variants if v.options),
-                "pending" if listing.pending else "draft" if listing.draft else ("check" if findings else "ok"),
+                listing.status + (f": {', '.join(listing.hold_reasons)}" if listing.hold_reasons else ""),
                 "\n".join(f"{f.field}: {f.message}" for f in findings)]
         self.sheets[market.key].write(row, self.wrap, styles)
         self.records[market.key].write(record)
@@ -181,6 +181,9 @@ class ReviewWorkbook:
             self.compliance.write([listing.product.sku, market.key, kinds[item.kind].label, item.requirement,
                                    item.action, item.status, item.source], self.wrap,
                                   {5: self.fills["error"]} if item.status == "error" else None)
+        if listing.status == HELD:  # a pending listing has its own row below
+            self.issues.write([market.key, listing.product.sku, "status", "held", "warning",
+                               f"kept out of the upload files: {', '.join(listing.hold_reasons)}"])
         if listing.pending:
             self.issues.write([market.key, listing.product.sku, ", ".join(f.name for f in listing.fields if f.pending),
                                "pending", "error" if untranslated else "warning",

@@ -102,8 +102,9 @@ class CatalogWriter:
     pending.xlf and returns the files."""
 
     def __init__(self, out: Path, markets: list[Market], products: list[Product], problems: list[Problem],
-                 source_lang: str = "zh"):
+                 source_lang: str = "zh", include_held: bool = False):
         self.out = Path(out)
+        self.include_held = include_held  # else upload files carry only ready listings
         self.markets = markets
         self.source_lang = source_lang
         self.files: list[Path] = [self.out / "listings.xlsx"]
@@ -127,6 +128,10 @@ class CatalogWriter:
         self.pending = PendingTexts(source_lang)
         self.images = ImageFiles(self.out)
 
+    def uploadable(self, listing: Listing) -> bool:
+        """Whether a listing goes into its market's upload files: a ready one, or any with include_held."""
+        return self.include_held or listing.ready
+
     def _keep(self, sink):
         self._closing.append(sink)
         self.files.append(sink.path)
@@ -144,11 +149,15 @@ class CatalogWriter:
                 continue
             self.workbook.add(listing)
             self.json[market.key].add(listing)
+            if not self.uploadable(listing):
+                continue
             for upload in self.uploads[market.key]:
                 upload.add(listing)
             if self.woo is not None and market is self.woo_market:
                 self.woo.write(woo_rows(listing, self.woo_width))
-        if self.shopify is not None:
+        stores = [listings[m.key] for m in self.stores if m.key in listings]
+        # one Shopify product carries every store market's price: it goes in when all of them may
+        if self.shopify is not None and stores and all(self.uploadable(listing) for listing in stores):
             self.shopify.write(shopify_rows(self.stores, listings))
         for listing, source, draft in pending:
             self.pending.add(listing, source, draft)
@@ -168,9 +177,10 @@ class CatalogWriter:
         return self.files + [path]
 
 
-def write_catalog_outputs(result, markets: list[Market]) -> list[Path]:
+def write_catalog_outputs(result, markets: list[Market], include_held: bool = False) -> list[Path]:
     """Every export of one catalog's listings, already made (the API's eager path; builds stream instead)."""
-    writer = CatalogWriter(result.out, markets, result.catalog.products, result.catalog.problems)
+    writer = CatalogWriter(result.out, markets, result.catalog.products, result.catalog.problems,
+                           include_held=include_held)
     by_sku = {key: {item.product.sku: item for item in items} for key, items in result.listings.items()}
     for product in result.catalog.products:
         found = {key: items[product.sku] for key, items in by_sku.items() if product.sku in items}

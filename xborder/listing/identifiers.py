@@ -19,6 +19,8 @@ from functools import cache
 from xborder import data
 from xborder.catalog.model import Product
 from xborder.listing.model import Listing
+from xborder.listing.qa import check_handle_claims
+from xborder.translate.findings import Finding
 from xborder.translate.memory import TranslationMemory
 
 Options = tuple[tuple[str, str], ...]  # (option key, catalog value): (('colour', '黑色'), ('size', 'M'))
@@ -105,18 +107,25 @@ class Identifiers:
             sku = f"{sku}-{_hash(key)}"
         return self._give(VARIANT_SKU, product.sku, key, sku)
 
-    def fix_handle(self, listing: Listing) -> None:
-        """Give a listing the handle its product had in this market before; a new product's own handle
-        ('-2', '-3' … when another product has it), kept from now on."""
+    def fix_handle(self, listing: Listing, published: bool | None = None) -> None:
+        """Give a listing the handle its product had in this market before; else a new handle ('-2', '-3' … when
+        another product has it), kept from now on once it is `published` (written to an upload file: by default
+        when the listing is ready). A handle kept by an earlier version that makes a claim is made anew, with a
+        finding: it came from a title the checks rejected."""
         scope, key = listing.market.key, listing.product.sku
+        published = listing.ready if published is None else published
         known = self._known(HANDLE, scope, key)
-        if known is not None:
+        if known is not None and not check_handle_claims(known, listing.market):
             listing.handle = self._give(HANDLE, scope, key, known, keep=False)
             return
         handle, number = listing.handle, 2
         while not self._free(HANDLE, scope, handle):
             handle, number = f"{listing.handle}-{number}", number + 1
-        listing.handle = self._give(HANDLE, scope, key, handle)
+        if known is not None:
+            listing.findings.append(Finding("handle-changed", "warning", (
+                f"the handle '{known}' kept from an earlier build makes a claim; it is now '{handle}': if the old one "
+                "is live in your store, redirect it to the new one"), "handle"))
+        listing.handle = self._give(HANDLE, scope, key, handle, keep=published or known is not None)
 
     def flush(self) -> None:
         """Keep the identifiers given since the last flush in the memory (one transaction)."""

@@ -15,6 +15,19 @@ from xborder.values import plain
 
 SCHEMA_VERSION = 1
 
+READY, HELD, PENDING = "ready", "held", "pending"
+# what a seller reads for an error finding in a listing's status, by the start of its check's code; else the code
+_REASONS = (("claim-", "claim"), ("source-claim-", "claim"), ("compliance-", "compliance"),
+            ("upload-", "upload field"), ("bad-barcode", "upload field"), ("model-rejected", "model reply rejected"),
+            ("untranslated", "text pending"))
+
+
+def hold_reason(finding: Finding) -> str:
+    """The short reason an error finding holds a listing for ('claim', 'price unconfirmed', 'length')."""
+    if finding.field == "price":
+        return "price unconfirmed"
+    return next((reason for start, reason in _REASONS if finding.check.startswith(start)), finding.check)
+
 
 @dataclass
 class ListingField:
@@ -115,6 +128,27 @@ class Listing:
     def complete(self) -> bool:
         return not self.pending and not self.draft
 
+    @property
+    def hold_reasons(self) -> list[str]:
+        """Why the listing may not go into a marketplace's upload file, most telling first; [] when it may."""
+        reasons = (["text pending"] if self.pending else []) + (["draft to review"] if self.draft else [])
+        if not self.quote.confirmed:
+            reasons.append("price unconfirmed")
+        reasons += [hold_reason(f) for f in self.all_findings if f.severity == "error"]
+        return list(dict.fromkeys(reasons))
+
+    @property
+    def status(self) -> str:
+        """'ready' (no error, nothing pending or to review, price confirmed), 'pending' (text still to translate)
+        or 'held' (see hold_reasons)."""
+        if self.pending:
+            return PENDING
+        return HELD if self.hold_reasons else READY
+
+    @property
+    def ready(self) -> bool:
+        return self.status == READY
+
     def to_json(self) -> dict:
         """The per-market JSON export's record for this product (schema documented in the README)."""
         return {
@@ -137,6 +171,8 @@ class Listing:
             "findings": [f.to_json() for f in self.findings],
             "pending": self.pending,
             "draft": self.draft,
+            "status": self.status,
+            "hold_reasons": self.hold_reasons,
             "compliance": self.compliance.to_json(),
             "images": [image.to_json() for image in self.images],
         }

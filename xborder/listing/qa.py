@@ -118,6 +118,11 @@ def check_claims(field: str, text: str, market: Market, held: frozenset[str] = f
                        held)
 
 
+def check_handle_claims(handle: str, market: Market) -> list[Finding]:
+    """The claims a URL handle's words make, in the market's languages: a handle is public text too."""
+    return check_claims("handle", handle.replace("-", " "), market)
+
+
 def check_source_claims(field: str, source: str, market: Market, held: frozenset[str] = frozenset()) -> list[Finding]:
     """The same claims in the catalog's Chinese text a field renders: a faithful translation would carry them."""
     return claim_rules().check(field, source, market.key, market.platform, (SOURCE_LANGUAGE,), held, in_source=True)

@@ -25,6 +25,8 @@ class ListingTally:
     severities: Counter = field(default_factory=Counter)
     rates: dict = field(default_factory=dict)  # (base, quote) → the rate as JSON
     pending_segments: int = 0
+    statuses: dict[str, Counter] = field(default_factory=dict)  # market key → ready / held / pending
+    reasons: dict[str, Counter] = field(default_factory=dict)  # market key → why listings are held or pending
 
     def add(self, listing: Listing) -> None:
         self.listings[listing.market.key] += 1
@@ -32,6 +34,9 @@ class ListingTally:
         self.drafts += listing.draft
         self.provenance.update(f.provenance for f in listing.fields)
         self.severities.update(f.severity for f in listing.all_findings)
+        key = listing.market.key
+        self.statuses.setdefault(key, Counter())[listing.status] += 1
+        self.reasons.setdefault(key, Counter()).update(listing.hold_reasons)
         for rate in (listing.quote.fx, listing.quote.freight_fx):
             if (rate.base, rate.quote) not in self.rates:
                 self.rates[(rate.base, rate.quote)] = rate.to_json()
@@ -42,6 +47,10 @@ class ListingTally:
         self.drafts += other.drafts
         self.provenance.update(other.provenance)
         self.severities.update(other.severities)
+        for key, counts in other.statuses.items():
+            self.statuses.setdefault(key, Counter()).update(counts)
+        for key, counts in other.reasons.items():
+            self.reasons.setdefault(key, Counter()).update(counts)
         for key, rate in other.rates.items():
             self.rates.setdefault(key, rate)
         self.pending_segments += other.pending_segments
@@ -74,6 +83,7 @@ def summarize(result) -> dict:
             "problems": [p.to_json() for p in c.catalog.problems if p.severity != "info"],
             "notes": [n.to_json() for n in c.catalog.notes],
             "listings": {m.key: c.tally.listings.get(m.key, 0) for m in result.markets},
+            "status": {m.key: _status(c.tally, m.key) for m in result.markets},
             "pending_segments": c.tally.pending_segments, "files": [str(f) for f in c.files],
             "seconds": round(c.seconds, 3), "usage": c.usage.to_json(),
         } for c in result.catalogs],
@@ -83,6 +93,9 @@ def summarize(result) -> dict:
             "products": sum(len(c.catalog.products) for c in result.catalogs),
             "listings": sum(total.listings.values()),
             "complete_listings": total.complete,
+            "ready_listings": sum(counts.get("ready", 0) for counts in total.statuses.values()),
+            "status": {m.key: _status(total, m.key) for m in result.markets},
+            "held_in_upload_files": bool(getattr(result, "include_held", False)),
             "draft_listings": total.drafts,
             "pending_segments": total.pending_segments,
             "provenance": dict(sorted(total.provenance.items())),
@@ -90,6 +103,14 @@ def summarize(result) -> dict:
             "catalog_errors": len(result.problems) + len(result.unreadable),
         },
     }
+
+
+def _status(tally: ListingTally, market: str) -> dict:
+    """A market's listings by status, and why those not ready are not, most frequent first."""
+    counts = tally.statuses.get(market, Counter())
+    reasons = tally.reasons.get(market, Counter())
+    return {"ready": counts.get("ready", 0), "held": counts.get("held", 0), "pending": counts.get("pending", 0),
+            "reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))}
 
 
 def report_findings(result) -> Iterator[dict]:

@@ -17,6 +17,16 @@ EXAMPLE_CATALOG = ROOT / "examples" / "catalog.xlsx"
 
 Rows = Sequence[Sequence[object]]
 
+# [pricing] a seller who ships direct by air would write: every price can be confirmed
+DIRECT_PRICING = """
+[pricing]
+freight_per_kg = "38"
+freight_per_unit = "1.5"
+freight_currency = "CNY"
+fulfilment = "direct"
+fx_max_age_days = "0"
+"""
+
 
 def write_xlsx(path: Path, sheets: dict[str, Rows] | Rows, *,
                merges: dict[str, Iterable[str]] | None = None,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import write_xlsx
+from conftest import DIRECT_PRICING, write_xlsx
 from xborder.catalog import read_catalog
 from xborder.catalog.facts import facts_in, packing_count
 from xborder.config import CatalogSettings
@@ -20,14 +20,7 @@ PROJECT = """
 [project]
 markets = ["amazon-us", "amazon-de"]
 brand = "Acme"
-
-[pricing]
-freight_per_kg = "38"
-freight_per_unit = "1.5"
-freight_currency = "CNY"
-fulfilment = "direct"
-fx_max_age_days = "0"
-"""
+""" + DIRECT_PRICING
 
 
 @pytest.fixture(autouse=True)

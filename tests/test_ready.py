@@ -9,21 +9,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import write_xlsx
+from conftest import DIRECT_PRICING, write_xlsx
 from xborder.translate.memory import TranslationMemory
 
 PROJECT = """
 [project]
 markets = ["amazon-us", "shopify", "tiktok-us"]
 brand = "Acme"
-
-[pricing]
-freight_per_kg = "38"
-freight_per_unit = "1.5"
-freight_currency = "CNY"
-fulfilment = "direct"
-fx_max_age_days = "0"
-"""
+""" + DIRECT_PRICING
 HEADER = ["款号", "品名", "颜色", "出厂价", "毛重(kg)", "卖点"]
 ROWS = [
     ["UM-1", "晴雨伞", "红色/蓝色", 20, 0.4, ""],  # ready

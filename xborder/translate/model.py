@@ -39,6 +39,7 @@ from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import cache_key
 from xborder.translate.offline import OfflineEngine
+from xborder.translate.rejection import Rejection
 from xborder.translate.stages import segment_sources
 from xborder.translate.style import style_guide
 
@@ -84,6 +85,7 @@ class ModelSettings:
     structured_output: str = ""  # json_schema | json_object | prompted; "": found on a run's first request
     requests_per_minute: int = 0  # the provider's rate limits, if known; requests are paced under them (0: none)
     tokens_per_minute: int = 0
+    retry_rejected: int = 0  # automatic retries of a rejected reply across runs, per cached listing or script
 
 
 LIMITS = ("requests_per_minute", "tokens_per_minute")  # left out for no limit; when given, a whole number above 0
@@ -110,6 +112,9 @@ def model_settings(table: dict, where: str = "[model]", base: ModelSettings | No
         if key in LIMITS and (isinstance(value, bool) or number < 1 or number != float(value)):
             raise ConfigError(f"{where} {key} = '{value}' must be a whole number above 0 (your provider's limit); "
                               "leave it out for no limit")
+        if key == "retry_rejected" and (isinstance(value, bool) or number < 0 or number != float(value)):
+            raise ConfigError(f"{where} {key} = '{value}' must be a whole number of 0 or more: how many times a "
+                              "reply that was rejected is asked again automatically on later runs (default 0)")
         if isinstance(value, bool) or not number == number or number < 0 or number == float("inf"):
             raise ConfigError(f"{where} {key} = '{value}' must be a number of 0 or more")
         changes[key] = number
@@ -309,6 +314,17 @@ def read_json(text: str) -> dict:
     raise ReplyError("the reply is not a JSON object")
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A reply read: the listing fields, the translations by source text, every rule it breaks as a line for a
+    repair request, and the findings on the fields among them (what rejects the fields if it stays)."""
+
+    copy: ListingCopy | None
+    translations: dict[str, str]
+    problems: list[str]
+    broken: list[Finding]
+
+
 def _strings(data: dict, key: str) -> tuple[str, ...]:
     value = data.get(key)
     if isinstance(value, str):  # a model that wrote one string where a list was asked for
@@ -456,6 +472,7 @@ class ModelEngine(Engine):
         self.model = settings.name
         self.prompt_version = PROMPT_VERSION
         self.concurrency = settings.concurrency
+        self.retry_rejected = settings.retry_rejected
         self._client = client
         self._key = ""
         self._briefs: dict[str, str] = {}
@@ -560,26 +577,24 @@ class ModelEngine(Engine):
         return result
 
     def _ask(self, request: Request, result: JobResult, control: RunControl) -> None:
-        reply, (copy, translations, problems) = self._first_reply(request, result, control)
-        if problems:
+        reply, read = self._first_reply(request, result, control)
+        if read.problems:
             repair = [{"role": "assistant", "content": reply}, {"role": "user", "content": (
-                "Your reply breaks these rules:\n" + "\n".join(f"- {p}" for p in problems)
+                "Your reply breaks these rules:\n" + "\n".join(f"- {p}" for p in read.problems)
                 + "\nReturn the whole JSON object again with these fixed and everything else unchanged.")}]
             try:
                 text = self._complete(request, control, result.usage, repair)
-                copy2, translations2, problems2 = self._read(request, read_json(text))
+                read = self._read(request, read_json(text))
             except ReplyError:
                 pass  # the repair is worse than the reply: keep the reply, with its findings
-            else:
-                copy, translations, problems = copy2, translations2, problems2
-        self._settle(result, (copy, translations, problems), "after one repair")
+        self._settle(result, read, "live")
 
     def result_for_reply(self, job: Job, text: str, usage: Usage | None = None) -> JobResult:
         """What the live path makes of a reply to the job's first request (`body_for`), with no repair request:
         read and checked the same way; translations that fail their checks are left out, and listing fields
-        that break a rule are kept as not accepted (stored as rejected, asked again by the next build). A reply
-        that is not the JSON asked for leaves the job failed (`error`). For replies that came another way than
-        a live request: a batch's results."""
+        that break a rule are kept as not accepted (stored as rejected with their reasons, not asked again
+        unless retries are asked for). A reply that is not the JSON asked for leaves the job failed (`error`).
+        For replies that came another way than a live request: a batch's results."""
         request, exact = self.request_for(job)
         result = JobResult(job, list(exact), usage=usage or Usage())
         if not request.wants():
@@ -589,16 +604,15 @@ class ModelEngine(Engine):
         except ReplyError as error:
             result.error = f"the model's reply could not be used ({error})"
             return result
-        self._settle(result, read, "in a batch reply (which gets no repair request)")
+        self._settle(result, read, "batch")
         return result
 
-    def _settle(self, result: JobResult, read: tuple[ListingCopy | None, dict[str, str], list[str]],
-                when: str) -> None:
-        """Put a read reply into the result: translations that pass their checks, the listing fields, and
-        findings for what is still wrong (`when` says what was done about it, for the message)."""
+    def _settle(self, result: JobResult, read: Reading, via: str) -> None:
+        """Put a read reply into the result: translations that pass their checks, the listing fields, and, when
+        the fields still break a rule, the rejection with its reasons (`via`: live, after the repair request, or
+        batch, a batch reply that gets none)."""
         job = result.job
-        copy, translations, problems = read
-        for source, text in translations.items():
+        for source, text in read.translations.items():
             found = self.check_segment(source, text, job)
             if found:
                 result.findings += [replace(f, severity="warning", field="listing",
@@ -606,18 +620,13 @@ class ModelEngine(Engine):
                                     for f in found]
             else:
                 result.renderings.append(Rendering(source, text, "model"))
-        if copy is not None:
-            result.copy = copy
-            field_problems = [p for p in problems if not p.startswith("translation ")]
-            result.copy_accepted = not field_problems
-            if field_problems:
-                result.findings.append(Finding("model-rejected", "error", (
-                    f"the model's text still breaks {len(field_problems)} rule(s) {when}; fix the fields "
-                    "marked in listings.xlsx (a correction is kept), or build again to ask the model again"),
-                    "listing"))
+        if read.copy is not None:
+            result.copy = read.copy
+            result.copy_accepted = not read.broken
+            if read.broken:
+                result.rejection = Rejection.new(read.broken, job.rejected_attempts, via)
 
-    def _first_reply(self, request: Request, result: JobResult, control: RunControl
-                     ) -> tuple[str, tuple[ListingCopy | None, dict[str, str], list[str]]]:
+    def _first_reply(self, request: Request, result: JobResult, control: RunControl) -> tuple[str, Reading]:
         """The first reply that is JSON of the asked shape, read; a malformed one is asked again once."""
         for attempt in (1, 2):
             text = self._complete(request, control, result.usage)
@@ -628,7 +637,7 @@ class ModelEngine(Engine):
                     raise
         raise AssertionError("unreachable")
 
-    def _read(self, request: Request, data: dict) -> tuple[ListingCopy | None, dict[str, str], list[str]]:
+    def _read(self, request: Request, data: dict) -> Reading:
         """The reply as typed records, and every rule it breaks as a line for the repair request."""
         job = request.job
         missing = [key for key in request.wants() if key not in data]
@@ -648,6 +657,7 @@ class ModelEngine(Engine):
                 for finding in self.check_segment(source, translations[source], job):
                     problems.append(f"translation {key} ({source}): {finding.message}")
         copy = None
+        broken: list[Finding] = []
         if job.write_fields:
             if not isinstance(data.get("title"), str) or not isinstance(data.get("description", ""), str):
                 raise ReplyError("'title' and 'description' must be texts")
@@ -656,8 +666,9 @@ class ModelEngine(Engine):
                                data.get("description", "").strip(),
                                _strings(data, "keywords") if "keywords" in data else (),
                                _strings(data, "tags") if "tags" in data else ())
-            problems += [f"{f.field}: {f.message}" for f in self.check_copy(copy, job) if _required(f)]
-        return copy, translations, problems
+            broken = [f for f in self.check_copy(copy, job) if _required(f)]
+            problems += [f"{f.field}: {f.message}" for f in broken]
+        return Reading(copy, translations, problems, broken)
 
     def check_copy(self, copy: ListingCopy, job: Job) -> list[Finding]:
         """The listing's own checks on a model's fields, as the composer will run them."""

@@ -240,7 +240,7 @@ def _summary(report: dict) -> None:
     if rejected.get("listings"):
         reasons = ", ".join(f"{r['check']} {r['count']}" for r in rejected["top_reasons"][:5])
         out.print(f"[red]{_count(rejected['listings'], 'listing')} rejected[/] ({rejected['this_run']} in this run, "
-                  f"{rejected['earlier_runs']} kept from earlier runs and not asked again); top reasons: "
+                  f"{rejected['earlier_runs']} kept from earlier runs); top reasons: "
                   f"{escape(reasons)}. To retry: {escape(rejected['retry'])}.", highlight=False)
     drafts = f" ({totals['draft_listings']} with drafts to review)" if totals.get("draft_listings") else ""
     out.print(f"{totals['complete_listings']} of {totals['listings']} listings complete{drafts}; "

@@ -143,7 +143,7 @@ def _summary(result, out: Path) -> None:
         show.print(f"Model {escape(run.model)}: {usage.requests} requests, {usage.prompt_tokens:,} + "
                    f"{usage.completion_tokens:,} tokens; {run.cached} scripts from the memory, {run.done} written"
                    + (f", {run.rejected} rejected" if run.rejected else "")
-                   + (f", {run.kept_rejected} kept as rejected from earlier runs (not asked again)"
+                   + (f", {run.kept_rejected} kept as rejected from earlier runs"
                       if run.kept_rejected else "")
                    + (f", {run.failed} failed" if run.failed else "") + ".", highlight=False)
         if run.rejected or run.kept_rejected:

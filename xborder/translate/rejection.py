@@ -93,8 +93,8 @@ class Rejection:
         how to get it asked again or corrected. `what`: "text" or "script"."""
         if self.earlier:
             when = "in a batch reply" if self.via == "batch" else "on an earlier run"
-            head = (f"the model's {what} was rejected {when}" + (f" ({self.at}" if self.at else " (")
-                    + f"{', ' if self.at else ''}{_attempts(self.attempts)}) and is not asked again")
+            said = ", ".join(part for part in (self.at, _attempts(self.attempts)) if part)
+            head = f"the model's {what} was rejected {when} ({said})"
         else:
             after = "in a batch reply, which gets no repair request" if self.via == "batch" \
                 else "after one repair request"

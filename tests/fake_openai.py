@@ -193,6 +193,88 @@ def write_script(body: dict) -> str:
     return json.dumps(segments, ensure_ascii=False)
 
 
+# OpenAI's strict structured outputs take a subset of JSON Schema ("Supported schemas" in its structured-outputs
+# guide): these keywords; minLength, maxLength, allOf, not, if/then/else … are refused with HTTP 400
+STRICT_KEYWORDS = {"type", "properties", "required", "additionalProperties", "items", "description", "enum", "const",
+                   "anyOf", "$defs", "$ref", "minItems", "maxItems", "pattern", "format", "minimum", "maximum",
+                   "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+
+
+def strict_problems(schema: dict, where: str = "schema") -> list[str]:
+    """What OpenAI's strict mode would refuse in a schema: an unsupported keyword, an object that allows other
+    properties or leaves one out of `required`."""
+    problems = [f"{where}: '{key}' is not permitted" for key in schema if key not in STRICT_KEYWORDS]
+    if schema.get("type") == "object":
+        if schema.get("additionalProperties") is not False:
+            problems.append(f"{where}: additionalProperties must be false")
+        if set(schema.get("required", [])) != set(schema.get("properties", {})):
+            problems.append(f"{where}: every property must be required")
+        for key, sub in schema.get("properties", {}).items():
+            problems += strict_problems(sub, f"{where}.{key}")
+    if isinstance(schema.get("items"), dict):
+        problems += strict_problems(schema["items"], f"{where}[]")
+    return problems
+
+
+def request_schema(body: dict) -> dict:
+    """The schema a chat request asks its reply to follow: response_format's (json_schema mode), else the one the
+    prompt carries (json_object and prompted modes)."""
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return fmt["json_schema"]["schema"]
+    marker = "matches this JSON Schema, and nothing else:\n"
+    text = body["messages"][1]["content"]
+    return json.loads(text[text.index(marker) + len(marker):])
+
+
+# pseudo-words that are no claim, banned phrase or glossary term, each different (a title may not repeat a word)
+FILLER = [a + b for a in ("ka", "lo", "mu", "ne", "po", "tu", "vi", "zo")
+          for b in ("ran", "lek", "mot", "nup", "sil", "tav", "zem", "dor")]
+
+
+def _limit(schema: dict) -> int:
+    """A string's length limit: maxLength, else the words of its description ("at most 200 characters")."""
+    if "maxLength" in schema:
+        return int(schema["maxLength"])
+    found = re.search(r"at most (\d+) characters", schema.get("description", ""))
+    return int(found.group(1)) if found else 0
+
+
+def _fill(text: str, size: int) -> str:
+    """`text` made exactly `size` characters long with filler words (cut if longer)."""
+    out, number = text.strip(), 0
+    while len(out) < size:
+        out = f"{out} {FILLER[number % len(FILLER)]}" if out else FILLER[number % len(FILLER)]
+        number += 1
+    out = out[:size]
+    return out[:-1] + "x" if out.endswith(" ") else out
+
+
+def at_the_limits(value: object, schema: dict) -> object:
+    """`value` reshaped to the schema's limits exactly: arrays of maxItems (at least minItems) items, strings of
+    their limit's length (_limit); what has no limit is left as it is."""
+    kind = schema.get("type")
+    if kind == "object":
+        given = value if isinstance(value, dict) else {}
+        return {key: at_the_limits(given.get(key), sub) for key, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        items = list(value) if isinstance(value, list) else []
+        size = schema.get("maxItems") or max(len(items), schema.get("minItems", 0))
+        items = (items + [""] * size)[:size]
+        return [at_the_limits(item, schema.get("items", {})) for item in items]
+    if kind == "string":
+        size = _limit(schema)
+        return _fill(str(value or ""), size) if size else value
+    return value
+
+
+def follow_schema(body: dict) -> Reply:
+    """A model that is given only the schema for counts and lengths: the careful listing (write_listing), with
+    every array and string made exactly as long as the schema it received allows."""
+    reply = json.loads(write_listing(body))
+    return Reply(json.dumps(at_the_limits(reply, request_schema(body)), ensure_ascii=False))
+
+
 def completion(body: dict, content: str, usage: bool = True) -> dict:
     """A chat.completion payload answering a request body with `content` (usage: about 4 characters a token)."""
     payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body["model"],
@@ -256,6 +338,7 @@ class FakeOpenAI:
         self.default: Script = Reply()
         self.latency = 0.0
         self.refuse = ""  # "schema": HTTP 500 to json_schema (llama.cpp); "json": 400 to json_schema and json_object
+        self.strict = True  # refuse (400) a strict json_schema with what OpenAI's strict mode does not support
         self.requests: list[dict] = []
         self.files: dict[str, dict] = {}  # the Batch API's files by id ("data": the bytes)
         self.batches: dict[str, dict] = {}
@@ -322,6 +405,10 @@ class FakeOpenAI:
             script = self.script.pop(0) if self.script else self.default
         reply = script(body) if callable(script) else script
         kind = (body.get("response_format") or {}).get("type")
+        if self.strict and kind == "json_schema" and body["response_format"]["json_schema"].get("strict"):
+            problems = strict_problems(body["response_format"]["json_schema"]["schema"])
+            if problems:  # as OpenAI refuses a strict schema outside its subset
+                return Reply(status=400, error=f"Invalid schema for response_format: {'; '.join(problems[:3])}")
         if self.refuse == "schema" and kind == "json_schema":
             return Reply(status=500, error="failed to parse grammar: unsupported JSON schema")
         if self.refuse == "json" and kind in ("json_schema", "json_object"):

@@ -170,7 +170,8 @@ def test_a_batch_answered_offline_fills_the_memory_so_the_next_build_asks_nothin
     assert "Hanfu" in listings(project)["HF-M01"]["title"]
 
 
-def test_a_reply_that_breaks_a_rule_is_stored_rejected_and_asked_again_by_the_next_build(server, project, run_cli):
+def test_a_reply_that_breaks_a_rule_is_stored_rejected_with_its_reasons_and_asked_again_when_asked(server, project,
+                                                                                                  run_cli):
     def too_long(body: dict) -> Reply:
         reply = json.loads(write_listing(body))
         if "雨伞" in body["messages"][1]["content"]:
@@ -182,12 +183,21 @@ def test_a_reply_that_breaks_a_rule_is_stored_rejected_and_asked_again_by_the_ne
     assert (report.imported, report.rejected) == (3, 1)
     rejected = next(r for r in report.results if not r.copy_accepted)
     assert rejected.job.product.sku == "UM-88"
-    assert [f.check for f in rejected.findings] == ["model-rejected"]
-    assert "batch reply" in rejected.findings[0].message
+    assert rejected.rejection is not None and rejected.rejection.via == "batch"
+    assert "shortened" in [f.check for f in rejected.rejection.reasons]
+    summary = report.to_json()
+    assert [(r["sku"], r["line"]) for r in summary["rejections"]] == [("UM-88", 4)]
+    reasons = [f["check"] for f in summary["rejections"][0]["reasons"]]
+    assert "shortened" in reasons and all(f["message"] for f in summary["rejections"][0]["reasons"])
+    assert {"check": "shortened", "count": 1} in summary["top_reasons"]
     assert origins(project)["listing UM-88: 遇水变色雨伞"] == "model-rejected"
     assert origins(project)["listing GF-500: 腐熟羊粪有机肥"] == "model"
 
     result = run_cli("build", "catalog.xlsx")
+    assert result.exit_code == 1, result.output
+    assert server.requests == []  # kept as rejected: not bought again by the next build
+    assert "in a batch reply" in " ".join(f["message"] for f in listings(project)["UM-88"]["findings"])
+    result = run_cli("build", "catalog.xlsx", "--retry-rejected")
     assert result.exit_code == 0, result.output
     assert server.products() == ["遇水变色雨伞"]  # only the rejected one is asked again
     assert origins(project)["listing UM-88: 遇水变色雨伞"] == "model"

@@ -220,8 +220,8 @@ def test_a_reply_that_breaks_the_glossary_is_repaired_in_one_more_request(server
                                          if f.get("field") not in ("compliance", "upload")] == []
 
 
-def test_a_reply_that_stays_wrong_is_reported_never_kept_as_good_and_asked_again_next_time(server, project,
-                                                                                          run_cli):
+def test_a_reply_that_stays_wrong_is_reported_never_kept_as_good_and_asked_again_when_asked(server, project,
+                                                                                           run_cli):
     def too_long(body: dict) -> Reply:
         reply = json.loads(write_listing(body))
         if "雨伞" in body["messages"][1]["content"]:
@@ -242,7 +242,9 @@ def test_a_reply_that_stays_wrong_is_reported_never_kept_as_good_and_asked_again
     assert origins["listing GF-500: 腐熟羊粪有机肥"] == "model"
     server.default = Reply()
     before = len(server.requests)
-    assert run_cli("build", "catalog.xlsx").exit_code == 0
+    assert run_cli("build", "catalog.xlsx").exit_code == 1  # kept as rejected: not bought again by itself
+    assert len(server.requests) == before
+    assert run_cli("build", "catalog.xlsx", "--retry-rejected").exit_code == 0
     assert server.products()[before:] == ["遇水变色雨伞"]
 
 

@@ -136,7 +136,7 @@ def test_a_planted_claim_gets_one_repair_request_and_the_repaired_script_is_kept
     assert set(cache_origins(example).values()) == {"model"}
 
 
-def test_a_claim_the_model_repeats_is_rejected_shown_and_asked_again_next_run(server, example, run_cli):
+def test_a_claim_the_model_repeats_is_rejected_shown_and_asked_again_only_when_asked(server, example, run_cli):
     server.default = _claim(always=True)
     result = run_cli("script", "catalog.xlsx", "--lang", "en-US", "--sku", "UM-88", "--engine", "openai", *FX)
     assert result.exit_code == 1, result.output
@@ -151,7 +151,17 @@ def test_a_claim_the_model_repeats_is_rejected_shown_and_asked_again_next_run(se
     assert list(cache_origins(example).values()) == ["model-rejected"]
 
     server.default = Reply()
-    again = run_cli("script", "catalog.xlsx", "--lang", "en-US", "--sku", "UM-88", "--engine", "openai", *FX)
+    kept = run_cli("script", "catalog.xlsx", "--lang", "en-US", "--sku", "UM-88", "--engine", "openai", *FX)
+    assert kept.exit_code == 1, kept.output
+    assert len(server.requests) == 2  # not bought again: shown as kept, with why and how to retry
+    item = report(example)["scripts"][0]
+    assert item["provenance"] == "model-rejected"
+    message = next(f["message"] for f in item["findings"] if f["check"] == "model-rejected")
+    assert "earlier run" in message and "script-medical" in message and "--retry-rejected" in message
+    assert CLAIM in markdown(example, "UM-88")
+
+    again = run_cli("script", "catalog.xlsx", "--lang", "en-US", "--sku", "UM-88", "--engine", "openai",
+                    "--retry-rejected", *FX)
     assert again.exit_code == 0, again.output
     assert len(server.requests) == 3  # the rejected script was asked again
     assert report(example)["scripts"][0]["provenance"] == "model"

@@ -40,6 +40,7 @@ from xborder.translate.engine import Engine, RunControl, Usage
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.project import open_memory, project_glossary
+from xborder.translate.rejection import REJECTED, Rejection
 from xborder.translate.stages import FetchReport, TextPlan, fetch_texts, plan_texts
 from xborder.translate.tmx import read_tmx
 from xborder.translate.xliff import PendingSegment
@@ -71,6 +72,7 @@ class BuildOptions:
     batch_in: Path | None = None  # a batch's results to keep in the memory before the build
     scripts: list[str] = field(default_factory=list)  # language tags: live-stream scripts into OUT/scripts/ too
     include_held: bool = False  # upload files carry held and pending listings too, not only the ready ones
+    retry_rejected: bool = False  # ask the model again for every copy kept as rejected (else [model] retry_rejected)
 
 
 @dataclass
@@ -198,6 +200,7 @@ def _setup(paths: list[Path], config: Config, options: BuildOptions) -> _Setup:
     markets = get_markets(options.markets or config.markets, config.market_overrides)
     fx = FxTable(options.fx_date or config.fx_date, options.rates_file or config.rates_file)
     engine = make_engine(options.engine or config.engine, config, options.model)
+    engine.retry_all_rejected = options.retry_rejected
     catalogs, unreadable = [], []
     for path in paths:
         try:
@@ -312,17 +315,23 @@ class _Run:
             engine = _model_engine(setup.engine, "--batch-in")
             self.batch = import_batch_results(options.batch_in, _all_jobs(setup, config, memory, self.glossaries),
                                               engine, memory)
+        # listings a batch reply of this run answered: not asked again live, and a rejection counts as this run's
+        self.answered = {setup.engine.listing_key(r.job.product, r.job.market, r.job.glossary, r.job.source_lang)
+                         for r in (self.batch.results if self.batch is not None else []) if r.copy is not None}
         self.identifiers = Identifiers(memory)
         self.composers = {m.key: ListingComposer(m, memory.approved_lookup(config.source_language, m.language, m.key),
                                                  self.identifiers.variant_sku, config.seller, config.image_base_url)
                           for m in setup.markets}
 
-    def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str, str]]]]:
-        """Each product's listings by market key, and the (listing, segment, draft) left to translate or review;
-        planned and fetched a chunk of products at a time."""
+    def listings(self, products: list[Product]) -> Iterator[tuple[dict[str, Listing], list[tuple[Listing, str, str]],
+                                                                  list[tuple[Listing, Rejection]]]]:
+        """Each product's listings by market key, the (listing, segment, draft) left to translate or review, and
+        the listings that show a copy kept as rejected, with why; planned and fetched a chunk of products at a
+        time."""
         setup, config, markets = self.setup, self.config, self.setup.markets
         for chunk in _chunks(products):
-            plan = plan_texts(chunk, markets, self.glossaries, self.memory, setup.engine, config.source_language)
+            plan = plan_texts(chunk, markets, self.glossaries, self.memory, setup.engine, config.source_language,
+                              self.answered)
             if self.options.frozen:
                 _refuse_unfrozen(plan, setup.engine)
             if not self.control.stopped:
@@ -330,6 +339,7 @@ class _Run:
             for product in chunk:
                 made: dict[str, Listing] = {}
                 left: list[tuple[Listing, str, str]] = []
+                rejected: list[tuple[Listing, Rejection]] = []
                 for market in markets:
                     quote = quote_price(product, market, config.pricing, setup.fx)
 
@@ -342,8 +352,10 @@ class _Run:
                     made[market.key] = listing
                     left += [(listing, source, "") for source in text.pending]
                     left += [(listing, source, draft) for source, draft in text.drafts]
+                    if text.rejection is not None and any(f.check == REJECTED for f in listing.findings):
+                        rejected.append((listing, text.rejection))
                     self.emit("product", {"market": market.key, "sku": product.sku})
-                yield made, left
+                yield made, left, rejected
             self.identifiers.flush()  # the chunk's listings are written: their identifiers are given for good
 
 
@@ -395,9 +407,11 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                                        catalog.problems, config.source_language,
                                        include_held=options.include_held) if stage else None
                 pending = PendingTexts(config.source_language)
-                for listings, left in run.listings(products):
+                for listings, left, rejected in run.listings(products):
                     for listing in listings.values():
                         result.tally.add(listing)
+                    for listing, rejection in rejected:
+                        result.tally.add_rejection(listing, rejection)
                     if writer is not None and findings is not None:
                         writer.add(listings, left)
                         for listing in listings.values():
@@ -442,7 +456,8 @@ def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, sta
     result = make_scripts(paths, config, ScriptOptions(
         out=stage, languages=options.scripts, skus=options.skus, sheet=options.sheet, memory=options.memory,
         fx_date=options.fx_date, rates_file=options.rates_file, engine=options.engine or config.engine,
-        model=options.model, max_requests=options.max_requests, max_tokens=options.max_tokens))
+        model=options.model, max_requests=options.max_requests, max_tokens=options.max_tokens,
+        retry_rejected=options.retry_rejected))
     write_scripts(result)
 
 

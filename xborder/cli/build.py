@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -102,6 +103,9 @@ def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
 @click.option("--include-held", is_flag=True,
               help="Write held and pending listings into the upload files too (by default they carry only ready "
                    "ones), for fixing them in the marketplace's own editor.")
+@click.option("--retry-rejected", is_flag=True,
+              help="Ask the model again for listings whose earlier reply broke a rule and was kept as rejected "
+                   "(by default they are not bought again; [model] retry_rejected = N allows N automatic retries).")
 @with_fx_options
 @memory_option
 @config_option
@@ -109,7 +113,7 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
           model_name: str | None, concurrency: int | None, skus: tuple[str, ...], sheet: str | None, dry_run: bool,
           max_requests: int | None, max_tokens: int | None, quiet: bool, as_json: bool, fail_on_pending: bool,
           frozen: bool, script_languages: tuple[str, ...], shard: tuple[int, int] | None, batch_out: Path | None,
-          batch_in: Path | None, include_held: bool,
+          batch_in: Path | None, include_held: bool, retry_rejected: bool,
           fx_date: str | None, rates_file: Path | None, memory_path: Path | None, config_path: Path | None) -> None:
     """Build localized listings, prices and upload files from one or more catalogs (or folders of them).
 
@@ -132,7 +136,8 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
                            model=model_overrides(model_name, concurrency), memory=memory_path,
                            fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
                            max_requests=max_requests, max_tokens=max_tokens, frozen=frozen, shard=shard,
-                           batch_in=batch_in, scripts=list(script_languages), include_held=include_held)
+                           batch_in=batch_in, scripts=list(script_languages), include_held=include_held,
+                           retry_rejected=retry_rejected)
     fail_on_pending = fail_on_pending or frozen
     if batch_out is not None:
         written = write_batch_requests(files, config, options, batch_out)
@@ -241,9 +246,15 @@ def _summary(report: dict) -> None:
                   f"done" + (f", {usage['failed']} failed" if usage["failed"] else "") + ".")
     batch = report.get("batch")
     if batch:
-        out.print(f"Batch {batch['file']}: {batch['imported']} listings kept, {batch['rejected']} rejected (asked "
-                  f"again), {len(batch['failed'])} failed lines, {len(batch['unknown']) + len(batch['stale'])} "
-                  "for no current product.", highlight=False)
+        out.print(f"Batch {batch['file']}: {batch['imported']} listings kept, {batch['rejected']} rejected (kept "
+                  f"as rejected, see below), {len(batch['failed'])} failed lines, "
+                  f"{len(batch['unknown']) + len(batch['stale'])} for no current product.", highlight=False)
+    rejected = report.get("rejected") or {}
+    if rejected.get("listings"):
+        reasons = ", ".join(f"{r['check']} {r['count']}" for r in rejected["top_reasons"][:5])
+        out.print(f"[red]{_count(rejected['listings'], 'listing')} rejected[/] ({rejected['this_run']} in this run, "
+                  f"{rejected['earlier_runs']} kept from earlier runs); top reasons: "
+                  f"{escape(reasons)}. To retry: {escape(rejected['retry'])}.", highlight=False)
     for key, status in totals["status"].items():
         out.print(_status_line(key, status), highlight=False)
     if report["totals"].get("held_in_upload_files"):

@@ -19,6 +19,7 @@ from xborder.scripts.export import report_json
 from xborder.scripts.run import check_scripts_paths
 from xborder.scripts.timing import clock
 from xborder.status import ExitStatus
+from xborder.translate.rejection import SCRIPT_RETRY
 
 
 @cli.command()
@@ -44,14 +45,17 @@ from xborder.status import ExitStatus
                                                              "(exit 4); the rest get the phrase bank's lines.")
 @click.option("--max-tokens", type=click.IntRange(0), help="Stop asking the model once this many tokens are used "
                                                            "(exit 4); the rest get the phrase bank's lines.")
+@click.option("--retry-rejected", is_flag=True,
+              help="Ask the model again for scripts whose earlier reply broke a rule and was kept as rejected (by "
+                   "default they are not bought again; [model] retry_rejected = N allows N automatic retries).")
 @with_fx_options
 @memory_option
 @config_option
 def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tuple[str, ...], duration: str,
            session: str | None, order: str, skus: tuple[str, ...], sheet: str | None, out: Path, as_json: bool,
            engine: str | None, model_name: str | None, concurrency: int | None, max_requests: int | None,
-           max_tokens: int | None, fx_date: str | None, rates_file: Path | None, memory_path: Path | None,
-           config_path: Path | None) -> None:
+           max_tokens: int | None, retry_rejected: bool, fx_date: str | None, rates_file: Path | None,
+           memory_path: Path | None, config_path: Path | None) -> None:
     """Write live-stream scripts for every product of the catalogs, one per language.
 
     Each script has a hook, the product's story, a demonstration with stage directions, key specs, social
@@ -79,7 +83,7 @@ def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tu
                             session=session_seconds, order=order, skus=list(skus), sheet=sheet, memory=memory_path,
                             fx_date=parse_date(fx_date, "--fx-date") if fx_date else None, rates_file=rates_file,
                             engine=engine or config.engine, model=model_overrides(model_name, concurrency),
-                            max_requests=max_requests, max_tokens=max_tokens)
+                            max_requests=max_requests, max_tokens=max_tokens, retry_rejected=retry_rejected)
     result = make_scripts(files, config, options)
     written = write_scripts(result)
     scripts = result.all_scripts
@@ -139,7 +143,11 @@ def _summary(result, out: Path) -> None:
         show.print(f"Model {escape(run.model)}: {usage.requests} requests, {usage.prompt_tokens:,} + "
                    f"{usage.completion_tokens:,} tokens; {run.cached} scripts from the memory, {run.done} written"
                    + (f", {run.rejected} rejected" if run.rejected else "")
+                   + (f", {run.kept_rejected} kept as rejected from earlier runs"
+                      if run.kept_rejected else "")
                    + (f", {run.failed} failed" if run.failed else "") + ".", highlight=False)
+        if run.rejected or run.kept_rejected:
+            show.print(f"To retry the rejected scripts: {escape(SCRIPT_RETRY)}.", highlight=False)
     show.print(f"{len(scripts)} scripts in {out / 'scripts'}/ ({', '.join(result.scripts)}); "
                f"{sum(s.within_tolerance for s in scripts)} within 10% of their duration; "
                f"{len(result.pending)} texts to translate (scripts/pending.xlf).", highlight=False)

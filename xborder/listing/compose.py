@@ -24,6 +24,7 @@ from xborder.settings import Seller
 from xborder.translate.engine import ListingCopy, Rendering, has_cjk, weakest
 from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
+from xborder.translate.rejection import LISTING_RETRY, Rejection
 from xborder.translate.stages import MAX_EXTRA_ATTRIBUTES, ProductText, segment_sources
 
 Approved = Callable[[str], "str | None"]  # field source text → the text a person approved for it
@@ -114,6 +115,8 @@ class ListingComposer:
         listing.images = listing_images(product, self.image_base_url)
         listing.findings += [qa.Finding(f.code, f.severity, f.message, "price") for f in quote.findings]
         listing.findings += text.findings
+        if text.copy is not None and text.rejection is not None:
+            listing.findings += rejection_findings(text.rejection, fields)
         listing.findings += _same_options(variants)
         listing.compliance = compliance_for(product, self.market, self.seller)
         listing.findings += listing.compliance.findings
@@ -438,6 +441,21 @@ class ListingComposer:
                 if field.name in ("title", "description") or field.name.startswith("bullet_"):
                     found += glossary.check(field.qa_source or field.source, text, market.lang_tag, field.name)
         field.findings += found
+
+
+def rejection_findings(rejection: Rejection, fields: list[ListingField]) -> list[Finding]:
+    """The model-rejected error of a listing showing a rejected copy, unless a person has since corrected every
+    field a reason names (their correction, imported with `xborder tm import`, replaced the model's text)."""
+    written = {f.name for f in fields if f.provenance == "model"}
+
+    def still_wrong(name: str) -> bool:
+        if name == "bullets":
+            return any(n.startswith("bullet_") for n in written)
+        return name in written if name in {f.name for f in fields} else bool(written)
+
+    if not written or (rejection.reasons and not any(still_wrong(r.field) for r in rejection.reasons)):
+        return []
+    return [rejection.finding("text", "listing", LISTING_RETRY)]
 
 
 def _same_options(variants: list[Variant]) -> list[qa.Finding]:

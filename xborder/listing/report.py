@@ -12,6 +12,7 @@ from xborder import __version__
 from xborder.files import OutputError
 from xborder.listing.exports import dumps, dumps_line
 from xborder.listing.model import Listing
+from xborder.translate.rejection import LISTING_RETRY, Rejection, top_reasons
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ListingTally:
     pending_segments: int = 0
     statuses: dict[str, Counter] = field(default_factory=dict)  # market key → ready / held / pending
     reasons: dict[str, Counter] = field(default_factory=dict)  # market key → why listings are held or pending
+    rejected: list[tuple[str, str, Rejection]] = field(default_factory=list)  # (market, SKU, why) of rejected copies
 
     def add(self, listing: Listing) -> None:
         self.listings[listing.market.key] += 1
@@ -41,6 +43,10 @@ class ListingTally:
             if (rate.base, rate.quote) not in self.rates:
                 self.rates[(rate.base, rate.quote)] = rate.to_json()
 
+    def add_rejection(self, listing: Listing, rejection: Rejection) -> None:
+        """A listing that shows a model's copy kept as rejected (its model-rejected finding), and why."""
+        self.rejected.append((listing.market.key, listing.product.sku, rejection))
+
     def merge(self, other: ListingTally) -> None:
         self.listings.update(other.listings)
         self.complete += other.complete
@@ -54,6 +60,21 @@ class ListingTally:
         for key, rate in other.rates.items():
             self.rates.setdefault(key, rate)
         self.pending_segments += other.pending_segments
+        self.rejected += other.rejected
+
+
+def rejected_summary(rejected: list[tuple[str, str, Rejection]]) -> dict:
+    """report.json's "rejected": how many listings show a model's copy kept as rejected (this run's, and earlier
+    runs' not asked again), the rules broken most often, how to retry, and every rejection with its reasons."""
+    return {
+        "listings": len(rejected),
+        "this_run": sum(not r.earlier for _, _, r in rejected),
+        "earlier_runs": sum(r.earlier for _, _, r in rejected),
+        "top_reasons": top_reasons((f.check for f in r.reasons) for _, _, r in rejected),
+        "retry": LISTING_RETRY if rejected else "",
+        "items": [{"market": market, "sku": sku, "this_run": not r.earlier, **r.to_json()}
+                  for market, sku, r in sorted(rejected, key=lambda item: (item[0], item[1]))],
+    }
 
 
 def listing_findings(listing: Listing) -> Iterator[dict]:
@@ -89,6 +110,7 @@ def summarize(result) -> dict:
         } for c in result.catalogs],
         "unreadable": [str(error) for error in result.unreadable],
         **({"batch": result.batch.to_json()} if getattr(result, "batch", None) is not None else {}),
+        "rejected": rejected_summary(total.rejected),
         "totals": {
             "products": sum(len(c.catalog.products) for c in result.catalogs),
             "listings": sum(total.listings.values()),

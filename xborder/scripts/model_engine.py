@@ -10,7 +10,9 @@ The reply is read into the same records (Beat, ScriptSegment, LiveScript), timed
 the same code as the phrase bank's beats, and checked by the same lint plus what only a model can get wrong (the
 listing's price left out, text left in Chinese). A reply whose checks find errors gets one repair request
 listing them, as a listing does; a script still wrong after it is kept, shown with its findings, and stored in
-the memory as rejected, so the next run asks again. A good script is stored under a key of the product's data
+the memory as rejected with its reasons (xborder.translate.rejection). Like a rejected listing it is not bought
+again: a later run shows it, marked, unless the key changed or retries are asked for (`--retry-rejected`,
+`[model] retry_rejected = N`). A good script is stored under a key of the product's data
 and listing strings, the market, language, duration, the glossary entries it uses, the model and the prompt
 version, so a rerun makes no request.
 
@@ -43,7 +45,8 @@ from xborder.translate.findings import Finding
 from xborder.translate.memory import TranslationMemory, cache_key
 from xborder.translate.model import (ModelEngine, ReplyError, _Stopped, describe_error, endpoint, glossary_brief,
                                      product_brief, read_json)
-from xborder.translate.stages import FAILURES_BEFORE_STOP, REJECTED, in_flight, segment_sources
+from xborder.translate.rejection import REJECTED, SCRIPT_RETRY, Rejection, top_reasons
+from xborder.translate.stages import FAILURES_BEFORE_STOP, in_flight, segment_sources
 from xborder.translate.style import live_style
 
 SCRIPT_PROMPT_VERSION = "script-1"
@@ -287,6 +290,7 @@ class _Outcome:
     beats: dict[str, list[dict]] | None = None
     script: LiveScript | None = None
     accepted: bool = False
+    rejection: Rejection | None = None  # why a script that is not accepted was rejected
     usage: Usage = field(default_factory=Usage)
     error: str = ""
     endpoint_failed: bool = False
@@ -302,22 +306,28 @@ class ScriptRun:
     asked: int = 0  # products × languages the memory did not hold
     cached: int = 0  # scripts the memory held
     done: int = 0
-    rejected: int = 0
+    rejected: int = 0  # written in this run and rejected
+    kept_rejected: int = 0  # rejected on an earlier run and not asked again: shown as the memory holds them
     failed: int = 0
     endpoint_failures: int = 0
     usage: Usage = field(default_factory=Usage)
     structured_output: str = ""
     stop_reason: str = ""  # "" | "budget" | "provider"
     message: str = ""
+    reasons: list[tuple[str, ...]] = field(default_factory=list)  # each rejected script's broken checks
 
     def to_json(self) -> dict:
         return {"name": self.engine, "model": self.model, "structured_output": self.structured_output,
                 "asked": self.asked, "from_memory": self.cached, "done": self.done, "rejected": self.rejected,
+                "kept_rejected": self.kept_rejected, "top_reasons": top_reasons(self.reasons),
+                "retry": SCRIPT_RETRY if self.rejected or self.kept_rejected else "",
                 "failed": self.failed, **self.usage.to_json(), "stopped": self.stop_reason, "message": self.message}
 
 
-def _ask(brief: ScriptBrief, index: int, engine: ModelEngine, control: RunControl, key: str) -> _Outcome:
-    """One request (and at most one repair request) for one brief. Runs in a worker: touches no memory."""
+def _ask(brief: ScriptBrief, index: int, engine: ModelEngine, control: RunControl, key: str,
+         rejected_before: int = 0) -> _Outcome:
+    """One request (and at most one repair request) for one brief. Runs in a worker: touches no memory.
+    `rejected_before`: replies for the same brief bought and rejected on earlier runs (a retry)."""
     outcome = _Outcome(index)
     facts, schema = brief.facts, brief.schema()
     try:
@@ -346,10 +356,8 @@ def _ask(brief: ScriptBrief, index: int, engine: ModelEngine, control: RunContro
         outcome.beats, outcome.script, outcome.accepted = beats, script, not problems
         if problems:
             script.provenance = REJECTED
-            script.findings.append(Finding("model-rejected", "error", (
-                f"the model's script still breaks {len(problems)} rule(s) after one repair request; it is shown as "
-                "written, with its findings: correct it before going live, or write the scripts again to ask the "
-                "model again"), "script"))
+            outcome.rejection = Rejection.new(problems, rejected_before)
+            script.findings.append(outcome.rejection.finding("script", "script", SCRIPT_RETRY))
     except _Stopped:
         outcome.stopped = control.stop_reason or "budget"
     except ProviderError:
@@ -366,32 +374,52 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
     answer stored as it arrives), else the phrase bank's with a finding saying why the model's is missing."""
     run = ScriptRun(engine.name, engine.model)
     scripts: list[LiveScript | None] = [None] * len(briefs)
-    asking: list[tuple[int, ScriptBrief]] = []
+    asking: list[tuple[int, ScriptBrief, int]] = []
     for index, brief in enumerate(briefs):
         cached = memory.cached(brief.key)
-        if cached is not None and cached.origin != REJECTED:  # a rejected script is asked again
+        before = 0
+        if cached is not None:
             try:
-                scripts[index] = model_script(read_beats(json.loads(cached.target), brief.facts),
-                                              brief.facts, cached.model or engine.model)
+                stored = json.loads(cached.target)
+                if not isinstance(stored, dict):
+                    raise ValueError("not a JSON object")
+                beats = read_beats(stored, brief.facts)
+            except (ValueError, ReplyError):
+                stored = None  # an entry this version cannot read: ask again
+            if stored is not None and cached.origin != REJECTED:
+                scripts[index] = model_script(beats, brief.facts, cached.model or engine.model)
                 run.cached += 1
                 continue
-            except (ValueError, ReplyError):
-                pass  # an entry this version cannot read: ask again
-        asking.append((index, brief))
+            if stored is not None:  # rejected: shown as kept, not bought again unless retries are asked for
+                rejection = Rejection.from_json(stored.get("rejected"))
+                before = rejection.attempts
+                if not rejection.asks_again(engine.retry_rejected, engine.retry_all_rejected):
+                    shown = model_script(beats, brief.facts, cached.model or engine.model, REJECTED)
+                    shown.findings.append(rejection.finding("script", "script", SCRIPT_RETRY))
+                    scripts[index] = shown
+                    run.cached += 1
+                    run.kept_rejected += 1
+                    run.reasons.append(tuple(f.check for f in rejection.reasons))
+                    continue
+        asking.append((index, brief, before))
     run.asked = len(asking)
     if asking:
         engine.start()
         key = endpoint(engine.settings)[1]
         consecutive = 0
         try:
-            calls = (partial(_ask, brief, index, engine, control, key) for index, brief in asking)
+            calls = (partial(_ask, brief, index, engine, control, key, before) for index, brief, before in asking)
             for outcome in in_flight(calls, engine.concurrency, control, "xborder-script"):
                 brief = briefs[outcome.index]
                 run.usage.add(outcome.usage)
                 if outcome.script is not None and outcome.beats is not None:
                     facts = brief.facts
+                    kept: dict[str, Any] = dict(outcome.beats)
+                    if outcome.rejection is not None:  # kept with why and how often, so it need not be bought again
+                        kept["rejected"] = outcome.rejection.to_json()
+                        run.reasons.append(tuple(f.check for f in outcome.rejection.reasons))
                     memory.store(brief.key, f"script {facts.product.sku}: {facts.product.name}",
-                                 json.dumps(outcome.beats, ensure_ascii=False), source_lang, facts.lang_tag,
+                                 json.dumps(kept, ensure_ascii=False), source_lang, facts.lang_tag,
                                  facts.market.key, f"{engine.name}-script",
                                  origin="model" if outcome.accepted else REJECTED, model=engine.model,
                                  prompt_version=SCRIPT_PROMPT_VERSION)

@@ -55,6 +55,7 @@ class ScriptOptions:
     model: dict = field(default_factory=dict)  # [model] settings from the command line (name, concurrency)
     max_requests: int | None = None  # the model engine's budget
     max_tokens: int | None = None
+    retry_rejected: bool = False  # ask the model again for scripts kept as rejected (else [model] retry_rejected)
 
 
 @dataclass
@@ -183,6 +184,7 @@ def _model_engine(options: ScriptOptions, config: Config) -> ModelEngine | None:
     engine = make_engine(options.engine, config, options.model)
     if not isinstance(engine, ModelEngine):  # pragma: no cover - every engine but offline is a model engine
         raise ScriptError(f"engine '{options.engine}' cannot write scripts")
+    engine.retry_all_rejected = options.retry_rejected
     return engine
 
 

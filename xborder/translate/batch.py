@@ -27,9 +27,10 @@ plan has is reported, never guessed at: results of an older catalog, another mod
 markets changed since the file was written, so the reply's ids t1, t2 … may mean other texts) is
 "stale"; one the memory already holds (imported before) is "held".
 
-No repair request: a reply whose listing fields break a rule is kept with the REJECTED origin, exactly
-as the live path keeps one its repair could not fix, so the next build (live or batch) asks again;
-translations that fail their checks are left out and asked again the same way.
+No repair request: a reply whose listing fields break a rule is kept with the REJECTED origin and its
+reasons, exactly as the live path keeps one its repair could not fix; like that one it is not asked again
+(live or batch) unless the build asks for retries (`--retry-rejected`, `[model] retry_rejected`). Translations
+that fail their checks are left out and asked again by the next build.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from xborder.translate.engine import Job, JobResult, Usage
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.model import (MODES, ModelEngine, ModelSettings, describe_error, endpoint, exchange_tokens,
                                      make_client, scrub)
+from xborder.translate.rejection import top_reasons
 from xborder.translate.stages import REJECTED, commit, known_rendering
 
 URL = "/v1/chat/completions"
@@ -180,7 +182,8 @@ class BatchImport:
     path: Path
     lines: int = 0  # result lines read (blank lines aside)
     imported: int = 0  # jobs whose reply passed its checks and is in the memory
-    rejected: int = 0  # jobs whose listing fields broke a rule: stored as rejected, asked again by the next build
+    rejected: int = 0  # jobs whose listing fields broke a rule: stored as rejected, with their reasons
+    rejections: list[dict] = field(default_factory=list)  # each rejected job: line, custom_id, SKU, market, reasons
     dropped: int = 0  # translations left out because they failed their checks (asked again by the next build)
     failed: list[LineNote] = field(default_factory=list)  # error lines, unusable replies, lines that are not JSON
     unknown: list[LineNote] = field(default_factory=list)  # no job of this plan: an older catalog, model or prompt
@@ -192,6 +195,8 @@ class BatchImport:
 
     def to_json(self) -> dict:
         return {"file": str(self.path), "lines": self.lines, "imported": self.imported, "rejected": self.rejected,
+                "rejections": self.rejections,
+                "top_reasons": top_reasons((r["check"] for r in item["reasons"]) for item in self.rejections),
                 "translations_dropped": self.dropped, "failed": [n.to_json() for n in self.failed],
                 "unknown": [n.to_json() for n in self.unknown], "stale": [n.to_json() for n in self.stale],
                 "held": [n.to_json() for n in self.held],
@@ -339,6 +344,9 @@ def _keep(report: BatchImport, note: LineNote, jobs: list[Job], text: str,
         report.dropped += len(asked) - sum(1 for r in result.renderings if r.provenance == "model")
         if result.copy is not None and not result.copy_accepted:
             report.rejected += 1
+            reasons = result.rejection.reasons if result.rejection is not None else ()
+            report.rejections.append({"line": note.line, "custom_id": note.custom_id, "sku": job.product.sku,
+                                      "market": job.market.key, "reasons": [r.to_json() for r in reasons]})
         else:
             report.imported += 1
 
@@ -369,9 +377,10 @@ def _unmatched(report: BatchImport, note: LineNote, listed: set[str], memory: Tr
 
 
 def _memory_has_listing(memory: TranslationMemory, prefix: str) -> bool:
-    """Whether the memory caches an accepted listing under a key starting with `prefix` (16 hex digits)."""
-    rows = memory.db.execute("SELECT origin FROM cache WHERE key >= ? AND key < ?", (prefix, prefix + "g")).fetchall()
-    return any(origin != REJECTED for (origin,) in rows)
+    """Whether the memory caches a listing under a key starting with `prefix` (16 hex digits): an accepted one, or
+    one kept as rejected that this build does not ask for again."""
+    return bool(memory.db.execute("SELECT 1 FROM cache WHERE key >= ? AND key < ? LIMIT 1",
+                                  (prefix, prefix + "g")).fetchall())
 
 
 # the provider's Batch API ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from xborder.markets import Market
 from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory, cache_key
+from xborder.translate.rejection import Rejection
 
 # from weakest to strongest; a composed field is as weak as its weakest part
 PROVENANCE_ORDER = ("pending", "draft", "catalog", "model", "glossary", "template", "memory", "kept")
@@ -129,6 +130,7 @@ class Job:
     segments: tuple[str, ...]  # source texts still to translate into the market's language
     write_fields: bool  # whether the engine must write the listing fields (title, bullets …) for this market
     source_lang: str = "zh"
+    rejected_attempts: int = 0  # replies for these fields bought and rejected before (a retry of a rejected copy)
 
     @property
     def lang_tag(self) -> str:
@@ -165,6 +167,7 @@ class JobResult:
     renderings: list[Rendering] = field(default_factory=list)
     copy: ListingCopy | None = None
     copy_accepted: bool = True  # False: the copy still failed its checks after the repair round
+    rejection: Rejection | None = None  # why the copy was not accepted (stored with it, shown on the listing)
     findings: list[Finding] = field(default_factory=list)  # what stayed wrong, for the report
     usage: Usage = field(default_factory=Usage)
     error: str = ""  # the job failed as a whole (after retries): why, in one line
@@ -184,6 +187,8 @@ class Engine(ABC):
     cacheable: bool = True  # whether its renderings are worth keeping in the memory's cache
     writes_fields: bool = False  # whether it writes listing fields itself (else the composer's templates do)
     concurrency: int = 1
+    retry_rejected: int = 0  # automatic retries of a rejected copy across runs ([model] retry_rejected)
+    retry_all_rejected: bool = False  # --retry-rejected: ask again for every rejected copy in this run
 
     def segment_key(self, source: str, glossary: Glossary, source_lang: str, lang_tag: str) -> str:
         """The memory cache key of one segment under this engine: shared by every market of a language."""

@@ -39,10 +39,11 @@ from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import cache_key
 from xborder.translate.offline import OfflineEngine
+from xborder.translate.rejection import Rejection
 from xborder.translate.stages import segment_sources
 from xborder.translate.style import style_guide
 
-PROMPT_VERSION = "listing-1"
+PROMPT_VERSION = "listing-2"  # 2: the fields' counts and lengths in the schema and in words
 MODES = ("json_schema", "json_object", "prompted")  # best first; the first the endpoint accepts is kept
 _FORMAT_REFUSALS = (400, 422, 500, 501)  # how servers refuse a response_format they do not support
 
@@ -61,8 +62,9 @@ specific and natural, not a word-for-word translation. Follow the market's style
 facts, certifications, awards, guarantees or claims the data does not state.
 4. Glossary: a "term" must appear exactly as its target; a "keep" term stays exactly as written; \
 a "forbidden" rendering must never appear.
-5. Respect every limit (characters per field; UTF-8 bytes for keywords) and never use the banned \
-characters, phrases or claims.
+5. Respect every limit in MARKET's "fields" exactly: the number of bullet points, keywords and tags, \
+and the characters per field, spaces included (UTF-8 bytes where it says bytes); a longer text is cut \
+and the reply rejected. Never use the banned characters, phrases or claims.
 6. "translations": translate each text by its id faithfully and concisely (attribute values, \
 options, categories): the same meaning, nothing added.
 7. Reply with a single JSON object and nothing else."""
@@ -84,6 +86,7 @@ class ModelSettings:
     structured_output: str = ""  # json_schema | json_object | prompted; "": found on a run's first request
     requests_per_minute: int = 0  # the provider's rate limits, if known; requests are paced under them (0: none)
     tokens_per_minute: int = 0
+    retry_rejected: int = 0  # automatic retries of a rejected reply across runs, per cached listing or script
 
 
 LIMITS = ("requests_per_minute", "tokens_per_minute")  # left out for no limit; when given, a whole number above 0
@@ -110,6 +113,9 @@ def model_settings(table: dict, where: str = "[model]", base: ModelSettings | No
         if key in LIMITS and (isinstance(value, bool) or number < 1 or number != float(value)):
             raise ConfigError(f"{where} {key} = '{value}' must be a whole number above 0 (your provider's limit); "
                               "leave it out for no limit")
+        if key == "retry_rejected" and (isinstance(value, bool) or number < 0 or number != float(value)):
+            raise ConfigError(f"{where} {key} = '{value}' must be a whole number of 0 or more: how many times a "
+                              "reply that was rejected is asked again automatically on later runs (default 0)")
         if isinstance(value, bool) or not number == number or number < 0 or number == float("inf"):
             raise ConfigError(f"{where} {key} = '{value}' must be a number of 0 or more")
         changes[key] = number
@@ -309,6 +315,17 @@ def read_json(text: str) -> dict:
     raise ReplyError("the reply is not a JSON object")
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A reply read: the listing fields, the translations by source text, every rule it breaks as a line for a
+    repair request, and the findings on the fields among them (what rejects the fields if it stays)."""
+
+    copy: ListingCopy | None
+    translations: dict[str, str]
+    problems: list[str]
+    broken: list[Finding]
+
+
 def _strings(data: dict, key: str) -> tuple[str, ...]:
     value = data.get(key)
     if isinstance(value, str):  # a model that wrote one string where a list was asked for
@@ -340,37 +357,140 @@ class Request:
             keys.append("translations")
         return keys
 
-    def schema(self) -> dict:
-        """The JSON schema of the reply (strict: every property required, nothing else allowed)."""
-        text = {"type": "string"}
-        texts = {"type": "array", "items": {"type": "string"}}
-        properties: dict[str, Any] = {"title": text, "bullets": texts, "description": text, "keywords": texts,
-                                      "tags": texts}
+    def schema(self, strict: bool = True) -> dict:
+        """The JSON schema of the reply (every property required, nothing else allowed), with the counts and
+        lengths the listing's checks enforce (FieldRules).
+
+        strict (the json_schema mode's response_format): only keywords OpenAI's strict structured outputs
+        accept — array minItems/maxItems, and each limit in words as a property's description; string lengths
+        (minLength/maxLength) are not among them (https://platform.openai.com/docs/guides/structured-outputs,
+        "Supported schemas"), and a schema the endpoint refuses would cost the run its JSON schema mode. Not
+        strict (the schema the json_object and prompted modes show in the prompt): maxLength/minLength too."""
+        rules = field_rules(self.job.market)
+
+        def text(most: int = 0, least: int = 0, words: str = "") -> dict:
+            out: dict[str, Any] = {"type": "string"}
+            if words:
+                out["description"] = words
+            if not strict and most:
+                out["maxLength"] = most
+            if not strict and least:
+                out["minLength"] = least
+            return out
+
+        def texts(items: dict, least: int = 0, most: int = 0, words: str = "") -> dict:
+            out: dict[str, Any] = {"type": "array", "items": items}
+            if words:
+                out["description"] = words
+            if least:
+                out["minItems"] = least
+            if most:
+                out["maxItems"] = most
+            return out
+
+        properties: dict[str, Any] = {
+            "title": text(rules.title_chars, rules.title_min_chars, rules.title_words()),
+            "bullets": texts(text(rules.bullet_chars, 1, _at_most(rules.bullet_chars)), rules.bullet_count,
+                             rules.bullet_count, f"exactly {rules.bullet_count} bullet points"),
+            "description": text(rules.description_chars, 0, rules.description_words()),
+            "keywords": texts(text(rules.keyword_chars, 1, _at_most(rules.keyword_chars)), 0, rules.keyword_count,
+                              rules.keyword_words()),
+            "tags": texts(text(rules.tag_chars, 1, _at_most(rules.tag_chars)), 0, rules.tag_count,
+                          f"up to {rules.tag_count} tags"),
+        }
         properties["translations"] = {"type": "object", "additionalProperties": False,
                                       "required": list(self.segments),
-                                      "properties": {key: text for key in self.segments}}
+                                      "properties": {key: text() for key in self.segments}}
         wanted = self.wants()
         return {"type": "object", "additionalProperties": False, "required": wanted,
                 "properties": {key: properties[key] for key in wanted}}
 
 
-def market_brief(market: Market) -> dict:
-    """The MARKET section of a prompt: the same for every product of the market, so it caches well."""
+# UTF-8 bytes per character the keyword counts and lengths are worked out with, so keywords within them stay
+# within the market's byte limit: 3 for CJK, Thai and Vietnamese (every character may take 3), 1 for English;
+# other Latin-script languages take 2 bytes for an accented letter and 1 for the rest, and their words average
+# under 1.1 bytes a character: 1.25 leaves room for one letter in four accented without halving the keywords
+# (the words of the prompt still give the limit in bytes, and the composer still fits the bytes)
+_BYTES_PER_CHAR = {"en": 1.0, "ja": 3.0, "zh": 3.0, "ko": 3.0, "th": 3.0, "vi": 3.0}
+_LATIN_BYTES_PER_CHAR = 1.25
+_KEYWORD_CHARS = 25  # about the longest search phrase worth one keyword; sets how many keywords fit the bytes
+_HTML_SHARE = 0.85  # of an HTML description's limit left to its text: <p> and <li> markup counts too
+
+
+@dataclass(frozen=True)
+class FieldRules:
+    """The counts and lengths the listing's checks hold a model's fields to on one market (0: no limit), as
+    the reply's schema carries them and the prompt says them in words."""
+
+    title_chars: int = 0
+    title_min_chars: int = 0
+    bullet_count: int = 0
+    bullet_chars: int = 0
+    description_chars: int = 0  # of the plain text the model writes (an HTML market's limit less its markup)
+    description_limit: int = 0  # the market's own limit
+    keyword_count: int = 0  # of at most keyword_chars each: joined with spaces, about keyword_bytes at most
+    keyword_chars: int = 0
+    keyword_bytes: int = 0
+    tag_count: int = 0
+    tag_chars: int = 0
+
+    def title_words(self) -> str:
+        words = _at_most(self.title_chars) or "no fixed limit; keep it short"
+        return words + (f", at least {self.title_min_chars} characters" if self.title_min_chars else "")
+
+    def description_words(self) -> str:
+        if not self.description_limit:
+            return "about 2000 characters at most"
+        if self.description_chars == self.description_limit:
+            return _at_most(self.description_chars)
+        return (f"at most {self.description_chars} characters (the listing turns paragraphs and '- ' items into "
+                f"HTML, and its markup counts toward the market's {self.description_limit})")
+
+    def keyword_words(self) -> str:
+        return (f"at most {self.keyword_count} keywords of at most {self.keyword_chars} characters each; together "
+                f"at most {self.keyword_bytes} UTF-8 bytes joined with spaces")
+
+
+def _at_most(chars: int) -> str:
+    return f"at most {chars} characters" if chars else ""
+
+
+def field_rules(market: Market) -> FieldRules:
+    """What a market's checks (compose and qa) enforce on a model's fields: exactly bullet_count bullets, the
+    character limits (fit_chars shortens and reports a longer field, which rejects a model's reply), keywords
+    joined with spaces under keywords_bytes, tags of at most tag_chars (longer ones are dropped)."""
     limits, rules = market.limits, market.rules
-    fields_wanted = {"title": f"at most {limits.get('title_chars') or 'no limit of'} characters"
-                              + (f", at least {limits['title_min_chars']}" if limits.get("title_min_chars") else "")}
-    if limits.get("bullet_count"):
-        fields_wanted["bullets"] = (f"exactly {limits['bullet_count']} bullet points, each at most "
-                                    f"{limits.get('bullet_chars') or 'about 250'} characters, most important first")
-    fields_wanted["description"] = (f"at most {limits.get('description_chars') or 2000} characters, plain text: "
-                                    "short paragraphs on separate lines, list items starting with '- '")
-    if limits.get("keywords_bytes"):
-        fields_wanted["keywords"] = (f"search terms buyers type that are not already in the title, at most "
-                                     f"{limits['keywords_bytes']} UTF-8 bytes joined with spaces; no brand names, "
-                                     "no repeats")
-    if limits.get("tag_count"):
-        fields_wanted["tags"] = f"up to {limits['tag_count']} tags" + (
-            f", each at most {limits['tag_chars']} characters" if limits.get("tag_chars") else "")
+    description = limits.get("description_chars", 0)
+    html = rules.get("html_description", False) and {"p", "ul", "li"} <= set(rules.get("allowed_html_tags", []))
+    keyword_bytes = limits.get("keywords_bytes", 0)
+    chars = int(keyword_bytes / _BYTES_PER_CHAR.get(market.language, _LATIN_BYTES_PER_CHAR))
+    count = max(1, chars // (_KEYWORD_CHARS + 1)) if chars else 0
+    return FieldRules(
+        title_chars=limits.get("title_chars", 0), title_min_chars=limits.get("title_min_chars", 0),
+        bullet_count=limits.get("bullet_count", 0), bullet_chars=limits.get("bullet_chars", 0),
+        description_chars=int(description * _HTML_SHARE) if html else description, description_limit=description,
+        keyword_count=count, keyword_chars=(chars + 1) // count - 1 if count else 0, keyword_bytes=keyword_bytes,
+        tag_count=limits.get("tag_count", 0), tag_chars=limits.get("tag_chars", 0))
+
+
+def market_brief(market: Market) -> dict:
+    """The MARKET section of a prompt: the same for every product of the market, so it caches well. Its "fields"
+    say in words the counts and lengths the reply's schema carries (field_rules)."""
+    rules = market.rules
+    limits = field_rules(market)
+    fields_wanted = {"title": limits.title_words()}
+    if limits.bullet_count:
+        fields_wanted["bullets"] = (f"exactly {limits.bullet_count} bullet points, each "
+                                    f"{_at_most(limits.bullet_chars) or 'at most about 250 characters'}, most "
+                                    "important first")
+    fields_wanted["description"] = (f"{limits.description_words()}, plain text: short paragraphs on separate lines, "
+                                    "list items starting with '- '")
+    if limits.keyword_bytes:
+        fields_wanted["keywords"] = (f"search terms buyers type that are not already in the title: "
+                                     f"{limits.keyword_words()}; no brand names, no repeats")
+    if limits.tag_count:
+        fields_wanted["tags"] = f"up to {limits.tag_count} tags" + (
+            f", each {_at_most(limits.tag_chars)}" if limits.tag_chars else "")
     units = ("US customary first with metric in brackets, e.g. 23.6 in (60 cm)" if market.unit_system == "us"
              else "metric")
     return {
@@ -456,6 +576,7 @@ class ModelEngine(Engine):
         self.model = settings.name
         self.prompt_version = PROMPT_VERSION
         self.concurrency = settings.concurrency
+        self.retry_rejected = settings.retry_rejected
         self._client = client
         self._key = ""
         self._briefs: dict[str, str] = {}
@@ -531,7 +652,7 @@ class ModelEngine(Engine):
         content = f"MARKET\n{_dumps(market_brief(job.market))}\n\nPRODUCT\n{_dumps(product)}"
         if mode != "json_schema":
             content += ("\n\nReply with one JSON object that matches this JSON Schema, and nothing else:\n"
-                        + json.dumps(request.schema(), ensure_ascii=False))
+                        + json.dumps(request.schema(strict=False), ensure_ascii=False))
         return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
 
     def body_for(self, job: Job, mode: str) -> dict | None:
@@ -560,26 +681,24 @@ class ModelEngine(Engine):
         return result
 
     def _ask(self, request: Request, result: JobResult, control: RunControl) -> None:
-        reply, (copy, translations, problems) = self._first_reply(request, result, control)
-        if problems:
+        reply, read = self._first_reply(request, result, control)
+        if read.problems:
             repair = [{"role": "assistant", "content": reply}, {"role": "user", "content": (
-                "Your reply breaks these rules:\n" + "\n".join(f"- {p}" for p in problems)
+                "Your reply breaks these rules:\n" + "\n".join(f"- {p}" for p in read.problems)
                 + "\nReturn the whole JSON object again with these fixed and everything else unchanged.")}]
             try:
                 text = self._complete(request, control, result.usage, repair)
-                copy2, translations2, problems2 = self._read(request, read_json(text))
+                read = self._read(request, read_json(text))
             except ReplyError:
                 pass  # the repair is worse than the reply: keep the reply, with its findings
-            else:
-                copy, translations, problems = copy2, translations2, problems2
-        self._settle(result, (copy, translations, problems), "after one repair")
+        self._settle(result, read, "live")
 
     def result_for_reply(self, job: Job, text: str, usage: Usage | None = None) -> JobResult:
         """What the live path makes of a reply to the job's first request (`body_for`), with no repair request:
         read and checked the same way; translations that fail their checks are left out, and listing fields
-        that break a rule are kept as not accepted (stored as rejected, asked again by the next build). A reply
-        that is not the JSON asked for leaves the job failed (`error`). For replies that came another way than
-        a live request: a batch's results."""
+        that break a rule are kept as not accepted (stored as rejected with their reasons, not asked again
+        unless retries are asked for). A reply that is not the JSON asked for leaves the job failed (`error`).
+        For replies that came another way than a live request: a batch's results."""
         request, exact = self.request_for(job)
         result = JobResult(job, list(exact), usage=usage or Usage())
         if not request.wants():
@@ -589,16 +708,15 @@ class ModelEngine(Engine):
         except ReplyError as error:
             result.error = f"the model's reply could not be used ({error})"
             return result
-        self._settle(result, read, "in a batch reply (which gets no repair request)")
+        self._settle(result, read, "batch")
         return result
 
-    def _settle(self, result: JobResult, read: tuple[ListingCopy | None, dict[str, str], list[str]],
-                when: str) -> None:
-        """Put a read reply into the result: translations that pass their checks, the listing fields, and
-        findings for what is still wrong (`when` says what was done about it, for the message)."""
+    def _settle(self, result: JobResult, read: Reading, via: str) -> None:
+        """Put a read reply into the result: translations that pass their checks, the listing fields, and, when
+        the fields still break a rule, the rejection with its reasons (`via`: live, after the repair request, or
+        batch, a batch reply that gets none)."""
         job = result.job
-        copy, translations, problems = read
-        for source, text in translations.items():
+        for source, text in read.translations.items():
             found = self.check_segment(source, text, job)
             if found:
                 result.findings += [replace(f, severity="warning", field="listing",
@@ -606,18 +724,13 @@ class ModelEngine(Engine):
                                     for f in found]
             else:
                 result.renderings.append(Rendering(source, text, "model"))
-        if copy is not None:
-            result.copy = copy
-            field_problems = [p for p in problems if not p.startswith("translation ")]
-            result.copy_accepted = not field_problems
-            if field_problems:
-                result.findings.append(Finding("model-rejected", "error", (
-                    f"the model's text still breaks {len(field_problems)} rule(s) {when}; fix the fields "
-                    "marked in listings.xlsx (a correction is kept), or build again to ask the model again"),
-                    "listing"))
+        if read.copy is not None:
+            result.copy = read.copy
+            result.copy_accepted = not read.broken
+            if read.broken:
+                result.rejection = Rejection.new(read.broken, job.rejected_attempts, via)
 
-    def _first_reply(self, request: Request, result: JobResult, control: RunControl
-                     ) -> tuple[str, tuple[ListingCopy | None, dict[str, str], list[str]]]:
+    def _first_reply(self, request: Request, result: JobResult, control: RunControl) -> tuple[str, Reading]:
         """The first reply that is JSON of the asked shape, read; a malformed one is asked again once."""
         for attempt in (1, 2):
             text = self._complete(request, control, result.usage)
@@ -628,7 +741,7 @@ class ModelEngine(Engine):
                     raise
         raise AssertionError("unreachable")
 
-    def _read(self, request: Request, data: dict) -> tuple[ListingCopy | None, dict[str, str], list[str]]:
+    def _read(self, request: Request, data: dict) -> Reading:
         """The reply as typed records, and every rule it breaks as a line for the repair request."""
         job = request.job
         missing = [key for key in request.wants() if key not in data]
@@ -648,6 +761,7 @@ class ModelEngine(Engine):
                 for finding in self.check_segment(source, translations[source], job):
                     problems.append(f"translation {key} ({source}): {finding.message}")
         copy = None
+        broken: list[Finding] = []
         if job.write_fields:
             if not isinstance(data.get("title"), str) or not isinstance(data.get("description", ""), str):
                 raise ReplyError("'title' and 'description' must be texts")
@@ -656,8 +770,9 @@ class ModelEngine(Engine):
                                data.get("description", "").strip(),
                                _strings(data, "keywords") if "keywords" in data else (),
                                _strings(data, "tags") if "tags" in data else ())
-            problems += [f"{f.field}: {f.message}" for f in self.check_copy(copy, job) if _required(f)]
-        return copy, translations, problems
+            broken = [f for f in self.check_copy(copy, job) if _required(f)]
+            problems += [f"{f.field}: {f.message}" for f in broken]
+        return Reading(copy, translations, problems, broken)
 
     def check_copy(self, copy: ListingCopy, job: Job) -> list[Finding]:
         """The listing's own checks on a model's fields, as the composer will run them."""

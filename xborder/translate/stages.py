@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,10 +28,10 @@ from xborder.translate.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.options import render_option
+from xborder.translate.rejection import REJECTED, Rejection
 
 Event = Callable[[str, dict], None]
 MAX_EXTRA_ATTRIBUTES = 8  # a sheet's own columns a listing shows after xborder's fields; more would crowd the bullets
-REJECTED = "model-rejected"  # origin of listing fields kept although they failed their checks
 
 
 def segment_sources(product: Product, fields_written: bool = False) -> list[str]:
@@ -59,6 +59,7 @@ class ProductText:
     renderings: dict[str, Rendering]
     copy: ListingCopy | None = None  # listing fields an engine wrote for this market
     findings: list[Finding] = field(default_factory=list)  # what the engine could not do, for the listing
+    rejection: Rejection | None = None  # the copy broke a rule and is kept as rejected: why (the composer shows it)
 
     def rendering(self, source: str) -> Rendering:
         """The rendering of one segment; text nobody translated is pending, in the source language."""
@@ -98,6 +99,7 @@ class TextPlan:
                     text.renderings[rendering.source] = rendering
         if result.copy is not None:
             own.copy = result.copy
+            own.rejection = result.rejection  # a new reply replaces the rejected one it was asked instead of
         own.findings += result.findings
         if result.error:
             own.findings.append(Finding("model-failed", "error", f"{result.error}; the text stays pending — "
@@ -126,10 +128,15 @@ def known_rendering(engine: Engine, source: str, market: Market, glossary: Gloss
 
 
 def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[str, Glossary],
-               memory: TranslationMemory, engine: Engine, source_lang: str = "zh") -> TextPlan:
+               memory: TranslationMemory, engine: Engine, source_lang: str = "zh",
+               answered: Collection[str] = ()) -> TextPlan:
     """For every product × market, the text the memory holds and the jobs for the rest (no network). Each product
     is translated with the glossary as it applies to it: a term that needs a certificate the product lacks (有机
-    without an organic one) is forbidden for it (Glossary.for_certificates)."""
+    without an organic one) is forbidden for it (Glossary.for_certificates).
+
+    Listing fields kept as rejected are shown with their rejection and not asked for again, unless the engine's
+    retry policy says so (`--retry-rejected`, `[model] retry_rejected`); `answered` are the listing keys this run
+    already bought a reply for (a batch's results imported before the build), never asked again in it."""
     texts: dict[tuple[str, int], ProductText] = {}
     jobs: list[Job] = []
     waiting: dict[tuple[str, frozenset[str], str], list[ProductText]] = {}
@@ -149,12 +156,23 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
                     text.renderings[source] = rendering
                 else:
                     missing.append(source)
-            write_fields = False
+            write_fields, rejected_attempts = False, 0
             if engine.writes_fields:
-                cached = memory.cached(engine.listing_key(product, market, glossary, source_lang))
-                if cached is not None:
-                    text.copy = ListingCopy.from_json(json.loads(cached.target))
-                write_fields = cached is None or cached.origin == REJECTED  # a rejected copy is asked again
+                key = engine.listing_key(product, market, glossary, source_lang)
+                cached = memory.cached(key)
+                if cached is None:
+                    write_fields = True
+                else:
+                    stored = json.loads(cached.target)
+                    text.copy = ListingCopy.from_json(stored)
+                    if cached.origin == REJECTED:  # not bought again unless asked for (or retries are allowed)
+                        text.rejection = Rejection.from_json(stored.get("rejected"))
+                        rejected_attempts = text.rejection.attempts
+                        if key in answered:
+                            text.rejection = text.rejection.this_run()
+                        else:
+                            write_fields = text.rejection.asks_again(engine.retry_rejected,
+                                                                     engine.retry_all_rejected)
             claimed = []
             for source in missing:
                 holders = waiting.setdefault((market.lang_tag, glossary.certificates, source), [])
@@ -162,7 +180,8 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
                     claimed.append(source)  # the first product that needs a segment asks for it for all
                 holders.append(text)
             if claimed or write_fields:
-                jobs.append(Job(product, market, glossary, tuple(claimed), write_fields, source_lang))
+                jobs.append(Job(product, market, glossary, tuple(claimed), write_fields, source_lang,
+                                rejected_attempts if write_fields else 0))
             texts[(market.key, id(product))] = text
     return TextPlan(texts, jobs, waiting)
 
@@ -179,8 +198,12 @@ def commit(engine: Engine, result: JobResult, memory: TranslationMemory) -> None
                          origin="model", model=engine.model, prompt_version=engine.prompt_version)
     if result.copy is not None and engine.writes_fields:
         key = engine.listing_key(job.product, job.market, job.glossary, job.source_lang)
+        stored = result.copy.to_json()
+        if not result.copy_accepted:  # kept with why and how often, so a rerun need not buy it again to know
+            rejection = result.rejection or Rejection.new((), job.rejected_attempts)
+            stored["rejected"] = rejection.to_json()
         memory.store(key, f"listing {job.product.sku}: {job.product.name}",
-                     json.dumps(result.copy.to_json(), ensure_ascii=False), job.source_lang, job.lang_tag,
+                     json.dumps(stored, ensure_ascii=False), job.source_lang, job.lang_tag,
                      job.market.key, engine.name, origin="model" if result.copy_accepted else REJECTED,
                      model=engine.model, prompt_version=engine.prompt_version)
 

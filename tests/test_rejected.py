@@ -115,6 +115,12 @@ def test_a_rejected_reply_is_kept_with_its_reasons_and_not_bought_again(server, 
     origin, data = stored(project)
     assert origin == "model-rejected" and data["title"].startswith(CLAIM)
     assert data["rejected"]["attempts"] == 1 and data["rejected"]["reasons"] == item["reasons"]
+    # a rejected title is published nowhere: no handle from it, no row in the upload file
+    shown = listing(project)
+    assert shown["status"] == "held" and "model reply rejected" in shown["hold_reasons"]
+    assert shown["handle"] == "um-88" and "antibacterial" not in shown["handle"]
+    flat = (project / "dist" / "amazon-us-flatfile.txt").read_text(encoding="utf-8")
+    assert "UM-88" not in flat and CLAIM not in flat
 
     server.default = Reply()  # the model would answer well now, but nobody asks it
     again = run_cli("build", "catalog.xlsx")

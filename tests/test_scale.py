@@ -215,3 +215,12 @@ def test_the_issues_sheet_has_one_row_for_a_listings_fields_still_in_chinese(tmp
     assert not [r for r in issues if r[3] == "untranslated" and r[2] in pending[0][2].split(", ")]
     report = json.loads((tmp_path / "dist" / "report.json").read_text(encoding="utf-8"))
     assert [f for f in report["findings"] if f["check"] == "untranslated"]  # the report still has each one
+
+
+def test_build_scripts_of_a_shard_are_the_shards_products(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", rows(12))
+    result = run_cli("build", "c.xlsx", "-m", "amazon-us", "--shard", "2/3", "--scripts", "en-US", *FX)
+    assert result.exit_code in (0, 1), result.output
+    listed = {item["sku"] for item in json.loads((tmp_path / "dist" / "amazon-us.json").read_text())["listings"]}
+    scripted = {p.stem for p in (tmp_path / "dist" / "scripts" / "en-US").glob("*.md")}
+    assert listed and scripted == listed

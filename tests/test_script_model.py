@@ -232,3 +232,10 @@ def test_a_server_without_json_schema_is_detected_once_and_a_new_duration_asks_a
     longer = run_cli(*args, "--duration", "90s")  # the duration is part of the key: written again, to fit 90 s
     assert longer.exit_code == 0 and len(server.requests) == 3 + 1 + 2  # the mode is found once per run
     assert all(81 <= item["estimated_seconds"] <= 99 for item in report(example)["scripts"])
+
+
+def test_build_scripts_and_listings_share_one_budget(server, example, run_cli):
+    # 2 products × 1 market: 2 listing requests, then 2 script requests, within --max-requests 3
+    result = run_cli("build", "catalog.xlsx", "--engine", "openai", "--market", "amazon-us", "--sku", "UM-88",
+                     "--sku", "CK-60", "--scripts", "en-US", "--max-requests", "3", "--concurrency", "1", *FX)
+    assert len(server.requests) == 3, result.output  # not 3 for the listings and 3 more for the scripts

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import shutil
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Callable
 
 from xborder.catalog import Catalog, read_catalog
 from xborder.catalog.model import Product
+from xborder.catalog.select import in_shard, select_products  # noqa: F401 - in_shard: part of the API
 from xborder.config import Config
 from xborder.errors import ConfigError, InputError, XborderError
 from xborder.files import safe_name, stage_folder, swap_in
@@ -437,7 +437,7 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                             time.perf_counter() - clock, setup.unreadable, fetched, run.batch, options.include_held)
         if stage is not None and findings_path is not None:
             if options.scripts:
-                _write_scripts(paths, config, options, stage)
+                _write_scripts(paths, config, options, stage, setup.markets, run.control)
             with open(findings_path, encoding="utf-8") as lines:
                 write_report(build, stage, lines)
             findings_path.unlink()
@@ -449,15 +449,20 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
         raise
 
 
-def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, stage: Path) -> None:
-    """`build --scripts`: each product's live-stream script per language, into the build's scripts/ folder."""
+def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, stage: Path, markets: list[Market],
+                   control: RunControl) -> None:
+    """`build --scripts`: the live-stream script per language of the build's products (its shard, SKUs and
+    markets), into the build's scripts/ folder, within the build's one budget."""
     from xborder.scripts import ScriptOptions, make_scripts, write_scripts
+    from xborder.scripts.phrases import normalize_tag
 
+    languages = {normalize_tag(tag).split("-")[0] for tag in options.scripts}
     result = make_scripts(paths, config, ScriptOptions(
         out=stage, languages=options.scripts, skus=options.skus, sheet=options.sheet, memory=options.memory,
         fx_date=options.fx_date, rates_file=options.rates_file, engine=options.engine or config.engine,
         model=options.model, max_requests=options.max_requests, max_tokens=options.max_tokens,
-        retry_rejected=options.retry_rejected))
+        retry_rejected=options.retry_rejected, shard=options.shard, control=control,
+        markets=[m.key for m in markets if m.language in languages] if options.markets else []))
     write_scripts(result)
 
 
@@ -501,23 +506,10 @@ def write_build(result: BuildResult) -> list[Path]:
     return [f for c in result.catalogs for f in c.files] + [final / "report.json"]
 
 
-def in_shard(sku: str, shard: tuple[int, int]) -> bool:
-    """Whether a product belongs to shard K of N: by a hash of its SKU, so a product stays in its shard when
-    the catalog is reordered or grows, and N jobs share a catalog without overlap."""
-    number, count = shard
-    return int.from_bytes(hashlib.blake2b(sku.encode("utf-8"), digest_size=8).digest(), "big") % count == number - 1
-
-
 def _selected(catalog: Catalog, skus: list[str], path: Path, shard: tuple[int, int] | None = None):
-    products = catalog.products
-    if shard is not None:
-        products = [p for p in products if in_shard(p.sku, shard)]
-    if skus:
-        known = {p.sku for p in products}
-        unknown = [s for s in skus if s not in known]
-        if unknown and len(unknown) == len(skus):
-            raise BuildError(f"{path}: no product with SKU {', '.join(unknown)}")
-        products = [p for p in products if p.sku in skus]
+    products, unknown = select_products(catalog.products, shard, skus)
+    if skus and len(unknown) == len(skus):
+        raise BuildError(f"{path}: no product with SKU {', '.join(unknown)}")
     return products
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from xborder.build import import_translations, make_engine
 from xborder.catalog import read_catalog
 from xborder.catalog.model import Product
+from xborder.catalog.select import select_products
 from xborder.config import Config
 from xborder.errors import InputError
 from xborder.markets import Market, get_markets, load_markets
@@ -56,6 +57,8 @@ class ScriptOptions:
     max_requests: int | None = None  # the model engine's budget
     max_tokens: int | None = None
     retry_rejected: bool = False  # ask the model again for scripts kept as rejected (else [model] retry_rejected)
+    shard: tuple[int, int] | None = None  # (K, N): only the K-th of N stable shares of the products, as a build's
+    control: RunControl | None = None  # a build's budget, shared with its listings; else one of the scripts' own
 
 
 @dataclass
@@ -121,11 +124,11 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
         for product in catalog.products:
             config.seller.fill(product)
         products += catalog.products
-    if options.skus:
-        unknown = [s for s in options.skus if s not in {p.sku for p in products}]
-        if len(unknown) == len(options.skus):
-            raise ScriptError(f"no product with SKU {', '.join(unknown)}")
-        products = [p for p in products if p.sku in options.skus]
+    products, unknown = select_products(products, options.shard, options.skus)
+    if options.skus and len(unknown) == len(options.skus):
+        raise ScriptError(f"no product with SKU {', '.join(unknown)}")
+    if not products and options.shard is not None:
+        return ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems)
     if not products:
         raise InputError("no products to write scripts for (the catalog has no product rows)",
                          file=", ".join(str(p) for p in paths))
@@ -161,7 +164,7 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
                     product, market, tag, options.duration, text=plan.text_for(product, market), quote=quote,
                     approved=approved, price_for=price_for))
         if writer is not None:
-            control = RunControl(options.max_requests, options.max_tokens)
+            control = options.control or RunControl(options.max_requests, options.max_tokens)
             written, result.model = model_scripts(briefs, writer, memory, control, config.source_language)
             for script in written:
                 result.scripts[script.lang_tag].append(script)

@@ -87,6 +87,23 @@ def csv_file(tmp_path: Path):
     return make
 
 
+FAKE_KEY = "sk-test-4fJq9ZrT2wXbY7LmN3pQ"  # the API key the tests give; no output may contain it
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch):
+    """The scripted OpenAI-compatible server (tests/fake_openai.py) on 127.0.0.1, as OPENAI_BASE_URL with FAKE_KEY;
+    the memory is the project's own (no XBORDER_MEMORY)."""
+    from fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI().start()
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    monkeypatch.delenv("XBORDER_MEMORY", raising=False)
+    yield fake
+    fake.stop()
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """run(*args) → click Result of `xborder args…`, run in tmp_path (no stray xborder.toml)."""

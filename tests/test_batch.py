@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_xlsx
-from fake_openai import FakeOpenAI, Reply, prompt_parts, run_batch, write_listing
+from conftest import FAKE_KEY, write_xlsx
+from fake_openai import Reply, prompt_parts, run_batch, write_listing
 from xborder.catalog import read_catalog
 from xborder.config import load_config
 from xborder.errors import ConfigError, InputError
@@ -26,7 +26,7 @@ from xborder.translate.model import ModelEngine, model_settings
 from xborder.translate.project import open_memory, project_glossary
 from xborder.translate.stages import plan_texts
 
-KEY = "sk-test-8hBq2ZrT5wXcY7LmN3pK"
+KEY = FAKE_KEY
 ROWS = [
     ["款号", "品名", "规格", "材质", "出厂价", "颜色", "卖点"],
     ["GF-500", "腐熟羊粪有机肥", "5kg/袋", "羊粪", "￥6.5", "黄色/黑色", "完全腐熟，无臭味；疏松透气"],
@@ -54,15 +54,6 @@ retry_wait = 0.01
 max_wait = 0.1
 """
 
-
-@pytest.fixture
-def server(monkeypatch):
-    fake = FakeOpenAI().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.delenv("XBORDER_MEMORY", raising=False)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

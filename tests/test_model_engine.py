@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_xlsx
-from fake_openai import FakeOpenAI, Reply, prompt_parts, write_listing
+from conftest import FAKE_KEY, write_xlsx
+from fake_openai import Reply, prompt_parts, write_listing
 from xborder.build import BuildOptions, build
 from xborder.config import load_config
 from xborder.translate.model import SYSTEM_PROMPT, RateGate, read_json, scrub
 
-KEY = "sk-test-4fJq9ZrT2wXbY7LmN3pQ"
+KEY = FAKE_KEY
 ROWS = [
     ["款号", "品名", "规格", "材质", "出厂价", "颜色", "卖点"],
     ["GF-500", "腐熟羊粪有机肥", "5kg/袋", "羊粪", "￥6.5", "黄色/黑色", "完全腐熟，无臭味；疏松透气"],
@@ -48,22 +48,17 @@ max_wait = 0.5
 """
 
 
-@pytest.fixture
-def server(monkeypatch):
-    fake = FakeOpenAI().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.delenv("XBORDER_MEMORY", raising=False)
-    yield fake
-    fake.stop()
+
+def write_model_project(path: Path) -> Path:
+    """A factory catalog nobody translated and a project that builds it with the model engine."""
+    write_xlsx(path / "catalog.xlsx", ROWS)
+    (path / "xborder.toml").write_text(CONFIG, encoding="utf-8")
+    return path
 
 
 @pytest.fixture
 def project(tmp_path):
-    """A factory catalog nobody translated and a project that builds it with the model engine."""
-    write_xlsx(tmp_path / "catalog.xlsx", ROWS)
-    (tmp_path / "xborder.toml").write_text(CONFIG, encoding="utf-8")
-    return tmp_path
+    return write_model_project(tmp_path)
 
 
 def listings(path: Path, market: str = "amazon-de") -> dict[str, dict]:

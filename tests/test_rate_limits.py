@@ -10,10 +10,12 @@ import openai
 import pytest
 
 from conftest import one_line_error, write_xlsx
-import test_model_engine
-from test_model_engine import CONFIG, ROWS, listings, report
+from test_model_engine import CONFIG, ROWS, listings, report, write_model_project
 
-server, project = test_model_engine.server, test_model_engine.project  # its fixtures: a scripted server, a project
+
+@pytest.fixture
+def project(tmp_path):
+    return write_model_project(tmp_path)
 
 BOXES = [[f"BX-{n}", f"{n}号收纳盒", "", "塑料", "9", "红色", ""] for n in range(80)]  # storage boxes
 

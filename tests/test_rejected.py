@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import one_line_error, write_xlsx
-from fake_openai import FakeOpenAI, Reply, follow_schema, request_schema, run_batch, strict_problems, write_listing
+from conftest import FAKE_KEY, one_line_error, write_xlsx
+from fake_openai import Reply, follow_schema, request_schema, run_batch, strict_problems, write_listing
 
-KEY = "sk-test-3kRq8ZrT2wXbY7LmN5pV"
+KEY = FAKE_KEY
 HEADER = ["款号", "品名", "规格", "材质", "出厂价", "颜色", "卖点"]
 UMBRELLA = ["UM-88", "遇水变色雨伞", "8骨 105cm", "涤纶", "25", "粉色", "遇水变色\n三折便携"]
 CONFIG = """\
@@ -38,15 +38,6 @@ max_wait = 0.1
 """
 CLAIM = "Antibacterial"  # claims.toml: an antimicrobial claim, an error on every market
 
-
-@pytest.fixture
-def server(monkeypatch):
-    fake = FakeOpenAI().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.delenv("XBORDER_MEMORY", raising=False)
-    yield fake
-    fake.stop()
 
 
 def make_project(path: Path, rows: list[list[object]], model: str = "", markets: str = '["amazon-us"]') -> Path:

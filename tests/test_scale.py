@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 import xborder.build as build_module
 import xborder.listing.export_xlsx as export_xlsx
 from conftest import write_xlsx
-from fake_openai import FakeOpenAI, Reply, run_batch
+from fake_openai import Reply, run_batch
 from xborder.build import BuildOptions, build, build_and_write, in_shard, write_build
 from xborder.config import load_config
 from xborder.listing.export_xlsx import read_corrections
@@ -146,15 +146,6 @@ retry_wait = 0.01
 max_wait = 0.1
 """
 
-
-@pytest.fixture
-def server(monkeypatch):
-    fake = FakeOpenAI().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.delenv("XBORDER_MEMORY", raising=False)
-    yield fake
-    fake.stop()
 
 
 def test_batch_out_then_batch_in_builds_every_listing_with_no_live_request(tmp_path, run_cli, server, monkeypatch):

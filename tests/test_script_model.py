@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_CATALOG, write_xlsx
-from fake_openai import FakeOpenAI, Reply, is_script_prompt, prompt_parts, write_listing
+from conftest import FAKE_KEY, EXAMPLE_CATALOG, write_xlsx
+from fake_openai import Reply, is_script_prompt, prompt_parts, write_listing
 from xborder.build import BuildOptions, build
 from xborder.config import load_config
 from xborder.scripts.model_engine import SCRIPT_SYSTEM_PROMPT
 from xborder.scripts.phrases import SEGMENT_KINDS
 
-KEY = "sk-test-8hGv2LqW5nZrX4TkP9sY"
+KEY = FAKE_KEY
 FX = ("--fx-date", "2025-06-02")
 FX_DATE = dt.date(2025, 6, 2)
 MODEL = """
@@ -32,15 +32,6 @@ max_wait = 0.5
 """
 CLAIM = "My customers say it cures arthritis."
 
-
-@pytest.fixture
-def server(monkeypatch):
-    fake = FakeOpenAI().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.delenv("XBORDER_MEMORY", raising=False)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from xborder.catalog import read_catalog
 from xborder.config import load_config
 from xborder.errors import ConfigError, InputError
 from xborder.markets import get_markets
+from xborder.listing.compose import ListingTextChecks
 from xborder.translate.batch import (BatchImport, check_batch_file, custom_id, import_batch_results,
                                      write_batch_file)
 from xborder.translate.engine import Job
@@ -74,7 +75,8 @@ def planned(project: Path) -> Iterator[tuple[list[Job], ModelEngine, Translation
         config.seller.fill(product)  # as a build does: [project] brand where the row has none
     glossaries = {m.key: project_glossary(config, m) for m in markets}
     with open_memory(config) as memory:
-        plan = plan_texts(products, markets, glossaries, memory, engine, config.source_language)
+        plan = plan_texts(products, markets, glossaries, memory, engine, config.source_language,
+                          checks=ListingTextChecks())
         yield plan.jobs, engine, memory
 
 

@@ -10,8 +10,8 @@ from xborder.catalog.model import Product
 from xborder.listing import qa
 from xborder.listing.compose import _title_case, handle_for
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
-from xborder.listing.measures import dimensions, weight
-from xborder.listing.phrases import phrasebank
+from xborder.translate.measures import dimensions, weight
+from xborder.translate.phrases import phrasebank
 from xborder.markets import get_markets
 from xborder.translate.engine import Segment, TranslationContext
 from xborder.translate.glossary import Glossary, read_csv

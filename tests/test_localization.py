@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, write_xlsx
 from xborder.catalog.model import Product
 from xborder.listing.compose import ListingComposer
-from xborder.listing.phrases import phrasebank
+from xborder.translate.phrases import phrasebank
 from xborder.markets import get_markets
 from xborder.translate.engine import Rendering, Segment, TranslationContext
 from xborder.translate.glossary import Glossary, fold, load_glossary, read_csv

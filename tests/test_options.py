@@ -21,7 +21,7 @@ from xborder.listing.compose import _same_options
 from xborder.listing.export_csv import _woo_value
 from xborder.listing.identifiers import derived_variant_sku, option_code
 from xborder.listing.model import Variant
-from xborder.listing.phrases import option_sources, phrasebank
+from xborder.translate.phrases import option_sources, phrasebank
 from xborder.markets import get_markets
 from xborder.translate.glossary import Glossary, read_csv
 from xborder.translate.options import render_option

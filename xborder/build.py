@@ -26,30 +26,32 @@ from xborder.catalog import Catalog, read_catalog
 from xborder.catalog.model import Product
 from xborder.catalog.select import in_shard, select_products  # noqa: F401 - in_shard: part of the API
 from xborder.config import Config
-from xborder.errors import ConfigError, InputError, XborderError
+from xborder.errors import InputError, XborderError
 from xborder.files import safe_name, stage_folder, swap_in
 from xborder.status import ExitStatus
-from xborder.listing.compose import ListingComposer
+from xborder.listing.compose import ListingComposer, ListingTextChecks
 from xborder.listing.identifiers import Identifiers
 from xborder.listing.exports import CatalogWriter, PendingTexts, dumps_line, write_catalog_outputs
 from xborder.listing.model import Listing
 from xborder.listing.report import ListingTally, listing_findings, write_report
 from xborder.markets import Market, get_markets
 from xborder.pricing import FxTable, quote_price
+from xborder.translate.setup import ENGINES, import_translations, make_engine  # noqa: F401 - part of the API
 from xborder.translate.engine import Engine, RunControl, Usage
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.project import open_memory, project_glossary
 from xborder.translate.rejection import REJECTED, Rejection
 from xborder.translate.stages import FetchReport, TextPlan, fetch_texts, plan_texts
-from xborder.translate.tmx import read_tmx
 from xborder.translate.xliff import PendingSegment
 
 if TYPE_CHECKING:
     from xborder.translate.batch import BatchImport
 
 Event = Callable[[str, dict], None]
-ENGINES = ("offline", "openai")
+
+
+LISTING_CHECKS = ListingTextChecks()  # how an engine's text is checked: as the listing checks it
 
 
 @dataclass
@@ -161,31 +163,6 @@ class FrozenError(XborderError):
     exit_code = ExitStatus.FINDINGS
 
 
-def make_engine(name: str, config: Config, overrides: dict | None = None) -> Engine:
-    """The engine named on the command line or in [project] engine, with the [model] settings."""
-    if name == "offline":
-        from xborder.translate.offline import OfflineEngine
-
-        return OfflineEngine()
-    if name == "openai":
-        from xborder.translate.model import ModelEngine, model_settings
-
-        settings = model_settings(config.model, "xborder.toml [model]")
-        return ModelEngine(model_settings(overrides or {}, "the command line", base=settings))
-    raise ConfigError(f"unknown engine '{name}'; available: {', '.join(ENGINES)}")
-
-
-def import_translations(memory: TranslationMemory, paths: list[Path], source_lang: str) -> int:
-    """Load the project's TMX files of approved translations into the memory; a correction a person made
-    since (origin 'human') is kept. Returns how many translations were new or changed."""
-    count = 0
-    for path in paths:
-        if not path.is_file():
-            raise ConfigError(f"{path}: listed in [project] translations but not found")
-        count += memory.approve_many(read_tmx(path, source_lang), "import", keep_human=True)
-    return count
-
-
 @dataclass
 class _Setup:
     markets: list[Market]
@@ -237,7 +214,8 @@ def estimate_build(paths: list[Path], config: Config, options: BuildOptions) -> 
             usage = {m.key: Usage() for m in setup.markets}
             covered = dict.fromkeys(usage, 0)
             for chunk in _chunks(products):
-                plan = plan_texts(chunk, setup.markets, glossaries, memory, setup.engine, config.source_language)
+                plan = plan_texts(chunk, setup.markets, glossaries, memory, setup.engine, config.source_language,
+                              checks=LISTING_CHECKS)
                 asked: Counter[str] = Counter()
                 for job in plan.jobs:
                     cost = estimate(job)
@@ -276,7 +254,8 @@ def _all_jobs(setup: _Setup, config: Config, memory: TranslationMemory, glossari
     """Every job the catalogs need now, planned a chunk at a time."""
     for _, _, products in setup.catalogs:
         for chunk in _chunks(products):
-            yield from plan_texts(chunk, setup.markets, glossaries, memory, setup.engine, config.source_language).jobs
+            yield from plan_texts(chunk, setup.markets, glossaries, memory, setup.engine, config.source_language,
+                              checks=LISTING_CHECKS).jobs
 
 
 def write_batch_requests(paths: list[Path], config: Config, options: BuildOptions, path: Path) -> BatchRequests:
@@ -331,7 +310,7 @@ class _Run:
         setup, config, markets = self.setup, self.config, self.setup.markets
         for chunk in _chunks(products):
             plan = plan_texts(chunk, markets, self.glossaries, self.memory, setup.engine, config.source_language,
-                              self.answered)
+                              self.answered, checks=LISTING_CHECKS)
             if self.options.frozen:
                 _refuse_unfrozen(plan, setup.engine)
             if not self.control.stopped:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 
 from xborder import data
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 
 SOURCE_LANGUAGE = "zh"
 SEVERITIES = ("error", "warning", "off")

@@ -9,7 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from xborder.errors import ConfigError
-from xborder.settings import CatalogSettings, PricingSettings, Seller, pricing_settings, read_limits
+from xborder.catalog.options import CatalogSettings
+from xborder.settings import PricingSettings, Seller, pricing_settings, read_limits
 
 __all__ = ["CatalogSettings", "Config", "PricingSettings", "Seller", "find_config", "load_config", "parse_date"]
 

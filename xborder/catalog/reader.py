@@ -15,7 +15,7 @@ from xborder.catalog.model import Catalog, ColumnMapping, ExtraAttribute, Proble
 from xborder.catalog.pictures import attach_images
 from xborder.catalog.sources import SheetGrid, read_grids
 from xborder.catalog.weights import RowWeights, WeightReading, cell_basis, column_bases, settle
-from xborder.config import CatalogSettings
+from xborder.catalog.options import CatalogSettings
 from xborder.errors import InputError
 from xborder.files import CONTROL_CHARACTERS
 from xborder.values import Quantity

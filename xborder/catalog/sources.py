@@ -15,7 +15,7 @@ from typing import Any
 import python_calamine
 
 from xborder.errors import InputError
-from xborder.settings import ReadLimits
+from xborder.catalog.options import ReadLimits
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}

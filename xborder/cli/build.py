@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from xborder.build import ENGINES, BuildOptions, build_and_write, estimate_build, write_batch_requests
+from xborder.build import BuildOptions, build_and_write, estimate_build, write_batch_requests
+from xborder.translate.setup import ENGINES
 from xborder.cli import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options

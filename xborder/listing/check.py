@@ -14,7 +14,7 @@ from xborder.listing.compose import ListingComposer
 from xborder.listing.export_xlsx import read_review_fields
 from xborder.listing.model import ListingField
 from xborder.markets import Market, get_markets
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.project import project_glossary
 

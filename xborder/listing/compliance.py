@@ -15,7 +15,7 @@ from xborder import data
 from xborder.catalog.model import Product
 from xborder.markets import Market
 from xborder.settings import Seller
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 
 GIVEN, TO_DO, ERROR = "given", "to do", "error"
 DISCLAIMER = "A checklist, not legal advice: confirm with the authority or a compliance service."

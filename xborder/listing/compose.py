@@ -10,19 +10,20 @@ from dataclasses import replace
 
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
-from xborder.listing import measures, qa
+from xborder.listing import qa
+from xborder.translate import measures
 from xborder.listing.compliance import compliance_for
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
 from xborder.listing.identifiers import VariantSku, derived_variant_sku
 from xborder.listing.images import listing_images
 from xborder.listing.model import Listing, ListingField, Variant
-from xborder.listing.phrases import PhraseBank, phrasebank
+from xborder.translate.phrases import PhraseBank, phrasebank
 from xborder.listing.uploads import upload_findings
 from xborder.markets import Market
 from xborder.pricing import Quote
 from xborder.settings import Seller
-from xborder.translate.engine import ListingCopy, Rendering, has_cjk, weakest
-from xborder.translate.findings import Finding
+from xborder.translate.engine import BASIC_CHECKS, Job, ListingCopy, Rendering, has_cjk, weakest
+from xborder.findings import Finding
 from xborder.translate.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
 from xborder.translate.rejection import LISTING_RETRY, Rejection
 from xborder.translate.stages import MAX_EXTRA_ATTRIBUTES, ProductText, segment_sources
@@ -61,6 +62,23 @@ def sku_handle(product: Product) -> str:
         sku = "product-" + hashlib.sha1(product.sku.encode("utf-8")).hexdigest()[:8]
     return sku
 
+
+
+class ListingTextChecks:
+    """The listing's checks on an engine's text (xborder.translate.engine.TextChecks): its fields as the composer
+    will fit and check them, and a translated segment: not empty, not left in Chinese, glossary terms and
+    figures kept."""
+
+    def copy(self, copy: ListingCopy, job: Job) -> list[Finding]:
+        composer = ListingComposer(job.market)
+        found = [f for field in composer.copy_fields(job.product, copy, job.glossary) for f in field.findings]
+        if not copy.title:
+            found.append(Finding("empty", "error", "the title is empty", "title"))
+        return found
+
+    def segment(self, source: str, text: str, job: Job) -> list[Finding]:
+        return BASIC_CHECKS.segment(source, text, job) + (qa.check_numbers("translation", source, text)
+                                                          if text else [])
 
 
 class ListingComposer:

@@ -21,7 +21,7 @@ from xborder.errors import InputError
 from xborder.files import OutputError, safe_name
 from xborder.listing.model import Listing, ListingImage
 from xborder.markets import Market
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 
 IMAGES_FOLDER = "images"  # in the output folder (of each catalog, when several are built)
 FIELD = "upload"  # the field picture findings are reported on, with the other upload findings

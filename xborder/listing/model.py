@@ -10,7 +10,7 @@ from xborder.catalog.model import Product, ProductImage
 from xborder.listing.compliance import Compliance
 from xborder.markets import Market
 from xborder.pricing import Quote
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.values import plain
 
 SCHEMA_VERSION = 1

@@ -11,7 +11,7 @@ from functools import lru_cache
 from xborder.claims import SOURCE_LANGUAGE, claim_rules
 from xborder.markets import Market
 from xborder.translate.engine import has_cjk
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 
 @lru_cache(maxsize=4096)
 def _phrase_pattern(needle: str) -> re.Pattern:

@@ -21,7 +21,7 @@ from xborder.listing.images import image_findings
 from xborder.listing.model import Listing, Variant
 from xborder.markets import Market
 from xborder.pricing.quote import origin_country, unit_weight
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.values import CM_PER, KG_PER, Quantity
 
 FIELD = "upload"  # the field upload findings are reported on

@@ -12,7 +12,7 @@ from functools import lru_cache
 from xborder.claims import claim_rules
 from xborder.markets import Market
 from xborder.scripts.phrases import LintRules, lint_rules
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.translate.glossary import GlossaryEntry, check_forbidden_terms
 
 _MESSAGES = {

@@ -9,7 +9,7 @@ from xborder.markets import Market
 from xborder.pricing import Quote
 from xborder.scripts.culture import CulturalFit
 from xborder.scripts.phrases import SpeakingRate
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 
 
 @dataclass

@@ -41,7 +41,7 @@ from xborder.scripts.phrases import lint_rules, platform
 from xborder.scripts.timing import speaking_seconds
 from xborder.scripts.write import ScriptFacts, assemble
 from xborder.translate.engine import RunControl, Usage, has_cjk
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.translate.memory import TranslationMemory, cache_key
 from xborder.translate.model import (ModelEngine, ReplyError, _Stopped, describe_error, endpoint, glossary_brief,
                                      product_brief, read_json)

@@ -15,13 +15,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xborder.build import import_translations, make_engine
 from xborder.catalog import read_catalog
 from xborder.catalog.model import Product
 from xborder.catalog.select import select_products
 from xborder.config import Config
 from xborder.errors import InputError
 from xborder.markets import Market, get_markets, load_markets
+from xborder.listing.compose import ListingTextChecks
 from xborder.pricing import FxTable, quote_price
 from xborder.scripts.model import LiveScript
 from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
@@ -33,6 +33,7 @@ from xborder.translate.memory import TranslationMemory
 from xborder.translate.model import ModelEngine
 from xborder.translate.offline import OfflineEngine
 from xborder.translate.project import open_memory, project_glossary
+from xborder.translate.setup import import_translations, make_engine
 from xborder.translate.stages import TextPlan, fetch_texts, plan_texts, segment_sources
 from xborder.translate.xliff import PendingSegment
 
@@ -142,7 +143,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     with open_memory(config, options.memory) as memory:
         import_translations(memory, config.translations, config.source_language)
         glossaries = {m.key: project_glossary(config, m) for m in unique}
-        plan = plan_texts(products, unique, glossaries, memory, engine, config.source_language)
+        plan = plan_texts(products, unique, glossaries, memory, engine, config.source_language,
+                          checks=ListingTextChecks())
         fetch_texts(plan, engine, memory)
         if writer is not None:
             _model_renderings(plan, writer, memory, config.source_language)

@@ -20,7 +20,7 @@ from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.listing.compose import ListingComposer, product_text
 from xborder.listing.model import Listing
-from xborder.listing.phrases import phrasebank
+from xborder.translate.phrases import phrasebank
 from xborder.markets import Market
 from xborder.pricing import Quote
 from xborder.scripts.culture import cultural_fit
@@ -30,7 +30,7 @@ from xborder.scripts.phrases import (ScriptError, ScriptPhrases, SpeakingRate, p
                                      timing_settings)
 from xborder.scripts.timing import clock, speaking_seconds
 from xborder.translate.engine import Rendering, needs_translation
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.translate.glossary import check_missing_terms
 from xborder.translate.stages import ProductText
 

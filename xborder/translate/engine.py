@@ -13,10 +13,11 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from xborder.catalog.model import Product
 from xborder.markets import Market
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory, cache_key
 from xborder.translate.rejection import Rejection
@@ -131,10 +132,47 @@ class Job:
     write_fields: bool  # whether the engine must write the listing fields (title, bullets …) for this market
     source_lang: str = "zh"
     rejected_attempts: int = 0  # replies for these fields bought and rejected before (a retry of a rejected copy)
+    # the listing's own checks, for an engine to check its text by (given by whoever plans the jobs): an engine
+    # knows nothing of how a listing is composed
+    checks: TextChecks | None = field(default=None, compare=False)
 
     @property
     def lang_tag(self) -> str:
         return self.market.lang_tag
+
+    @property
+    def text_checks(self) -> TextChecks:
+        return self.checks or BASIC_CHECKS
+
+
+class TextChecks(Protocol):
+    """How an engine's text is checked before it is kept: a listing's fields and a translated segment."""
+
+    def copy(self, copy: ListingCopy, job: Job) -> list[Finding]:
+        """The findings on a listing's fields as an engine wrote them."""
+        ...
+
+    def segment(self, source: str, text: str, job: Job) -> list[Finding]:
+        """The findings on one translated segment."""
+        ...
+
+
+class BasicChecks:
+    """What any text is checked for when no listing checks are given: not empty, not left in Chinese, glossary."""
+
+    def copy(self, copy: ListingCopy, job: Job) -> list[Finding]:
+        return [Finding("empty", "error", "the title is empty", "title")] if not copy.title else []
+
+    def segment(self, source: str, text: str, job: Job) -> list[Finding]:
+        if not text:
+            return [Finding("empty", "error", "the translation is empty", "translation")]
+        found = []
+        if job.market.language not in ("ja", "zh") and has_cjk(text):
+            found.append(Finding("untranslated", "error", "still has Chinese characters", "translation"))
+        return found + job.glossary.check(source, text, job.lang_tag, "translation")
+
+
+BASIC_CHECKS = BasicChecks()
 
 
 @dataclass

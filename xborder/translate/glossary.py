@@ -18,7 +18,7 @@ from pathlib import Path
 from xborder.claims import claim_rules
 from xborder.errors import XborderError
 from xborder.files import CONTROL_CHARACTERS, FORMULA_STARTS, neutralize
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 
 TYPES = ("term", "keep", "forbidden")
 SOURCE_COLUMN = "zh"

@@ -31,11 +31,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.errors import ConfigError, ProviderError
-from xborder.listing import qa
 from xborder.markets import Market
-from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage,
-                                      has_cjk)
-from xborder.translate.findings import Finding
+from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
+from xborder.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import cache_key
 from xborder.translate.offline import OfflineEngine
@@ -775,30 +773,18 @@ class ModelEngine(Engine):
         return Reading(copy, translations, problems, broken)
 
     def check_copy(self, copy: ListingCopy, job: Job) -> list[Finding]:
-        """The listing's own checks on a model's fields, as the composer will run them."""
-        from xborder.listing.compose import ListingComposer
-
-        composer = ListingComposer(job.market)
-        found = [f for field in composer.copy_fields(job.product, copy, job.glossary) for f in field.findings]
+        """The listing's own checks on a model's fields (the job's), and the bullet count it asked for."""
+        found = job.text_checks.copy(copy, job)
         wanted = job.market.limits.get("bullet_count", 0)
         if wanted and len(copy.bullets) != wanted:
             found.append(Finding("bullet-count", "error", f"{len(copy.bullets)} bullet points; write exactly {wanted}",
                                  "bullets"))
-        if not copy.title:
-            found.append(Finding("empty", "error", "the title is empty", "title"))
         return found
 
     @staticmethod
     def check_segment(source: str, text: str, job: Job) -> list[Finding]:
-        """A translated segment: not empty, not left in Chinese, glossary terms and figures kept."""
-        if not text:
-            return [Finding("empty", "error", "the translation is empty", "translation")]
-        found = []
-        if job.market.language not in ("ja", "zh") and has_cjk(text):
-            found.append(Finding("untranslated", "error", "still has Chinese characters", "translation"))
-        found += job.glossary.check(source, text, job.lang_tag, "translation")
-        found += qa.check_numbers("translation", source, text)
-        return found
+        """A translated segment, checked as the job's checks say."""
+        return job.text_checks.segment(source, text, job)
 
     # requests --------------------------------------------------------------------------------
     def _complete(self, request: Request, control: RunControl, usage: Usage, tail: list[dict] | None = None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from xborder.catalog.cells import CellError, parse_weight
-from xborder.listing.phrases import phrasebank
+from xborder.translate.phrases import phrasebank
 from xborder.pricing.money_format import format_figure
 from xborder.translate.engine import Engine, Job, JobResult, Rendering, RunControl, has_cjk
 from xborder.translate.options import render_option

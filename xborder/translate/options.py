@@ -19,8 +19,8 @@ from typing import Literal
 
 from babel import Locale
 
-from xborder.listing.measures import number
-from xborder.listing.phrases import OptionSources, PhraseBank, fold_spelling, option_sources, phrasebank
+from xborder.translate.measures import number
+from xborder.translate.phrases import OptionSources, PhraseBank, fold_spelling, option_sources, phrasebank
 from xborder.markets import Market
 from xborder.translate.engine import Rendering, weakest
 from xborder.translate.glossary import Glossary, fold

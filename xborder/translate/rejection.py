@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 
 REJECTED = "model-rejected"  # origin of cached model text kept although it failed its checks; also its finding
 

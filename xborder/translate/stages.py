@@ -22,9 +22,9 @@ from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.errors import ProviderError
 from xborder.markets import Market
-from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage,
+from xborder.translate.engine import (TextChecks, Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage,
                                       needs_translation)
-from xborder.translate.findings import Finding
+from xborder.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.options import render_option
@@ -129,7 +129,7 @@ def known_rendering(engine: Engine, source: str, market: Market, glossary: Gloss
 
 def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[str, Glossary],
                memory: TranslationMemory, engine: Engine, source_lang: str = "zh",
-               answered: Collection[str] = ()) -> TextPlan:
+               answered: Collection[str] = (), checks: TextChecks | None = None) -> TextPlan:
     """For every product × market, the text the memory holds and the jobs for the rest (no network). Each product
     is translated with the glossary as it applies to it: a term that needs a certificate the product lacks (有机
     without an organic one) is forbidden for it (Glossary.for_certificates).
@@ -181,7 +181,7 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
                 holders.append(text)
             if claimed or write_fields:
                 jobs.append(Job(product, market, glossary, tuple(claimed), write_fields, source_lang,
-                                rejected_attempts if write_fields else 0))
+                                rejected_attempts if write_fields else 0, checks))
             texts[(market.key, id(product))] = text
     return TextPlan(texts, jobs, waiting)
 

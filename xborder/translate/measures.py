@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from xborder.listing.phrases import PhraseBank
+from xborder.translate.phrases import PhraseBank
 from xborder.markets import Market
 from xborder.pricing.money_format import format_figure
 from xborder.values import CM_PER, KG_PER, Dimensions, Quantity

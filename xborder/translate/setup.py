@@ -1,0 +1,39 @@
+"""The engine a run uses, named on the command line or in [project] engine, and the project's approved
+translations loaded into the memory: what a build and a script run set up alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xborder.config import Config
+from xborder.errors import ConfigError
+from xborder.translate.engine import Engine
+from xborder.translate.memory import TranslationMemory
+from xborder.translate.tmx import read_tmx
+
+ENGINES = ("offline", "openai")
+
+
+def make_engine(name: str, config: Config, overrides: dict | None = None) -> Engine:
+    """The engine named on the command line or in [project] engine, with the [model] settings."""
+    if name == "offline":
+        from xborder.translate.offline import OfflineEngine
+
+        return OfflineEngine()
+    if name == "openai":
+        from xborder.translate.model import ModelEngine, model_settings
+
+        settings = model_settings(config.model, "xborder.toml [model]")
+        return ModelEngine(model_settings(overrides or {}, "the command line", base=settings))
+    raise ConfigError(f"unknown engine '{name}'; available: {', '.join(ENGINES)}")
+
+
+def import_translations(memory: TranslationMemory, paths: list[Path], source_lang: str) -> int:
+    """Load the project's TMX files of approved translations into the memory; a correction a person made
+    since (origin 'human') is kept. Returns how many translations were new or changed."""
+    count = 0
+    for path in paths:
+        if not path.is_file():
+            raise ConfigError(f"{path}: listed in [project] translations but not found")
+        count += memory.approve_many(read_tmx(path, source_lang), "import", keep_human=True)
+    return count

@@ -1,75 +1,11 @@
-"""The xborder command line: thin click commands over the core."""
+"""The xborder command line: thin click commands over the core, registered on the group in cli/app.py."""
 
 from __future__ import annotations
 
-import os
+from xborder.cli import batch, build, check, doctor, glossary, inspect, price, script, tm  # noqa: F401 - registers
+from xborder.cli.app import cli, main
 
-import click
-
-from xborder import __version__
-from xborder.errors import XborderError
-from xborder.status import ExitStatus
-
-
-class XborderGroup(click.Group):
-    """Turns XborderError into one line on stderr and its exit code; never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except XborderError as error:
-            click.echo(f"xborder: {error}", err=True)
-            ctx.exit(error.exit_code)
-        except KeyboardInterrupt:
-            click.echo("xborder: interrupted", err=True)
-            ctx.exit(ExitStatus.INTERRUPTED)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except Exception as error:  # a bug, not bad input: say so, keep the traceback for --debug
-            if os.environ.get("XBORDER_DEBUG"):
-                raise
-            click.echo(f"xborder: internal error: {type(error).__name__}: {error}\n"
-                       "Set XBORDER_DEBUG=1 to see the traceback, and please report it.", err=True)
-            ctx.exit(ExitStatus.INTERNAL_ERROR)
-
-
-@click.group(cls=XborderGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="xborder")
-def cli() -> None:
-    """Localized listings, live-stream scripts and local prices from a factory spreadsheet.
-
-    Start with `xborder inspect catalog.xlsx` to see what xborder reads from your file.
-
-    \b
-    Exit codes (every command):
-      0    done
-      1    findings to fix: a listing error, an unconfirmed price, pending text
-           (with --fail-on-pending or --frozen)
-      2    bad input or configuration (one line names the file, row and column)
-      3    the model endpoint refused the key or model, or failed after retries
-      4    --max-requests or --max-tokens reached; finished work is kept
-      70   a bug in xborder (XBORDER_DEBUG=1 shows the traceback)
-      130  interrupted; finished work is kept
-    """
-
-
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="xborder")
-
-
-from xborder.cli import inspect as _inspect  # noqa: E402  (importing registers the commands)
-from xborder.cli import build as _build  # noqa: E402
-from xborder.cli import batch as _batch  # noqa: E402
-from xborder.cli import check as _check  # noqa: E402
-from xborder.cli import doctor as _doctor  # noqa: E402
-from xborder.cli import glossary as _glossary  # noqa: E402
-from xborder.cli import price as _price  # noqa: E402
-from xborder.cli import script as _script  # noqa: E402
-from xborder.cli import tm as _tm  # noqa: E402
-
-__all__ = ["cli", "main", "_batch", "_build", "_check", "_doctor", "_glossary", "_inspect", "_price", "_script",
-           "_tm"]
+__all__ = ["cli", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

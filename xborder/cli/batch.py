@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.translate.batch import BatchClient, check_batch_file
 from xborder.translate.model import model_settings

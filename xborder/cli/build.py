@@ -12,7 +12,7 @@ from rich.table import Table
 
 from xborder.build import BuildOptions, build_and_write, estimate_build, write_batch_requests
 from xborder.translate.setup import ENGINES
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
 from xborder.config import parse_date

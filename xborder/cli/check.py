@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, project_config
 from xborder.errors import ConfigError
 from xborder.files import write_text

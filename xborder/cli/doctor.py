@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.status import ExitStatus
 from xborder.translate.model import check_endpoint, model_settings

@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from xborder.catalog import read_catalog
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.config import Config
 from xborder.files import write_bytes, write_text

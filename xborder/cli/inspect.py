@@ -11,7 +11,7 @@ from rich.table import Table
 from xborder.catalog import Catalog, read_catalog
 from xborder.catalog.facts import fact_label
 from xborder.catalog.model import Product
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}

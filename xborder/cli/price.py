@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from xborder.catalog import read_catalog
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.config import Config, parse_date
 from xborder.errors import ConfigError

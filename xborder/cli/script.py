@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.build import _catalog_files, engine_options, model_overrides
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options

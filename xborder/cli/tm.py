@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from xborder.cli import cli
+from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.translate.glossary import GlossaryError
 from xborder.translate.memory import MergeReport, check_memory_file

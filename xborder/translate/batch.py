@@ -55,7 +55,8 @@ from xborder.translate.memory import TranslationMemory
 from xborder.translate.model import (MODES, ModelEngine, ModelSettings, describe_error, endpoint, exchange_tokens,
                                      make_client, scrub)
 from xborder.translate.rejection import top_reasons
-from xborder.translate.stages import REJECTED, commit, known_rendering
+from xborder.translate.engine import commit, known_rendering
+from xborder.translate.rejection import REJECTED
 
 URL = "/v1/chat/completions"
 MAX_REQUESTS = 50_000  # OpenAI's limits for one batch file

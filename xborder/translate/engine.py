@@ -9,7 +9,7 @@ listing fields and every missing segment in one request per product and market.
 
 from __future__ import annotations
 
-import re
+import json
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -20,61 +20,11 @@ from xborder.markets import Market
 from xborder.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory, cache_key
-from xborder.translate.rejection import Rejection
-
-# from weakest to strongest; a composed field is as weak as its weakest part
-PROVENANCE_ORDER = ("pending", "draft", "catalog", "model", "glossary", "template", "memory", "kept")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def has_cjk(text: str) -> bool:
-    """Whether text holds Chinese characters (and so is not yet translated out of Chinese)."""
-    return bool(_CJK.search(text))
-
-
-def needs_translation(text: str, source_lang: str, target_lang: str) -> bool:
-    """Whether a segment must be translated for target_lang, or stays as written.
-
-    Chinese text always needs it; Latin text needs it only for another language, and only when it has
-    real words: sizes, codes and figures (S, XL, 600V, CAT III, 304) stay as written everywhere."""
-    if not text.strip() or target_lang == source_lang:
-        return False
-    if has_cjk(text):
-        return True
-    words = [w for w in re.findall(r"[^\W\d_]+", text) if len(w) > 3 and not w.isupper()]
-    return bool(words) and target_lang != "en"
-
-
-def weakest(provenances: list[str]) -> str:
-    """The weakest provenance of a composed field's parts."""
-    return min(provenances, key=PROVENANCE_ORDER.index) if provenances else "kept"
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of source text to translate, and which product field it comes from."""
-
-    source: str
-    field: str
-
-
-@dataclass(frozen=True)
-class Rendering:
-    """A segment in the target language and where that text came from."""
-
-    source: str
-    text: str
-    provenance: str  # memory | glossary | template | model | catalog | kept | draft | pending
-
-    @property
-    def pending(self) -> bool:
-        return self.provenance == "pending"
-
-    @property
-    def draft(self) -> bool:
-        """Glossary terms joined in the catalog's word order, in a language that orders them otherwise."""
-        return self.provenance == "draft"
-
+from xborder.translate.options import render_option
+from xborder.translate.rejection import REJECTED, Rejection
+# the text records an engine returns live apart, so that what renders options needs no engine
+from xborder.translate.rendering import (PROVENANCE_ORDER, Rendering, Segment, has_cjk,  # noqa: F401
+                                         needs_translation, weakest)
 
 @dataclass
 class TranslationContext:
@@ -256,8 +206,6 @@ class Engine(ABC):
         """Renderings by source text for one product and market, through the memory like a build.
 
         A convenience for one product; a build plans every product first (xborder.translate.stages)."""
-        from xborder.translate.stages import commit, known_rendering
-
         out: dict[str, Rendering] = {}
         missing: list[str] = []
         for segment in segments:
@@ -275,6 +223,49 @@ class Engine(ABC):
             commit(self, result, context.memory)
             out.update({r.source: r for r in result.renderings})
         return {s: out.get(s) or Rendering(s, s, "pending") for s in dict.fromkeys(seg.source for seg in segments)}
+
+
+def known_rendering(engine: Engine, source: str, market: Market, glossary: Glossary, memory: TranslationMemory,
+                    source_lang: str) -> Rendering | None:
+    """What the memory already says for one segment: kept as written, approved, or cached for this engine.
+
+    Latin text stays as written for a market of its language, or when it has no real words ('XL', '600V'),
+    unless it is an option value the market writes otherwise ('Red' in German, 'white' or 'navy blue' in English):
+    that is looked up like any other text, and the engine renders it (xborder.translate.options)."""
+    if not needs_translation(source, source_lang, market.language):
+        option = render_option(source, market, glossary)
+        if option is None or option.text == source.strip():
+            return Rendering(source, source, "kept")
+    approved = memory.approved(source, source_lang, market.language, market.key)
+    if approved:
+        return Rendering(source, approved.target, "memory")
+    if engine.cacheable:
+        cached = memory.cached(engine.segment_key(source, glossary, source_lang, market.lang_tag))
+        if cached:
+            return Rendering(source, cached.target, cached.origin)
+    return None
+
+
+def commit(engine: Engine, result: JobResult, memory: TranslationMemory) -> None:
+    """Keep what a job made in the memory, each job in its own transactions (a killed run loses one job)."""
+    job = result.job
+    if engine.cacheable:
+        for rendering in result.renderings:
+            if rendering.provenance != "model":
+                continue  # templates and glossary text are recomputed for free; only paid work is kept
+            key = engine.segment_key(rendering.source, job.glossary, job.source_lang, job.lang_tag)
+            memory.store(key, rendering.source, rendering.text, job.source_lang, job.lang_tag, "", engine.name,
+                         origin="model", model=engine.model, prompt_version=engine.prompt_version)
+    if result.copy is not None and engine.writes_fields:
+        key = engine.listing_key(job.product, job.market, job.glossary, job.source_lang)
+        stored = result.copy.to_json()
+        if not result.copy_accepted:  # kept with why and how often, so a rerun need not buy it again to know
+            rejection = result.rejection or Rejection.new((), job.rejected_attempts)
+            stored["rejected"] = rejection.to_json()
+        memory.store(key, f"listing {job.product.sku}: {job.product.name}",
+                     json.dumps(stored, ensure_ascii=False), job.source_lang, job.lang_tag,
+                     job.market.key, engine.name, origin="model" if result.copy_accepted else REJECTED,
+                     model=engine.model, prompt_version=engine.prompt_version)
 
 
 class RunControl:

@@ -22,12 +22,11 @@ from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.errors import ProviderError
 from xborder.markets import Market
-from xborder.translate.engine import (TextChecks, Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage,
-                                      needs_translation)
+from xborder.translate.engine import (commit, Engine, Job, JobResult, known_rendering, ListingCopy, Rendering,
+                                      RunControl, TextChecks, Usage)
 from xborder.findings import Finding
 from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
-from xborder.translate.options import render_option
 from xborder.translate.rejection import REJECTED, Rejection
 
 Event = Callable[[str, dict], None]
@@ -106,27 +105,6 @@ class TextPlan:
                                         "run the build again to retry", "listing"))
 
 
-def known_rendering(engine: Engine, source: str, market: Market, glossary: Glossary, memory: TranslationMemory,
-                    source_lang: str) -> Rendering | None:
-    """What the memory already says for one segment: kept as written, approved, or cached for this engine.
-
-    Latin text stays as written for a market of its language, or when it has no real words ('XL', '600V'),
-    unless it is an option value the market writes otherwise ('Red' in German, 'white' or 'navy blue' in English):
-    that is looked up like any other text, and the engine renders it (xborder.translate.options)."""
-    if not needs_translation(source, source_lang, market.language):
-        option = render_option(source, market, glossary)
-        if option is None or option.text == source.strip():
-            return Rendering(source, source, "kept")
-    approved = memory.approved(source, source_lang, market.language, market.key)
-    if approved:
-        return Rendering(source, approved.target, "memory")
-    if engine.cacheable:
-        cached = memory.cached(engine.segment_key(source, glossary, source_lang, market.lang_tag))
-        if cached:
-            return Rendering(source, cached.target, cached.origin)
-    return None
-
-
 def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[str, Glossary],
                memory: TranslationMemory, engine: Engine, source_lang: str = "zh",
                answered: Collection[str] = (), checks: TextChecks | None = None) -> TextPlan:
@@ -184,28 +162,6 @@ def plan_texts(products: list[Product], markets: list[Market], glossaries: dict[
                                 rejected_attempts if write_fields else 0, checks))
             texts[(market.key, id(product))] = text
     return TextPlan(texts, jobs, waiting)
-
-
-def commit(engine: Engine, result: JobResult, memory: TranslationMemory) -> None:
-    """Keep what a job made in the memory, each job in its own transactions (a killed run loses one job)."""
-    job = result.job
-    if engine.cacheable:
-        for rendering in result.renderings:
-            if rendering.provenance != "model":
-                continue  # templates and glossary text are recomputed for free; only paid work is kept
-            key = engine.segment_key(rendering.source, job.glossary, job.source_lang, job.lang_tag)
-            memory.store(key, rendering.source, rendering.text, job.source_lang, job.lang_tag, "", engine.name,
-                         origin="model", model=engine.model, prompt_version=engine.prompt_version)
-    if result.copy is not None and engine.writes_fields:
-        key = engine.listing_key(job.product, job.market, job.glossary, job.source_lang)
-        stored = result.copy.to_json()
-        if not result.copy_accepted:  # kept with why and how often, so a rerun need not buy it again to know
-            rejection = result.rejection or Rejection.new((), job.rejected_attempts)
-            stored["rejected"] = rejection.to_json()
-        memory.store(key, f"listing {job.product.sku}: {job.product.name}",
-                     json.dumps(stored, ensure_ascii=False), job.source_lang, job.lang_tag,
-                     job.market.key, engine.name, origin="model" if result.copy_accepted else REJECTED,
-                     model=engine.model, prompt_version=engine.prompt_version)
 
 
 @dataclass

@@ -74,6 +74,7 @@ class BuildOptions:
     batch_in: Path | None = None  # a batch's results to keep in the memory before the build
     scripts: list[str] = field(default_factory=list)  # language tags: live-stream scripts into OUT/scripts/ too
     include_held: bool = False  # upload files carry held and pending listings too, not only the ready ones
+    commit: bool = False  # build(): keep what was translated and the identifiers given in the memory (writing does)
     retry_rejected: bool = False  # ask the model again for every copy kept as rejected (else [model] retry_rejected)
 
 
@@ -374,7 +375,8 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
     stage = stage_folder(options.out) if write else None
     findings_path = stage / ".findings.jsonl" if stage else None
     try:
-        with open_memory(config, options.memory) as memory, _long_lived(), \
+        # build() alone works on a copy of the memory in RAM: it returns listings and leaves the disk as it was
+        with open_memory(config, options.memory, scratch=not (write or options.commit)) as memory, _long_lived(), \
                 (open(findings_path, "w", encoding="utf-8") if findings_path else nullcontext()) as findings:
             run = _Run(setup, config, options, memory, emit)
             for path, catalog, products in setup.catalogs:

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from xborder import __version__
+from xborder.version import __version__
 from xborder.errors import XborderError
 from xborder.status import ExitStatus
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xborder import __version__
+from xborder.version import __version__
 from xborder.files import OutputError
 from xborder.listing.exports import dumps, dumps_line
 from xborder.listing.model import Listing

@@ -46,7 +46,7 @@ from typing import Any
 
 import openai
 
-from xborder import __version__
+from xborder.version import __version__
 from xborder.errors import InputError, ProviderError, XborderError
 from xborder.files import write_bytes, write_text
 from xborder.status import ExitStatus

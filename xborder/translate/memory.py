@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import time
+from contextlib import closing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,20 +185,29 @@ def _now() -> str:
 class TranslationMemory:
     """One SQLite file; use as a context manager or call close()."""
 
-    def __init__(self, path: Path, readonly: bool = False, create_folder: bool = True):
+    def __init__(self, path: Path, readonly: bool = False, create_folder: bool = True, scratch: bool = False):
+        """Open the memory at `path`; `scratch`: a copy of it in RAM (empty when there is none), so that a run
+        writes nothing to disk."""
         self.path = Path(path)
         if readonly and not self.path.exists():
             raise MemoryFileError(f"{self.path}: no translation memory here yet")
         self.db: sqlite3.Connection = None  # type: ignore[assignment]  # set below, or the constructor raises
+        self.scratch = scratch
         try:
-            if create_folder:
+            if scratch:
+                self.db = sqlite3.connect(":memory:", isolation_level=None)
+                if self.path.is_file():
+                    with closing(sqlite3.connect(self.path.absolute().as_uri() + "?mode=ro", uri=True)) as source:
+                        source.backup(self.db)
+            elif create_folder:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             elif not self.path.parent.is_dir():
                 raise MemoryFileError(f"{self.path}: the folder {self.path.parent} does not exist; check the "
                                       "--memory / XBORDER_MEMORY path")
             # a URI (percent-encoded, so '#', '?' or '%' in a folder name stay part of the path)
             uri = self.path.absolute().as_uri() + "?mode=ro" if readonly else str(self.path)
-            self.db = sqlite3.connect(uri, uri=readonly, timeout=_BUSY_MS / 1000, isolation_level=None)
+            if not scratch:
+                self.db = sqlite3.connect(uri, uri=readonly, timeout=_BUSY_MS / 1000, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:  # before anything below changes the file
@@ -210,8 +220,9 @@ class TranslationMemory:
                 if readonly and not tables:
                     raise MemoryFileError(f"{self.path}: no translation memory here yet")
             if not readonly:
-                self._use_wal()
-                self.db.execute("PRAGMA synchronous = NORMAL")
+                if not scratch:
+                    self._use_wal()
+                    self.db.execute("PRAGMA synchronous = NORMAL")
                 if version < SCHEMA_VERSION:  # a new file, or one from before the identifiers table
                     self.db.executescript(_SCHEMA)
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -18,9 +18,13 @@ def project_glossary(config: Config, market: Market | None = None) -> Glossary:
     return stack(paths, include_starter=config.starter_glossaries)
 
 
-def open_memory(config: Config, explicit: Path | None = None, readonly: bool = False) -> TranslationMemory:
-    """The project's translation memory (--memory, $XBORDER_MEMORY, [project] memory, .xborder/)."""
+def open_memory(config: Config, explicit: Path | None = None, readonly: bool = False,
+                scratch: bool = False) -> TranslationMemory:
+    """The project's translation memory (--memory, $XBORDER_MEMORY, [project] memory, .xborder/); `scratch`: a
+    copy of it in RAM that nothing is written back from."""
     path = memory_path(explicit, config.memory, config.root)
+    if scratch:
+        return TranslationMemory(path, scratch=True)
     # --memory is typed by a person: a folder that does not exist is a typo; $XBORDER_MEMORY may point into a CI
     # cache folder that does not exist yet on the first run
     return TranslationMemory(path, readonly=readonly, create_folder=explicit is None)

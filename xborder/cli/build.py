@@ -19,7 +19,7 @@ from xborder.config import parse_date
 from xborder.cli.tm import memory_option
 from xborder.errors import InputError
 from xborder.listing.report import summarize
-from xborder.status import ExitStatus
+from xborder.status import ExitStatus, exit_status
 
 
 def _catalog_files(inputs: tuple[Path, ...]) -> list[Path]:
@@ -189,14 +189,8 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
     if result.fetch.message:
         click.echo(f"xborder: {result.fetch.message}", err=True)
     totals = report["totals"]
-    if result.fetch.stop_reason == "provider":
-        raise SystemExit(ExitStatus.PROVIDER_FAILURE)
-    if result.fetch.stop_reason == "budget":
-        raise SystemExit(ExitStatus.BUDGET_REACHED)
-    if totals["catalog_errors"]:
-        raise SystemExit(ExitStatus.INPUT_ERROR)
-    if totals["findings"]["error"] or (fail_on_pending and totals["pending_segments"]):
-        raise SystemExit(ExitStatus.FINDINGS)
+    raise SystemExit(exit_status(result.fetch.stop_reason, totals["catalog_errors"], totals["findings"]["error"],
+                                 totals["pending_segments"], fail_on_pending))
 
 
 def _estimate_table(estimate) -> None:

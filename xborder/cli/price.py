@@ -17,7 +17,7 @@ from xborder.markets import get_markets
 from xborder.pricing import FxTable, quote_catalog
 from xborder.pricing.fx import bundled_range
 from xborder.pricing.money_format import format_rate
-from xborder.status import ExitStatus
+from xborder.status import exit_status
 
 fx_options = [
     click.option("--fx-date", help="Use the ECB rates of this date, YYYY-MM-DD (default: [pricing] fx_date, "
@@ -75,17 +75,16 @@ def price(file: Path, market_keys: tuple[str, ...], explain: str | None, sheet: 
         _explain(quotes)
     else:
         _tables(quotes, markets)
+    unconfirmed = [q for qs in quotes.values() for q in qs if not q.confirmed]
     if catalog.errors:
         click.echo(f"xborder: {len(catalog.errors)} problem(s) in {file} left rows out; "
                    f"see `xborder inspect {file}`", err=True)
-        raise SystemExit(ExitStatus.INPUT_ERROR)
-    unconfirmed = [q for qs in quotes.values() for q in qs if not q.confirmed]
-    if unconfirmed:
+    elif unconfirmed:
         first = unconfirmed[0]
         reason = next(f for f in first.findings if f.severity == "error")
         click.echo(f"xborder: {len(unconfirmed)} price(s) unconfirmed: something they need is unknown "
                    f"(first: {first.sku} in {first.market}: {reason})", err=True)
-        raise SystemExit(ExitStatus.FINDINGS)
+    raise SystemExit(exit_status(input_errors=len(catalog.errors), errors=len(unconfirmed)))
 
 
 _COLOURS = {"error": "[red]", "warning": "[yellow]", "info": "[dim]"}

@@ -18,7 +18,7 @@ from xborder.scripts import ORDERS, ScriptOptions, make_scripts, parse_duration,
 from xborder.scripts.export import report_json
 from xborder.scripts.run import check_scripts_paths
 from xborder.scripts.timing import clock
-from xborder.status import ExitStatus
+from xborder.status import exit_status
 from xborder.translate.rejection import SCRIPT_RETRY
 
 
@@ -98,15 +98,10 @@ def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tu
     run = result.model
     if run is not None and run.message:
         click.echo(f"xborder: {run.message}", err=True)
-    if run is not None and run.stop_reason == "provider":
-        raise SystemExit(ExitStatus.PROVIDER_FAILURE)
-    if run is not None and run.stop_reason == "budget":
-        raise SystemExit(ExitStatus.BUDGET_REACHED)
     if result.problems:
         click.echo(f"xborder: {result.problems} row(s) with errors were left out; see `xborder inspect`", err=True)
-        raise SystemExit(ExitStatus.INPUT_ERROR)
-    if any(f.severity == "error" for s in scripts for f in s.findings):
-        raise SystemExit(ExitStatus.FINDINGS)
+    raise SystemExit(exit_status(run.stop_reason if run is not None else "", result.problems,
+                                 sum(f.severity == "error" for s in scripts for f in s.findings)))
 
 
 def _summary(result, out: Path) -> None:

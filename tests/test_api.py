@@ -60,3 +60,9 @@ def test_the_package_exports_the_project_lazily():
     assert xborder.Project is Project and xborder.__version__
     with pytest.raises(AttributeError):
         _ = xborder.Nothing  # type: ignore[attr-defined]
+
+
+def test_a_typo_in_the_model_section_stops_an_offline_command_too(tmp_path, run_cli):
+    (tmp_path / "xborder.toml").write_text('[model]\nnmae = "gpt-4o-mini"\n', encoding="utf-8")
+    result = run_cli("price", EXAMPLE_CATALOG, "--config", tmp_path / "xborder.toml")
+    assert result.exit_code == 2 and "[model] has no setting 'nmae'" in result.output

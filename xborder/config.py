@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from xborder.errors import ConfigError
 from xborder.catalog.options import CatalogSettings
-from xborder.settings import PricingSettings, Seller, pricing_settings, read_limits
+from xborder.settings import PricingSettings, Seller, model_settings, pricing_settings, read_limits
 
 __all__ = ["CatalogSettings", "Config", "PricingSettings", "Seller", "find_config", "load_config", "parse_date"]
 
@@ -39,7 +39,7 @@ class Config:
     starter_glossaries: bool = True
     engine: str = "offline"
     seller: Seller = field(default_factory=Seller)
-    model: dict = field(default_factory=dict)  # [model]: checked by xborder.translate.model.model_settings
+    model: dict = field(default_factory=dict)  # [model]: checked at load by xborder.settings.model_settings
     image_base_url: str = ""  # [project]: where the seller uploads the build's images/ files ('' = not given)
     raw: dict = field(default_factory=dict)
 
@@ -95,6 +95,7 @@ def load_config(path: Path | None) -> Config:
     model = raw.get("model", {})
     if not isinstance(model, dict):
         raise ConfigError(f"{path}: [model] must be a table of settings such as name = \"gpt-4o-mini\"")
+    model_settings(model, f"{path}: [model]")  # a typo here stops every command, not only a model build
     config.model = model
     config.name = str(project.get("name", ""))
     if "image_base_url" in project:

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import openai
@@ -30,6 +30,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
+from xborder.settings import LIMITS, MODES, ModelSettings, model_settings  # noqa: F401 - the API
 from xborder.errors import ConfigError, ProviderError
 from xborder.markets import Market
 from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
@@ -42,7 +43,6 @@ from xborder.translate.stages import segment_sources
 from xborder.translate.style import style_guide
 
 PROMPT_VERSION = "listing-2"  # 2: the fields' counts and lengths in the schema and in words
-MODES = ("json_schema", "json_object", "prompted")  # best first; the first the endpoint accepts is kept
 _FORMAT_REFUSALS = (400, 422, 500, 501)  # how servers refuse a response_format they do not support
 
 SYSTEM_PROMPT = """\
@@ -68,65 +68,6 @@ options, categories): the same meaning, nothing added.
 7. Reply with a single JSON object and nothing else."""
 
 
-@dataclass(frozen=True)
-class ModelSettings:
-    """[model] of xborder.toml: which model, and how hard to push the endpoint."""
-
-    name: str = ""
-    base_url: str = ""  # used when OPENAI_BASE_URL is not set
-    temperature: float = 0.3
-    concurrency: int = 4
-    timeout: float = 120.0  # seconds for one request
-    retries: int = 4  # further attempts after a transient failure (429, 5xx, timeout, dropped connection)
-    retry_wait: float = 1.0  # first backoff in seconds; doubles with jitter up to max_wait
-    max_wait: float = 60.0
-    max_output_tokens: int = 4096
-    structured_output: str = ""  # json_schema | json_object | prompted; "": found on a run's first request
-    requests_per_minute: int = 0  # the provider's rate limits, if known; requests are paced under them (0: none)
-    tokens_per_minute: int = 0
-    retry_rejected: int = 0  # automatic retries of a rejected reply across runs, per cached listing or script
-
-
-LIMITS = ("requests_per_minute", "tokens_per_minute")  # left out for no limit; when given, a whole number above 0
-
-
-def model_settings(table: dict, where: str = "[model]", base: ModelSettings | None = None) -> ModelSettings:
-    """Check a [model] table (and command-line overrides) and return the settings."""
-    base = base or ModelSettings()
-    known = {f.name: f.type for f in fields(ModelSettings)}
-    changes: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in known:
-            raise ConfigError(f"{where} has no setting '{key}'; known: {', '.join(sorted(known))}")
-        kind = type(getattr(base, key))
-        if kind is str:
-            if not isinstance(value, str):
-                raise ConfigError(f'{where} {key} must be text, e.g. {key} = "…"')
-            changes[key] = value
-            continue
-        try:
-            number = kind(value)
-        except (TypeError, ValueError, OverflowError):
-            raise ConfigError(f"{where} {key} = '{value}' is not a number") from None
-        if key in LIMITS and (isinstance(value, bool) or number < 1 or number != float(value)):
-            raise ConfigError(f"{where} {key} = '{value}' must be a whole number above 0 (your provider's limit); "
-                              "leave it out for no limit")
-        if key == "retry_rejected" and (isinstance(value, bool) or number < 0 or number != float(value)):
-            raise ConfigError(f"{where} {key} = '{value}' must be a whole number of 0 or more: how many times a "
-                              "reply that was rejected is asked again automatically on later runs (default 0)")
-        if isinstance(value, bool) or not number == number or number < 0 or number == float("inf"):
-            raise ConfigError(f"{where} {key} = '{value}' must be a number of 0 or more")
-        changes[key] = number
-    settings = replace(base, **changes)
-    if settings.structured_output not in ("", *MODES):
-        raise ConfigError(f"{where} structured_output = '{settings.structured_output}' is not one of "
-                          f"{', '.join(MODES)}; leave it out to find out on the first request (`xborder doctor` "
-                          "says which one the endpoint takes)")
-    if settings.concurrency < 1 or settings.timeout <= 0 or settings.max_output_tokens < 1:
-        raise ConfigError(f"{where} concurrency, timeout and max_output_tokens must be above 0")
-    if settings.temperature > 2:
-        raise ConfigError(f"{where} temperature {settings.temperature} is above 2")
-    return settings
 
 
 def endpoint(settings: ModelSettings) -> tuple[str | None, str]:

@@ -215,3 +215,15 @@ def test_build_scripts_of_a_shard_are_the_shards_products(tmp_path, run_cli):
     listed = {item["sku"] for item in json.loads((tmp_path / "dist" / "amazon-us.json").read_text())["listings"]}
     scripted = {p.stem for p in (tmp_path / "dist" / "scripts" / "en-US").glob("*.md")}
     assert listed and scripted == listed
+
+
+def test_build_scripts_read_the_catalog_once(tmp_path, run_cli, monkeypatch):
+    import xborder.catalog.reader as reader
+
+    write_xlsx(tmp_path / "c.xlsx", rows(3))
+    reads = []
+    real = reader.read_grids
+    monkeypatch.setattr(reader, "read_grids", lambda *args, **kwargs: reads.append(args[0]) or real(*args, **kwargs))
+    result = run_cli("build", "c.xlsx", "-m", "amazon-us", "--scripts", "en-US", *FX)
+    assert result.exit_code in (0, 1), result.output
+    assert len(reads) == 1 and len(list((tmp_path / "dist" / "scripts" / "en-US").glob("*.md"))) == 3

@@ -418,7 +418,8 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                             time.perf_counter() - clock, setup.unreadable, fetched, run.batch, options.include_held)
         if stage is not None and findings_path is not None:
             if options.scripts:
-                _write_scripts(paths, config, options, stage, setup.markets, run.control)
+                _write_scripts(paths, config, options, stage, setup.markets, run.control,
+                               [p for _, _, chosen in setup.catalogs for p in chosen])
             with open(findings_path, encoding="utf-8") as lines:
                 write_report(build, stage, lines)
             findings_path.unlink()
@@ -431,7 +432,7 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
 
 
 def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, stage: Path, markets: list[Market],
-                   control: RunControl) -> None:
+                   control: RunControl, products: list[Product]) -> None:
     """`build --scripts`: the live-stream script per language of the build's products (its shard, SKUs and
     markets), into the build's scripts/ folder, within the build's one budget."""
     from xborder.scripts import ScriptOptions, make_scripts, write_scripts
@@ -442,7 +443,7 @@ def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, sta
         out=stage, languages=options.scripts, skus=options.skus, sheet=options.sheet, memory=options.memory,
         fx_date=options.fx_date, rates_file=options.rates_file, engine=options.engine or config.engine,
         model=options.model, max_requests=options.max_requests, max_tokens=options.max_tokens,
-        retry_rejected=options.retry_rejected, shard=options.shard, control=control,
+        retry_rejected=options.retry_rejected, shard=options.shard, control=control, products=products,
         markets=[m.key for m in markets if m.language in languages] if options.markets else []))
     write_scripts(result)
 

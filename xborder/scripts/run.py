@@ -60,6 +60,7 @@ class ScriptOptions:
     retry_rejected: bool = False  # ask the model again for scripts kept as rejected (else [model] retry_rejected)
     shard: tuple[int, int] | None = None  # (K, N): only the K-th of N stable shares of the products, as a build's
     control: RunControl | None = None  # a build's budget, shared with its listings; else one of the scripts' own
+    products: list[Product] | None = None  # a build's products (its shard and SKUs): the catalogs are not read again
 
 
 @dataclass
@@ -119,16 +120,19 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     markets = markets_for(languages, options.markets, config)
     products: list[Product] = []
     problems = 0
-    for path in paths:
-        catalog = read_catalog(path, config.catalog, sheet=options.sheet)
-        problems += len(catalog.errors)
-        for product in catalog.products:
-            config.seller.fill(product)
-        products += catalog.products
-    products, unknown = select_products(products, options.shard, options.skus)
-    if options.skus and len(unknown) == len(options.skus):
-        raise ScriptError(f"no product with SKU {', '.join(unknown)}")
-    if not products and options.shard is not None:
+    if options.products is not None:  # a build's products, read once and already chosen
+        products = list(options.products)
+    else:
+        for path in paths:
+            catalog = read_catalog(path, config.catalog, sheet=options.sheet)
+            problems += len(catalog.errors)
+            for product in catalog.products:
+                config.seller.fill(product)
+            products += catalog.products
+        products, unknown = select_products(products, options.shard, options.skus)
+        if options.skus and len(unknown) == len(options.skus):
+            raise ScriptError(f"no product with SKU {', '.join(unknown)}")
+    if not products and (options.shard is not None or options.products is not None):
         return ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems)
     if not products:
         raise InputError("no products to write scripts for (the catalog has no product rows)",

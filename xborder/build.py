@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from xborder.catalog import Catalog, read_catalog
 from xborder.catalog.model import Product
@@ -48,7 +48,7 @@ from xborder.translate.xliff import PendingSegment
 if TYPE_CHECKING:
     from xborder.translate.batch import BatchImport
 
-Event = Callable[[str, dict], None]
+Event = Callable[[str, dict[str, Any]], None]
 
 
 LISTING_CHECKS = ListingTextChecks()  # how an engine's text is checked: as the listing checks it
@@ -63,7 +63,7 @@ class BuildOptions:
     skus: list[str] = field(default_factory=list)
     sheet: str | None = None
     engine: str | None = None  # None: [project] engine, else offline
-    model: dict = field(default_factory=dict)  # command-line [model] settings (name, concurrency …)
+    model: dict[str, Any] = field(default_factory=dict)  # command-line [model] settings (name, concurrency …)
     memory: Path | None = None
     fx_date: dt.date | None = None
     rates_file: Path | None = None
@@ -126,7 +126,7 @@ class MarketEstimate:
     covered: int  # listings the memory already holds everything for
     usage: Usage
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"catalog": self.catalog, "market": self.market, "listings": self.listings, "covered": self.covered,
                 **self.usage.to_json()}
 
@@ -146,7 +146,7 @@ class BuildEstimate:
             total.add(item.usage)
         return total
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"engine": {"name": self.engine.name, "model": self.engine.model},
                 "markets": [m.to_json() for m in self.markets], "totals": {
                     "listings": sum(m.listings for m in self.markets),
@@ -238,7 +238,7 @@ class BatchRequests:
     listings: int  # products × markets of the catalogs
     unreadable: list[InputError] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"file": str(self.path), "requests": self.requests, "listings": self.listings,
                 "unreadable": [str(e) for e in self.unreadable]}
 

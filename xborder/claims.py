@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
+from typing import Any
 
 from xborder import data
 from xborder.findings import Finding
@@ -209,10 +210,10 @@ def _fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Patterns:
-    words: re.Pattern | None
-    near: re.Pattern | None  # a verb before one of its objects
-    near_after: re.Pattern | None  # an object before the verb ('Rückenschmerzen vorbeugen', '風邪を予防')
-    allow: re.Pattern | None
+    words: re.Pattern[str] | None
+    near: re.Pattern[str] | None  # a verb before one of its objects
+    near_after: re.Pattern[str] | None  # an object before the verb ('Rückenschmerzen vorbeugen', '風邪を予防')
+    allow: re.Pattern[str] | None
 
 
 def _alternation(forms: Iterable[str], unspaced: bool) -> str:
@@ -255,7 +256,7 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def read_claims(raw: dict) -> ClaimRules:
+def read_claims(raw: dict[str, Any]) -> ClaimRules:
     """The claim rules of a parsed claims.toml; a malformed table raises ValueError saying where."""
     certificates = {kind: _strings(table.get("tokens"), f"[certificates.{kind}] tokens")
                     for kind, table in raw.get("certificates", {}).items()}

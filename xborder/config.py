@@ -6,6 +6,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from xborder.errors import ConfigError
@@ -31,7 +32,7 @@ class Config:
     pricing: PricingSettings = field(default_factory=PricingSettings)
     fx_date: dt.date | None = None
     rates_file: Path | None = None
-    market_overrides: dict = field(default_factory=dict)
+    market_overrides: dict[str, Any] = field(default_factory=dict)
     source_language: str = "zh"
     memory: Path | None = None
     translations: list[Path] = field(default_factory=list)
@@ -39,9 +40,9 @@ class Config:
     starter_glossaries: bool = True
     engine: str = "offline"
     seller: Seller = field(default_factory=Seller)
-    model: dict = field(default_factory=dict)  # [model]: checked at load by xborder.settings.model_settings
+    model: dict[str, Any] = field(default_factory=dict)  # [model]: checked at load by xborder.settings.model_settings
     image_base_url: str = ""  # [project]: where the seller uploads the build's images/ files ('' = not given)
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def glossary_files(self) -> list[Path]:
@@ -142,7 +143,7 @@ def load_config(path: Path | None) -> Config:
 _SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits", "compliance"}
 
 
-def _seller(path: Path, project: dict, compliance: dict) -> Seller:
+def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> Seller:
     """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons and
     manufacturer address."""
     if not isinstance(compliance, dict):
@@ -179,7 +180,7 @@ def _image_base_url(value: object, where: str) -> str:
     return text
 
 
-def _check_keys(path: Path, section: str, table: dict, known: set[str]) -> None:
+def _check_keys(path: Path, section: str, table: dict[str, Any], known: set[str]) -> None:
     for key in table:
         if key not in known:
             raise ConfigError(f"{path}: [{section}] has no setting '{key}'; known: {', '.join(sorted(known))}")
@@ -193,7 +194,7 @@ def parse_date(text: str, what: str) -> dt.date:
         raise ConfigError(f"{what} '{text}' is not a date; write it as YYYY-MM-DD") from None
 
 
-def _catalog_settings(path: Path, section: dict) -> CatalogSettings:
+def _catalog_settings(path: Path, section: dict[str, Any]) -> CatalogSettings:
     settings = CatalogSettings()
     known = set(settings.__dataclass_fields__) - {"limits"}
     for key, value in section.items():

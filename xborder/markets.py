@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
+from typing import Any
 
 import babel
 import babel.numbers
@@ -87,14 +88,15 @@ class Market:
     fees: Fees
     duty: Duty
     rounding: RoundingRule
-    limits: dict
-    rules: dict
-    pricing: dict
+    limits: dict[str, Any]
+    rules: dict[str, Any]
+    pricing: dict[str, Any]
     glossaries: tuple[str, ...] = ()
     notes: str = ""
     fulfilment: str = "direct"  # what a project gets when it does not choose: marketplace | direct
-    referral: dict = field(default_factory=dict)  # category referral schedule (data/amazon_fees.toml + project)
-    fba: dict = field(default_factory=dict)  # fulfilment fee table by size tier (data/amazon_fees.toml + project)
+    # category referral schedule, fulfilment fee table by size tier (data/amazon_fees.toml + project)
+    referral: dict[str, Any] = field(default_factory=dict)
+    fba: dict[str, Any] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     overridden: tuple[str, ...] = ()  # dotted keys the project's [markets.KEY] set ("fees.referral")
     shopify_market: str = ""  # the store's Shopify Market its per-market CSV columns are named after
@@ -135,12 +137,12 @@ def preset_keys() -> list[str]:
     return list(data.load("markets.toml")["markets"])
 
 
-def load_markets(overrides: dict | None = None) -> dict[str, dict]:
+def load_markets(overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Built-in market records deep-merged with a project's [markets.KEY] tables (raw dicts).
 
     A new market either names `base = "amazon-us"` to start from a preset or gives every setting.
     """
-    merged = copy.deepcopy(data.load("markets.toml")["markets"])
+    merged: dict[str, dict[str, Any]] = copy.deepcopy(data.load("markets.toml")["markets"])
     for key, table in (overrides or {}).items():
         if not MARKET_KEY.fullmatch(str(key)):
             raise ConfigError(f"xborder.toml [markets.{key}]: a market key is lower-case letters, digits and dashes "
@@ -162,7 +164,7 @@ def load_markets(overrides: dict | None = None) -> dict[str, dict]:
     return merged
 
 
-def _dotted(table: dict, prefix: str = "") -> list[str]:
+def _dotted(table: dict[str, Any], prefix: str = "") -> list[str]:
     out = []
     for key, value in table.items():
         name = f"{prefix}{key}"
@@ -170,7 +172,7 @@ def _dotted(table: dict, prefix: str = "") -> list[str]:
     return out
 
 
-def _deep_merge(base: dict, extra: dict) -> dict:
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -180,7 +182,7 @@ def _deep_merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def build_market(key: str, record: dict) -> Market:
+def build_market(key: str, record: dict[str, Any]) -> Market:
     """Check one merged market record and turn it into a Market; ConfigError names the bad value."""
     where = f"market {key}"
     missing = [name for name in _REQUIRED if name not in record]
@@ -267,7 +269,7 @@ def _product_types(where: str, key: str, table: object) -> tuple[tuple[str, str]
     return tuple((str(name), value.strip()) for name, value in table.items())
 
 
-def _duty(where: str, table: dict, per_item: Decimal) -> Duty:
+def _duty(where: str, table: dict[str, Any], per_item: Decimal) -> Duty:
     """duty.rate ("" or absent: not set), duty.per_item, duty.chapters = { "61" = "0.12" }."""
     raw = table.get("rate", "")
     rate = None if raw in ("", None) else decimal_setting(raw, f"{where}: duty.rate")
@@ -285,7 +287,7 @@ def _duty(where: str, table: dict, per_item: Decimal) -> Duty:
     return Duty(rate, per_item, tuple(pairs))
 
 
-def _fee_table(name: str, key: str, record: dict) -> dict:
+def _fee_table(name: str, key: str, record: dict[str, Any]) -> dict[str, Any]:
     """A fee table of data/amazon_fees.toml for this market (or the preset it is based on), under the project's."""
     bundled = data.load("amazon_fees.toml").get(name, {}).get(record.get("fee_data") or key, {})
     own = record.get(name, {})
@@ -307,7 +309,7 @@ def decimal_setting(value: object, what: str) -> Decimal:
     return number
 
 
-def _rounding(where: str, table: dict, currency: str, precision: int) -> RoundingRule:
+def _rounding(where: str, table: dict[str, Any], currency: str, precision: int) -> RoundingRule:
     direction = table.get("direction", "up")
     if direction not in ("up", "nearest"):
         raise ConfigError(f"{where}: rounding.direction must be \"up\" or \"nearest\", not '{direction}'")
@@ -342,7 +344,7 @@ def _rounding(where: str, table: dict, currency: str, precision: int) -> Roundin
     return RoundingRule(direction, tuple(bands))
 
 
-def get_markets(keys: list[str], overrides: dict | None = None) -> list[Market]:
+def get_markets(keys: list[str], overrides: dict[str, Any] | None = None) -> list[Market]:
     """The named markets, checked; ConfigError for an unknown key."""
     records = load_markets(overrides)
     out = []

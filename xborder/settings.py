@@ -10,7 +10,7 @@ from xborder.catalog.options import ReadLimits
 from xborder.errors import ConfigError
 
 
-def read_limits(table: dict, where: str = "[limits]") -> ReadLimits:
+def read_limits(table: dict[str, Any], where: str = "[limits]") -> ReadLimits:
     """Check a [limits] table: whole numbers above 0, known names only."""
     known = {f.name for f in fields(ReadLimits)}
     changes = {}
@@ -107,12 +107,12 @@ class PricingSettings:
         return pricing_settings(market.pricing, base=self, where=f"[markets.{market.key}.pricing]")
 
 
-def pricing_settings(table: dict, base: PricingSettings | None = None,
+def pricing_settings(table: dict[str, Any], base: PricingSettings | None = None,
                      where: str = "[pricing]") -> PricingSettings:
     """Parse a [pricing] table (money and rates as strings or numbers) onto base."""
     base = base or PricingSettings()
     known = {f.name for f in fields(PricingSettings)}
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{where} has no setting '{key}'; known: {', '.join(sorted(known))}")
@@ -147,11 +147,11 @@ def _number(key: str, value: object, where: str) -> Decimal:
     return number
 
 
-def _table(key: str, value: object, where: str) -> tuple:
+def _table(key: str, value: object, where: str) -> tuple[tuple[str, Decimal | str], ...]:
     """[pricing.weights] (SKU or category → '0.5kg') and the SKU/category → name tables."""
     if not isinstance(value, dict):
         raise ConfigError(f'{where}.{key} must be a table such as [pricing.{key}] "UM-88" = "…"')
-    out: list[tuple[str, Any]] = []
+    out: list[tuple[str, Decimal | str]] = []
     for name, item in value.items():
         if key == "weights":
             from xborder.catalog.cells import CellError, parse_weight
@@ -196,7 +196,7 @@ class ModelSettings:
 LIMITS = ("requests_per_minute", "tokens_per_minute")  # left out for no limit; when given, a whole number above 0
 
 
-def model_settings(table: dict, where: str = "[model]", base: ModelSettings | None = None) -> ModelSettings:
+def model_settings(table: dict[str, Any], where: str = "[model]", base: ModelSettings | None = None) -> ModelSettings:
     """Check a [model] table (and command-line overrides) and return the settings."""
     base = base or ModelSettings()
     known = {f.name: f.type for f in fields(ModelSettings)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 
 def plain(number: Decimal) -> str:
@@ -21,7 +22,7 @@ class Money:
     amount: Decimal
     currency: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"amount": plain(self.amount), "currency": self.currency}
 
     def __str__(self) -> str:
@@ -43,7 +44,7 @@ class Quantity:
         """The weight in kg, or None for a unit that is not a weight."""
         return self.value * KG_PER[self.unit] if self.unit in KG_PER else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"value": plain(self.value), "unit": self.unit}
 
     def __str__(self) -> str:
@@ -64,7 +65,7 @@ class Dimensions:
         factor = CM_PER.get(self.unit)
         return None if factor is None else (self.length * factor, self.width * factor, self.height * factor)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"length": plain(self.length), "width": plain(self.width),
                 "height": plain(self.height), "unit": self.unit}
 

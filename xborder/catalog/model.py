@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from xborder.catalog.facts import Fact, is_ignored_header, is_internal_header
 from xborder.errors import locate
@@ -69,7 +70,7 @@ class ProductImage:
     def embedded(self) -> bool:
         return self.source != "url"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in (("source", self.source), ("ref", self.ref), ("ext", self.ext),
                                   ("width", self.width), ("height", self.height)) if v is not None}
 
@@ -169,9 +170,9 @@ class Product:
         names = list(self.options)
         return [dict(zip(names, combo)) for combo in itertools.product(*self.options.values())]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Plain JSON: money as amount + currency, quantities as value + unit."""
-        out: dict = {}
+        out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if value is None or value == [] or (f.name == "variant_rows" and not value):
@@ -208,7 +209,7 @@ class Problem:
     def __str__(self) -> str:
         return locate(self.file, self.sheet, self.row, self.column) + self.message
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
@@ -237,7 +238,7 @@ class ColumnMapping:
             return "ignored"
         return "internal" if is_internal_header(self.header) else "attribute"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None} | {"role": self.role}
 
 
@@ -250,7 +251,7 @@ class SheetNote:
     row: int
     text: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"sheet": self.sheet, "row": self.row, "text": self.text}
 
 
@@ -285,7 +286,7 @@ class Catalog:
         """Columns not read at all (序号, a second column for a field already mapped)."""
         return [c.label for c in self.columns if c.header and c.role == "ignored"]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "sheet": self.sheet,

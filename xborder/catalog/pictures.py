@@ -180,7 +180,7 @@ def _local(tag: object) -> str:
 def _attribute(element, name: str) -> str | None:
     for key, value in element.attrib.items():
         if _local(key) == name:
-            return value
+            return str(value)  # lxml attribute values are str
     return None
 
 

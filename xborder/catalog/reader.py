@@ -6,6 +6,7 @@ import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from xborder.catalog import cells
 from xborder.catalog.cells import CellError, normalize, to_text
@@ -142,7 +143,8 @@ class _SheetReader:
         self.attribute_columns = [c for c in columns if c.role == "attribute"]
         self.weight_basis = {c.index: weight_header_basis(c.header) for c in self.columns
                              if c.field in ("net_weight", "gross_weight", "weight_pair")}
-        self.pending: list[tuple[int, dict, RowWeights]] = []  # rows whose weights wait for the sheet's verdict
+        # rows whose weights wait for the sheet's verdict
+        self.pending: list[tuple[int, dict[str, Any], RowWeights]] = []
         self.notes: list[SheetNote] = []
         self.header_texts = [normalize(c.header) for c in self.columns]
         self.header_map, self.settings = header_map, settings
@@ -206,7 +208,7 @@ class _SheetReader:
                          f"'{filled[0][:40]}' is a section heading; used as category for the rows below",
                          row=number)
             return
-        values: dict = {}
+        values: dict[str, Any] = {}
         failed: set[str | None] = set()
         readings: list[WeightReading] = []
         for column in self.columns:
@@ -248,7 +250,7 @@ class _SheetReader:
         count_from = values.pop("_carton_qty_source", None) or (count_column.label if count_column and qty else "")
         self.pending.append((number, values, RowWeights(readings, per_carton, values.get("carton_size"), count_from)))
 
-    def _read_facts(self, row: list[object], values: dict) -> None:
+    def _read_facts(self, row: list[object], values: dict[str, Any]) -> None:
         """Facts in remarks and other text cells fill the fields the row has no column for; the columns with no
         field become attributes."""
         facts: list[Fact] = []
@@ -269,7 +271,7 @@ class _SheetReader:
             values["attributes"] = values.get("attributes", []) + attributes
 
     @staticmethod
-    def _apply(fact: Fact, values: dict) -> bool:
+    def _apply(fact: Fact, values: dict[str, Any]) -> bool:
         """Put one fact into the row's values unless a column (or an earlier fact) already gave it."""
         field = fact.field
         if field == "certifications":
@@ -298,7 +300,7 @@ class _SheetReader:
         column = self.by_field.get(field)
         return to_text(row[column.index]) if column and column.index < len(row) else ""
 
-    def _parse(self, column: ColumnMapping, raw: object) -> dict:
+    def _parse(self, column: ColumnMapping, raw: object) -> dict[str, Any]:
         assert column.field is not None  # only mapped columns are parsed
         spec = self.header_map.fields[column.field]
         text = to_text(raw)
@@ -366,7 +368,7 @@ class _SheetReader:
         return [WeightReading("gross" if "gross" in field else "net", weight, basis, column.label)]
 
     @staticmethod
-    def _carton_qty(raw: object, column: ColumnMapping) -> dict:
+    def _carton_qty(raw: object, column: ColumnMapping) -> dict[str, Any]:
         """A 装箱数 cell: '24', '24pcs', or as a packing cell says it ('30件/箱', '每箱10件（独立礼盒）')."""
         try:
             return {"carton_qty": cells.parse_count(raw)}
@@ -393,7 +395,7 @@ class _SheetReader:
         self.problem("info", "variant-row",
                      f"a variant of {earlier.sku} (row {earlier.row}); its options were added to it{own}", product.row)
 
-    def _add(self, number: int, values: dict) -> None:
+    def _add(self, number: int, values: dict[str, Any]) -> None:
         given = values.pop("sku", None) or values.get("model")
         sku = given or _generated_sku(values)
         product = Product(sku=sku, file=self.file, sheet=self.grid.name, row=number,
@@ -443,7 +445,7 @@ def _is_summary(first: str, markers: tuple[str, ...]) -> bool:
     return False
 
 
-def _generated_sku(values: dict) -> str:
+def _generated_sku(values: dict[str, Any]) -> str:
     """XB- and 8 hex digits of the name and spec, so the SKU survives reordering rows."""
     key = "|".join(normalize(str(values.get(f) or "")) for f in ("name", "spec", "material"))
     return "XB-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:8].upper()

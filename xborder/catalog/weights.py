@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from xborder.catalog.cells import normalize
 from xborder.catalog.facts import plausible_range, sheet_facts
@@ -96,7 +97,7 @@ def column_bases(rows: list[RowWeights]) -> dict[str, str]:
     return {column: "carton" if as_carton < as_unit else "unit" for column, (as_unit, as_carton) in distance.items()}
 
 
-def settle(values: dict, row: RowWeights, bases: dict[str, str]) -> list[Note]:
+def settle(values: dict[str, Any], row: RowWeights, bases: dict[str, str]) -> list[Note]:
     """Put one unit's net and gross weight into `values` (with `weight_basis`, or a `weight_issue`) from the
     row's readings, the columns' bases and the units per carton. Returns the row's notes."""
     notes: list[Note] = []
@@ -171,7 +172,7 @@ def settle(values: dict, row: RowWeights, bases: dict[str, str]) -> list[Note]:
     return notes
 
 
-def _plausibility(values: dict, weight: Quantity) -> list[Note]:
+def _plausibility(values: dict[str, Any], weight: Quantity) -> list[Note]:
     """A unit weight outside what one unit of the product's kind can weigh (a 13 kg umbrella)."""
     kg = weight.in_kg()
     known = plausible_range(values.get("name"), values.get("name_en"), values.get("category"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,7 +21,7 @@ def _client(config_path: Path | None) -> BatchClient:
     return BatchClient(model_settings(config.model, "xborder.toml [model]"))
 
 
-def _counts(found: dict) -> str:
+def _counts(found: dict[str, Any]) -> str:
     counts = found["requests"]
     text = f"{counts['completed']} of {counts['total']} requests answered"
     return text + (f", {counts['failed']} failed" if counts["failed"] else "")

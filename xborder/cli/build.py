@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -64,7 +65,7 @@ def engine_options(command):
                              "(OPENAI_BASE_URL, OPENAI_API_KEY).")(command)
 
 
-def model_overrides(model_name: str | None, concurrency: int | None) -> dict:
+def model_overrides(model_name: str | None, concurrency: int | None) -> dict[str, str | int]:
     return {k: v for k, v in (("name", model_name), ("concurrency", concurrency)) if v is not None}
 
 
@@ -166,7 +167,7 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
     task = None
     usage = ""
 
-    def on_event(kind: str, info: dict) -> None:
+    def on_event(kind: str, info: dict[str, Any]) -> None:
         nonlocal task, usage
         if kind == "job":
             usage = f"{info['requests']} requests, {info['tokens']:,} tokens"
@@ -213,14 +214,14 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def _status_line(market: str, status: dict) -> str:
+def _status_line(market: str, status: dict[str, Any]) -> str:
     """'amazon-de: 52 ready, 13 held — 9 text pending, 3 price unconfirmed, 1 claim'."""
     parts = [f"{status['ready']} ready"] + [f"{status[k]} {k}" for k in ("held", "pending") if status[k]]
     reasons = ", ".join(f"{count} {reason}" for reason, count in list(status["reasons"].items())[:4])
     return f"{market}: {', '.join(parts)}" + (f" — {reasons}" if reasons else "")
 
 
-def _summary(report: dict) -> None:
+def _summary(report: dict[str, Any]) -> None:
     out = console()
     totals = report["totals"]
     usage = report["usage"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from xborder.claims import claim_rules
 from xborder.config import Config
@@ -32,7 +33,7 @@ class CheckedField:
     changed: bool
     findings: list[Finding] = dataclasses.field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"market": self.market, "sku": self.sku, "field": self.field, "changed": self.changed,
                 "findings": [f.to_json() for f in self.findings]}
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import Any
 
 from xborder import data
 from xborder.catalog.model import Product
@@ -125,7 +126,7 @@ class ComplianceItem:
     source: str
     status: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "requirement": self.requirement, "action": self.action, "source": self.source,
                 "status": self.status}
 
@@ -138,7 +139,7 @@ class Compliance:
     items: list[ComplianceItem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"kinds": list(self.kinds), "items": [i.to_json() for i in self.items]}
 
 

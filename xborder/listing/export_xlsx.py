@@ -70,9 +70,9 @@ class _Sheet:
 
     @property
     def name(self) -> str:
-        return self.ws.name
+        return str(self.ws.name)  # xlsxwriter ships no type hints; a sheet's name is text
 
-    def write(self, values: list, style=None, styles: dict[int, object] | None = None) -> None:
+    def write(self, values: Sequence[object], style=None, styles: dict[int, object] | None = None) -> None:
         """Every cell of the workbook goes through here: text is neutralized (no live formula, no character
         XML rejects) and written as text, numbers as numbers."""
         if self.row >= MAX_ROWS:

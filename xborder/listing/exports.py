@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Protocol
 
 from xborder.catalog.model import Problem, Product
 from xborder.files import OutputError
@@ -37,7 +37,7 @@ def dumps_line(payload: object) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
 
-def market_info(market: Market) -> dict:
+def market_info(market: Market) -> dict[str, Any]:
     return {"key": market.key, "name": market.name, "platform": market.platform, "country": market.country,
             "locale": market.locale, "language": market.language, "currency": market.currency}
 
@@ -97,6 +97,12 @@ class PendingTexts:
                 for (source, language), (sku, market, draft) in self._first.items()]
 
 
+class _Sink(Protocol):
+    """An output file written as listings arrive; close() finishes it."""
+
+    def close(self) -> None: ...
+
+
 class CatalogWriter:
     """Every export of one catalog, fed one product at a time ({market key: listing}); close() writes
     pending.xlf and returns the files."""
@@ -108,7 +114,7 @@ class CatalogWriter:
         self.markets = markets
         self.source_lang = source_lang
         self.files: list[Path] = [self.out / "listings.xlsx"]
-        self._closing: list = []
+        self._closing: list[_Sink] = []
         self.workbook = ReviewWorkbook(self.files[0], markets, field_names(markets), source_lang,
                                        [p for p in problems if p.severity != "info"])
         self._closing.append(self.workbook)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from decimal import Decimal
+from typing import Any
 
 from xborder.catalog.model import Product, ProductImage
 from xborder.listing.compliance import Compliance
@@ -49,7 +50,7 @@ class ListingField:
     def draft(self) -> bool:
         return self.provenance == "draft"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "source": self.source, "provenance": self.provenance,
                 "findings": [f.to_json() for f in self.findings]}
 
@@ -63,7 +64,7 @@ class Variant:
     source_options: list[tuple[str, str]]
     price: Decimal
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"sku": self.sku, "options": {name: value for name, value in self.options},
                 "source_options": {name: value for name, value in self.source_options}, "price": plain(self.price)}
 
@@ -77,7 +78,7 @@ class ListingImage:
     file: str | None  # 'images/HF-1-1.jpg', relative to the output folder; None for a URL from the catalog
     url: str | None  # None: an embedded picture while [project] image_base_url is not set
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "url": self.url, "width": self.image.width, "height": self.image.height,
                 "source": self.image.source}
 
@@ -149,7 +150,7 @@ class Listing:
     def ready(self) -> bool:
         return self.status == READY
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The per-market JSON export's record for this product (schema documented in the README)."""
         return {
             "sku": self.product.sku,

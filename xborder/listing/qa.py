@@ -14,7 +14,7 @@ from xborder.translate.engine import has_cjk
 from xborder.findings import Finding
 
 @lru_cache(maxsize=4096)
-def _phrase_pattern(needle: str) -> re.Pattern:
+def _phrase_pattern(needle: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w])" + re.escape(needle) + r"(?![\w])")
 
 
@@ -28,7 +28,7 @@ def _contains_folded(hay: str, needle: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern | None:
+def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern that matches wherever any of the phrases might: most fields contain none, and one search
     is much cheaper than one per phrase. A hit is confirmed phrase by phrase."""
     needles = [p.casefold() for p in phrases if p]

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xborder.version import __version__
 from xborder.files import OutputError
@@ -19,15 +20,15 @@ from xborder.translate.rejection import LISTING_RETRY, Rejection, top_reasons
 class ListingTally:
     """What the report says about a catalog's listings, counted as they are made (they need not all be kept)."""
 
-    listings: Counter = field(default_factory=Counter)  # by market key
+    listings: Counter[str] = field(default_factory=Counter)  # by market key
     complete: int = 0
     drafts: int = 0  # listings showing glossary terms joined in Chinese word order, to review
-    provenance: Counter = field(default_factory=Counter)
-    severities: Counter = field(default_factory=Counter)
-    rates: dict = field(default_factory=dict)  # (base, quote) → the rate as JSON
+    provenance: Counter[str] = field(default_factory=Counter)
+    severities: Counter[str] = field(default_factory=Counter)
+    rates: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (base, quote) → the rate as JSON
     pending_segments: int = 0
-    statuses: dict[str, Counter] = field(default_factory=dict)  # market key → ready / held / pending
-    reasons: dict[str, Counter] = field(default_factory=dict)  # market key → why listings are held or pending
+    statuses: dict[str, Counter[str]] = field(default_factory=dict)  # market key → ready / held / pending
+    reasons: dict[str, Counter[str]] = field(default_factory=dict)  # market key → why listings are held or pending
     rejected: list[tuple[str, str, Rejection]] = field(default_factory=list)  # (market, SKU, why) of rejected copies
 
     def add(self, listing: Listing) -> None:
@@ -57,13 +58,13 @@ class ListingTally:
             self.statuses.setdefault(key, Counter()).update(counts)
         for key, counts in other.reasons.items():
             self.reasons.setdefault(key, Counter()).update(counts)
-        for key, rate in other.rates.items():
-            self.rates.setdefault(key, rate)
+        for pair, rate in other.rates.items():
+            self.rates.setdefault(pair, rate)
         self.pending_segments += other.pending_segments
         self.rejected += other.rejected
 
 
-def rejected_summary(rejected: list[tuple[str, str, Rejection]]) -> dict:
+def rejected_summary(rejected: list[tuple[str, str, Rejection]]) -> dict[str, Any]:
     """report.json's "rejected": how many listings show a model's copy kept as rejected (this run's, and earlier
     runs' not asked again), the rules broken most often, how to retry, and every rejection with its reasons."""
     return {
@@ -77,13 +78,13 @@ def rejected_summary(rejected: list[tuple[str, str, Rejection]]) -> dict:
     }
 
 
-def listing_findings(listing: Listing) -> Iterator[dict]:
+def listing_findings(listing: Listing) -> Iterator[dict[str, Any]]:
     """The report's findings of one listing."""
     for f in listing.all_findings:
         yield {"market": listing.market.key, "sku": listing.product.sku, **f.to_json()}
 
 
-def summarize(result) -> dict:
+def summarize(result) -> dict[str, Any]:
     """The build report as data, without the list of findings (report_findings, or the report file, has it);
     the only output with timestamps and timings."""
     total = ListingTally()
@@ -127,7 +128,7 @@ def summarize(result) -> dict:
     }
 
 
-def _status(tally: ListingTally, market: str) -> dict:
+def _status(tally: ListingTally, market: str) -> dict[str, Any]:
     """A market's listings by status, and why those not ready are not, most frequent first."""
     counts = tally.statuses.get(market, Counter())
     reasons = tally.reasons.get(market, Counter())
@@ -135,7 +136,7 @@ def _status(tally: ListingTally, market: str) -> dict:
             "reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))}
 
 
-def report_findings(result) -> Iterator[dict]:
+def report_findings(result) -> Iterator[dict[str, Any]]:
     """Every finding of a build whose listings were kept (build(), not a streamed build)."""
     for c in result.catalogs:  # product by product, every market, as a streamed build writes them
         for made in zip(*c.listings.values()):

@@ -313,7 +313,8 @@ def _origin_name(row: Row) -> str:
 
 @lru_cache(maxsize=256)
 def _english_territory(code: str) -> str:
-    return babel.Locale("en").territories.get(code, code)
+    name: str = babel.Locale("en").territories.get(code, code)
+    return name
 
 
 def _theme(row: Row) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from xborder.catalog.model import Product
 from xborder.errors import ConfigError
@@ -78,7 +79,7 @@ def _decimal(value: object, what: str) -> Decimal:
     return number
 
 
-def _category(market: Market, key: str, table: dict) -> ReferralRate:
+def _category(market: Market, key: str, table: dict[str, Any]) -> ReferralRate:
     where = f"market {market.key}: referral category {key}"
     return ReferralRate(
         key, str(table.get("label", key)), _decimal(table.get("rate", ""), f"{where} rate"),

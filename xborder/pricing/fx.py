@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from xborder.errors import ConfigError, XborderError
 
@@ -32,7 +33,7 @@ class FxRate:
     date: dt.date
     source: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"base": self.base, "quote": self.quote, "rate": str(self.rate),
                 "date": self.date.isoformat(), "source": self.source}
 

@@ -22,13 +22,15 @@ def _currency_format(locale: str) -> tuple[Locale, NumberPattern]:
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """1234.56 EUR in de_DE → '1.234,56 €'; 1980 JPY in ja_JP → '￥1,980'."""
     parsed, pattern = _currency_format(locale)
-    return pattern.apply(amount, parsed, currency=currency, currency_digits=True)
+    text: str = pattern.apply(amount, parsed, currency=currency, currency_digits=True)
+    return text
 
 
 @lru_cache(maxsize=4096)
 def format_rate(rate: Decimal, locale: str = "en_US") -> str:
     """0.3 → '30%', 0.0218 → '2.18%'."""
-    return _PERCENT.apply(rate, _currency_format(locale)[0])
+    text: str = _PERCENT.apply(rate, _currency_format(locale)[0])
+    return text
 
 
 @lru_cache(maxsize=64)
@@ -41,4 +43,5 @@ def format_figure(value: Decimal, locale: str, format: str | None = None) -> str
     """A number in the locale's digits and separators, in its own decimal format unless one is given
     (babel's format_decimal, with the locale and pattern parsed once)."""
     parsed = _currency_format(locale)[0]
-    return (_pattern(format) if format else parsed.decimal_formats[None]).apply(value, parsed)
+    text: str = (_pattern(format) if format else parsed.decimal_formats[None]).apply(value, parsed)
+    return text

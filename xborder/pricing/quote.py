@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import Any
 
 from xborder import data
 from xborder.catalog.model import Product
@@ -35,7 +36,7 @@ class PriceFinding:
     def __str__(self) -> str:
         return self.message
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "message": self.message}
 
 
@@ -110,7 +111,7 @@ class Quote:
         """The calculation as (step, how, amount in market currency) rows, top to bottom."""
         return [(s.label, s.how, s.amount) for s in self.steps]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Amounts as exact decimal strings; intermediate amounts to 4 decimals."""
         def q(x: Decimal) -> str:
             return plain(x.quantize(Decimal("0.0001")))

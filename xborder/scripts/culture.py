@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import babel.dates
 from babel import Locale
@@ -31,7 +32,7 @@ class CulturalFit:
     date_example: str  # 23 November 2026 as written there, short and long
     sources: tuple[str, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"lang": self.lang_tag, "language": self.language_name, "address": self.address,
                 "occasions": list(self.occasions), "avoid": list(self.avoid), "number": self.number_example,
                 "date": self.date_example, "sources": list(self.sources)}

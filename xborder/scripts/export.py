@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -164,7 +165,7 @@ def write_scripts(result: ScriptResult) -> list[Path]:
     return result.files
 
 
-def report_json(result: ScriptResult, files: list[Path]) -> dict:
+def report_json(result: ScriptResult, files: list[Path]) -> dict[str, Any]:
     scripts = result.all_scripts
     return {
         "schema_version": SCHEMA_VERSION,

@@ -54,7 +54,7 @@ def contains_phrase(text: str, phrase: str) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _money_pattern(markers: tuple[str, ...]) -> re.Pattern:
+def _money_pattern(markers: tuple[str, ...]) -> re.Pattern[str]:
     """Amounts written next to a currency sign, code or word ('$12.99', '20,99 €', '￥980', '150.000 ₫')."""
     parts = []
     for marker in sorted(markers, key=len, reverse=True):

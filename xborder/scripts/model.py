@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from xborder.catalog.model import Product
 from xborder.markets import Market
@@ -23,8 +24,8 @@ class Beat:
     seconds: float = 0.0
     pending: tuple[str, ...] = ()  # source texts (still in the catalog's language) the line says
 
-    def to_json(self) -> dict:
-        out: dict = {"say": self.text, "seconds": round(self.seconds, 1), "priority": self.priority}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"say": self.text, "seconds": round(self.seconds, 1), "priority": self.priority}
         if self.direction:
             out["do"] = self.direction
         if self.pending:
@@ -58,7 +59,7 @@ class ScriptSegment:
         """Whether a line still says text in the catalog's language."""
         return any(b.pending for b in self.beats)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "priority": self.priority,
                 "seconds": round(self.seconds, 1), "pending": self.pending, "beats": [b.to_json() for b in self.beats]}
 
@@ -109,7 +110,7 @@ class LiveScript:
     def segment(self, kind: str) -> ScriptSegment | None:
         return next((s for s in self.segments if s.kind == kind), None)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"sku": self.product.sku, "name": self.name, "lang": self.lang_tag, "market": self.market.key,
                 "provenance": self.provenance, **({"model": self.model} if self.model else {}),
                 "price": {"formatted": self.quote.formatted, "currency": self.quote.currency,

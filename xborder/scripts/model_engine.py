@@ -43,8 +43,8 @@ from xborder.scripts.write import ScriptFacts, assemble
 from xborder.translate.engine import RunControl, Usage, has_cjk
 from xborder.findings import Finding
 from xborder.translate.memory import TranslationMemory, cache_key
-from xborder.translate.model import (ModelEngine, ReplyError, _Stopped, describe_error, endpoint, glossary_brief,
-                                     product_brief, read_json)
+from xborder.translate.model import (Message, ModelEngine, ReplyError, _Stopped, describe_error, endpoint,
+                                     glossary_brief, product_brief, read_json)
 from xborder.translate.rejection import REJECTED, SCRIPT_RETRY, Rejection, top_reasons
 from xborder.translate.stages import FAILURES_BEFORE_STOP, in_flight, segment_sources
 from xborder.translate.style import live_style
@@ -121,22 +121,22 @@ class ScriptBrief:
     """One product × language the model is asked for: the listing's facts and the prompt's two documents."""
 
     facts: ScriptFacts
-    script_doc: dict  # LIVE SCRIPT: the same for every product of a market, language and duration
-    product_doc: dict  # PRODUCT: the catalog's data, the glossary entries it uses, the listing's strings
+    script_doc: dict[str, Any]  # LIVE SCRIPT: the same for every product of a market, language and duration
+    product_doc: dict[str, Any]  # PRODUCT: the catalog's data, the glossary entries it uses, the listing's strings
     key: str  # the memory's cache key
 
     @property
     def kinds(self) -> tuple[str, ...]:
         return self.facts.phrases.order
 
-    def schema(self) -> dict:
+    def schema(self) -> dict[str, Any]:
         """The reply's JSON schema (strict): every segment, each a list of beats."""
         beat = {"type": "object", "additionalProperties": False, "required": ["say", "do", "priority"],
                 "properties": {"say": {"type": "string"}, "do": {"type": "string"}, "priority": {"type": "integer"}}}
         return {"type": "object", "additionalProperties": False, "required": list(self.kinds),
                 "properties": {kind: {"type": "array", "items": beat} for kind in self.kinds}}
 
-    def messages(self, mode: str) -> list[dict]:
+    def messages(self, mode: str) -> list[Message]:
         """System instructions (fixed), the script's brief (fixed per market, language and duration), then the
         product: the same prefix for every product, as providers cache it."""
         content = f"LIVE SCRIPT\n{_dumps(self.script_doc)}\n\nPRODUCT\n{_dumps(self.product_doc)}"
@@ -208,20 +208,20 @@ def script_brief(facts: ScriptFacts, engine: ModelEngine, source_lang: str) -> S
 
 def _priority(value: object) -> int:
     try:
-        number = int(value)  # type: ignore[call-overload]
+        number: int = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return 5
     return min(max(number, 1), 9)
 
 
-def read_beats(data: dict, facts: ScriptFacts) -> dict[str, list[dict]]:
+def read_beats(data: dict[str, Any], facts: ScriptFacts) -> dict[str, list[dict[str, Any]]]:
     """A reply's segments, checked for shape (ReplyError for a reply of another shape) and tidied: whole lines
     with runs of spaces as one, a price written with plain spaces given the listing's no-break ones (14,99 € as
     the listing writes it)."""
     prices = {_NARROW.sub(" ", p): p for _, p in facts.prices if _NARROW.search(p)}
     if not any(kind in data for kind in facts.phrases.order):
         raise ReplyError(f"the reply has none of the segments {', '.join(facts.phrases.order)}")
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for kind in facts.phrases.order:
         items = data.get(kind, [])  # a segment left out has nothing to say; what must be said is checked after
         if not isinstance(items, list):
@@ -242,7 +242,7 @@ def read_beats(data: dict, facts: ScriptFacts) -> dict[str, list[dict]]:
     return out
 
 
-def model_script(beats: dict[str, list[dict]], facts: ScriptFacts, model: str, provenance: str = "model"
+def model_script(beats: dict[str, list[dict[str, Any]]], facts: ScriptFacts, model: str, provenance: str = "model"
                  ) -> LiveScript:
     """The script from a model's beats: timed at the language's rate, fitted by priority, checked."""
     candidates = [Beat(kind, b["say"], b["do"], b["priority"],
@@ -287,7 +287,7 @@ class _Outcome:
     """What asking the model for one brief gave: the beats and the script made of them, or why there are none."""
 
     index: int
-    beats: dict[str, list[dict]] | None = None
+    beats: dict[str, list[dict[str, Any]]] | None = None
     script: LiveScript | None = None
     accepted: bool = False
     rejection: Rejection | None = None  # why a script that is not accepted was rejected
@@ -316,7 +316,7 @@ class ScriptRun:
     message: str = ""
     reasons: list[tuple[str, ...]] = field(default_factory=list)  # each rejected script's broken checks
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"name": self.engine, "model": self.model, "structured_output": self.structured_output,
                 "asked": self.asked, "from_memory": self.cached, "done": self.done, "rejected": self.rejected,
                 "kept_rejected": self.kept_rejected, "top_reasons": top_reasons(self.reasons),

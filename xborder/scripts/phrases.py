@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from xborder import data
 from xborder.errors import XborderError
@@ -87,7 +88,7 @@ class LintRules:
 
     language: str
     phrases: dict[str, tuple[str, ...]]
-    patterns: dict[str, tuple[re.Pattern, ...]]
+    patterns: dict[str, tuple[re.Pattern[str], ...]]
     severity: dict[str, str]
     currency_markers: tuple[str, ...] = field(default=())
 
@@ -118,8 +119,8 @@ def script_phrases(tag: str) -> ScriptPhrases:
         known = ", ".join(t for t in script_languages() if "-" not in t)
         raise ScriptError(f"unknown language '{tag}': live scripts are written in {known} (with a region, such as "
                           "en-US, de-DE, ja-JP, es-MX)")
-    merged: dict = {}
-    beats: dict[str, list] = {}
+    merged: dict[str, Any] = {}
+    beats: dict[str, list[dict[str, Any]]] = {}
     for layer in (raw.get(language, {}), raw.get(tag, {}) if tag != language else {}):
         for key, value in layer.items():
             if key == "beats":
@@ -136,7 +137,7 @@ def script_phrases(tag: str) -> ScriptPhrases:
         shop_cta=str(merged.get("shop_cta", "")), show={k: str(v) for k, v in merged.get("show", {}).items()})
 
 
-def _beat(tag: str, kind: str, item: dict) -> BeatTemplate:
+def _beat(tag: str, kind: str, item: dict[str, Any]) -> BeatTemplate:
     where = f"script_phrases.toml [{tag}.beats.{kind}]"
     if kind not in SEGMENT_KINDS:
         raise ScriptError(f"{where}: unknown segment; known: {', '.join(SEGMENT_KINDS)}")

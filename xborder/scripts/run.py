@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xborder.catalog import read_catalog
 from xborder.catalog.model import Product
@@ -54,7 +55,7 @@ class ScriptOptions:
     fx_date: dt.date | None = None
     rates_file: Path | None = None
     engine: str = "offline"  # offline: the phrase bank's lines; openai: a model writes them ([model] settings)
-    model: dict = field(default_factory=dict)  # [model] settings from the command line (name, concurrency)
+    model: dict[str, Any] = field(default_factory=dict)  # [model] settings from the command line (name, concurrency)
     max_requests: int | None = None  # the model engine's budget
     max_tokens: int | None = None
     retry_rejected: bool = False  # ask the model again for scripts kept as rejected (else [model] retry_rejected)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from xborder.files import safe_name
 from xborder.scripts.model import LiveScript
@@ -43,7 +44,7 @@ class Slot:
     def end(self) -> int:
         return self.start + self.seconds
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"number": self.number, "start": clock(self.start), "end": clock(self.end), "seconds": self.seconds,
                 "kind": self.kind, "sku": self.sku, "name": self.name, "price": self.price, "round": self.round,
                 "say": self.say}
@@ -63,7 +64,7 @@ class RunOfShow:
     def total_seconds(self) -> int:
         return sum(s.seconds for s in self.slots)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"lang": self.lang_tag, "market": self.market, "session_seconds": self.session_seconds,
                 "order": self.order, "rule": self.rule, "left_out": self.left_out,
                 "slots": [s.to_json() for s in self.slots]}

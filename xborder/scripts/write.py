@@ -19,7 +19,7 @@ from xborder import data
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.listing.compose import ListingComposer, product_text
-from xborder.listing.model import Listing
+from xborder.listing.model import Listing, Variant
 from xborder.translate.phrases import phrasebank
 from xborder.markets import Market
 from xborder.pricing import Quote
@@ -33,6 +33,7 @@ from xborder.translate.engine import Rendering, needs_translation
 from xborder.findings import Finding
 from xborder.translate.glossary import check_missing_terms
 from xborder.translate.stages import ProductText
+from xborder.values import Money
 
 _TRAILING = ".。!！;；,，、…:： \t\n"
 _SPACES = re.compile(r"[ \t\r\n]+")
@@ -62,7 +63,7 @@ def _value(rendering: Rendering, segments: tuple[str, ...] | None = None) -> _Va
 
 def write_script(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText, quote: Quote,
                  approved: Callable[[str], str | None] | None = None,
-                 price_for: Callable | None = None) -> LiveScript:
+                 price_for: Callable[[Money], Decimal] | None = None) -> LiveScript:
     """The script for one product in one market, fitted to `duration` seconds.
 
     `text` is the build's ProductText for this product and market (plan_texts, then fetch_texts), `quote` the
@@ -102,7 +103,7 @@ class ScriptFacts:
 
 def script_facts(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText,
                  quote: Quote, approved: Callable[[str], str | None] | None = None,
-                 price_for: Callable | None = None) -> ScriptFacts:
+                 price_for: Callable[[Money], Decimal] | None = None) -> ScriptFacts:
     """The listing's facts for a script and the phrase bank's beats around them (see write_script)."""
     phrases = script_phrases(lang_tag)
     if phrases.tag.split("-")[0] != market.language:
@@ -197,7 +198,7 @@ def _facts(product: Product, market: Market, phrases: ScriptPhrases, composer: L
 
 def _other_prices(listing: Listing, quote: Quote, join, r) -> list[tuple[_Value, Decimal]]:
     """Variants priced differently from the listing's price, described by the options that set them apart."""
-    groups: dict[Decimal, list] = {}
+    groups: dict[Decimal, list[Variant]] = {}
     for variant in listing.variants:
         if variant.price != quote.price:
             groups.setdefault(variant.price, []).append(variant)
@@ -214,8 +215,9 @@ def _other_prices(listing: Listing, quote: Quote, join, r) -> list[tuple[_Value,
     return out
 
 
-def _detect() -> dict:
-    return data.load("script_phrases.toml")["detect"]
+def _detect() -> dict[str, list[str]]:
+    detect: dict[str, list[str]] = data.load("script_phrases.toml")["detect"]
+    return detect
 
 
 def _electrical(product: Product) -> bool:

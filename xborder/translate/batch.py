@@ -84,7 +84,7 @@ def custom_id(job: Job, engine: ModelEngine) -> str:
     return f"{key[:16]}{digest[:8]}-{readable}"[:64]
 
 
-def batch_requests(jobs: Iterable[Job], engine: ModelEngine, mode: str | None = None) -> Iterator[dict]:
+def batch_requests(jobs: Iterable[Job], engine: ModelEngine, mode: str | None = None) -> Iterator[dict[str, Any]]:
     """One OpenAI Batch input line per job: {"custom_id", "method": "POST", "url": "/v1/chat/completions",
     "body"}, the body exactly the live path's first request in the batch's mode (see `batch_mode`).
 
@@ -172,7 +172,7 @@ class LineNote:
     custom_id: str
     reason: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"line": self.line, "custom_id": self.custom_id, "reason": self.reason}
 
 
@@ -184,7 +184,8 @@ class BatchImport:
     lines: int = 0  # result lines read (blank lines aside)
     imported: int = 0  # jobs whose reply passed its checks and is in the memory
     rejected: int = 0  # jobs whose listing fields broke a rule: stored as rejected, with their reasons
-    rejections: list[dict] = field(default_factory=list)  # each rejected job: line, custom_id, SKU, market, reasons
+    # each rejected job: line, custom_id, SKU, market, reasons
+    rejections: list[dict[str, Any]] = field(default_factory=list)
     dropped: int = 0  # translations left out because they failed their checks (asked again by the next build)
     failed: list[LineNote] = field(default_factory=list)  # error lines, unusable replies, lines that are not JSON
     unknown: list[LineNote] = field(default_factory=list)  # no job of this plan: an older catalog, model or prompt
@@ -194,7 +195,7 @@ class BatchImport:
     results: list[JobResult] = field(default_factory=list)  # what was committed, for the build's plan
     usage: Usage = field(default_factory=Usage)  # the replies' requests and tokens
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"file": str(self.path), "lines": self.lines, "imported": self.imported, "rejected": self.rejected,
                 "rejections": self.rejections,
                 "top_reasons": top_reasons((r["check"] for r in item["reasons"]) for item in self.rejections),
@@ -285,7 +286,7 @@ def import_batch_results(path: Path, jobs: Iterable[Job], engine: ModelEngine,
     return report
 
 
-def _entry(raw: str) -> tuple[dict | None, str]:
+def _entry(raw: str) -> tuple[dict[str, Any] | None, str]:
     """A results line as JSON with a custom_id, or why it is not one."""
     try:
         entry = json.loads(raw)
@@ -296,7 +297,7 @@ def _entry(raw: str) -> tuple[dict | None, str]:
     return entry, ""
 
 
-def _reply(entry: dict) -> tuple[str | None, tuple[int | None, int | None] | None, str]:
+def _reply(entry: dict[str, Any]) -> tuple[str | None, tuple[int | None, int | None] | None, str]:
     """The reply text of a results line and the tokens the server reported, or why there is none."""
     error, response = entry.get("error"), entry.get("response")
     if error:
@@ -433,7 +434,7 @@ class BatchClient:
             raise ProviderError(self._describe(error)) from None
         return batch.id
 
-    def status(self, batch_id: str) -> dict:
+    def status(self, batch_id: str) -> dict[str, Any]:
         """Where a batch is: status (validating, in_progress, finalizing, completed, failed, expired,
         cancelling, cancelled), request counts, times (ISO 8601, UTC), result file ids and errors."""
         try:
@@ -451,7 +452,7 @@ class BatchClient:
                 "input_file_id": batch.input_file_id, "output_file_id": batch.output_file_id,
                 "error_file_id": batch.error_file_id, "errors": errors, "metadata": dict(batch.metadata or {})}
 
-    def collect(self, batch_id: str, out: Path) -> dict:
+    def collect(self, batch_id: str, out: Path) -> dict[str, Any]:
         """Download a finished batch's results (its output file, and its error file if any) and write them as
         one results file at `out` (JSON Lines, written whole or not at all), ready for `import_batch_results`.
         Returns `status` with "path" and "lines". Raises BatchNotReady while it runs, ProviderError if it failed."""

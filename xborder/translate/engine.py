@@ -13,7 +13,7 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from xborder.catalog.model import Product
 from xborder.markets import Market
@@ -57,12 +57,12 @@ class ListingCopy:
     keywords: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "bullets": list(self.bullets), "description": self.description,
                 "keywords": list(self.keywords), "tags": list(self.tags)}
 
     @classmethod
-    def from_json(cls, data: dict) -> ListingCopy:
+    def from_json(cls, data: dict[str, Any]) -> ListingCopy:
         return cls(str(data.get("title", "")), tuple(map(str, data.get("bullets", ()))),
                    str(data.get("description", "")), tuple(map(str, data.get("keywords", ()))),
                    tuple(map(str, data.get("tags", ()))))
@@ -142,7 +142,7 @@ class Usage:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens, "tokens": self.tokens}
 

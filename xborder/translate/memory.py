@@ -19,6 +19,7 @@ from contextlib import closing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xborder.errors import XborderError
 
@@ -121,7 +122,7 @@ class MergeReport:
     cached_kept: int = 0
     conflicts: tuple[MergeConflict, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "file": str(self.other),
             "approved": {"added": self.approved_added, "updated": self.approved_updated, "kept": self.approved_kept},
@@ -264,14 +265,14 @@ class TranslationMemory:
     def close(self) -> None:
         self.db.close()
 
-    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read; a damaged file is a MemoryFileError with the designed message, not a crash."""
         try:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as error:
             raise MemoryFileError(_explain(self.path, error)) from None
 
-    def _write(self, sql: str, params: tuple) -> None:
+    def _write(self, sql: str, params: tuple[object, ...]) -> None:
         try:
             self.db.execute(sql, params)
         except sqlite3.DatabaseError as error:
@@ -383,7 +384,7 @@ class TranslationMemory:
         except sqlite3.DatabaseError as error:
             raise MemoryFileError(_explain(self.path, error)) from None
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Counts of approved translations and cached segments per language and origin."""
         approved = self._query("SELECT target_lang, origin, COUNT(*) FROM approved GROUP BY 1, 2 ORDER BY 1, 2")
         cached = self._query("SELECT target_lang, engine, COUNT(*) FROM cache GROUP BY 1, 2 ORDER BY 1, 2")

@@ -43,6 +43,7 @@ from xborder.translate.stages import segment_sources
 from xborder.translate.style import style_guide
 
 PROMPT_VERSION = "listing-2"  # 2: the fields' counts and lengths in the schema and in words
+Message = dict[str, str]  # one chat message: {"role": "system" | "user" | "assistant", "content": text}
 _FORMAT_REFUSALS = (400, 422, 500, 501)  # how servers refuse a response_format they do not support
 
 SYSTEM_PROMPT = """\
@@ -227,7 +228,7 @@ def approx_tokens(text: str) -> int:
     return wide + (len(text) - wide + 3) // 4
 
 
-def exchange_tokens(messages: list[dict], content: str | None,
+def exchange_tokens(messages: list[Message], content: str | None,
                     reported: tuple[int | None, int | None] | None) -> tuple[int, int]:
     """Prompt and completion tokens of one request: as the server reported them, else (some local servers
     leave usage out) counted roughly, never zero."""
@@ -236,7 +237,7 @@ def exchange_tokens(messages: list[dict], content: str | None,
     return sum(approx_tokens(m["content"]) for m in messages), approx_tokens(content or "")
 
 
-def read_json(text: str) -> dict:
+def read_json(text: str) -> dict[str, Any]:
     """The JSON object in a reply, tolerating code fences and prose around it."""
     body = text.strip()
     fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
@@ -265,7 +266,7 @@ class Reading:
     broken: list[Finding]
 
 
-def _strings(data: dict, key: str) -> tuple[str, ...]:
+def _strings(data: dict[str, Any], key: str) -> tuple[str, ...]:
     value = data.get(key)
     if isinstance(value, str):  # a model that wrote one string where a list was asked for
         value = [part for part in re.split(r"[,\n]", value)]
@@ -282,7 +283,7 @@ class Request:
     segments: dict[str, str]  # id → source text
 
     @property
-    def limits(self) -> dict:
+    def limits(self) -> dict[str, Any]:
         return self.job.market.limits
 
     def wants(self) -> list[str]:
@@ -296,7 +297,7 @@ class Request:
             keys.append("translations")
         return keys
 
-    def schema(self, strict: bool = True) -> dict:
+    def schema(self, strict: bool = True) -> dict[str, Any]:
         """The JSON schema of the reply (every property required, nothing else allowed), with the counts and
         lengths the listing's checks enforce (FieldRules).
 
@@ -307,7 +308,7 @@ class Request:
         strict (the schema the json_object and prompted modes show in the prompt): maxLength/minLength too."""
         rules = field_rules(self.job.market)
 
-        def text(most: int = 0, least: int = 0, words: str = "") -> dict:
+        def text(most: int = 0, least: int = 0, words: str = "") -> dict[str, Any]:
             out: dict[str, Any] = {"type": "string"}
             if words:
                 out["description"] = words
@@ -317,7 +318,7 @@ class Request:
                 out["minLength"] = least
             return out
 
-        def texts(items: dict, least: int = 0, most: int = 0, words: str = "") -> dict:
+        def texts(items: dict[str, Any], least: int = 0, most: int = 0, words: str = "") -> dict[str, Any]:
             out: dict[str, Any] = {"type": "array", "items": items}
             if words:
                 out["description"] = words
@@ -412,7 +413,7 @@ def field_rules(market: Market) -> FieldRules:
         tag_count=limits.get("tag_count", 0), tag_chars=limits.get("tag_chars", 0))
 
 
-def market_brief(market: Market) -> dict:
+def market_brief(market: Market) -> dict[str, Any]:
     """The MARKET section of a prompt: the same for every product of the market, so it caches well. Its "fields"
     say in words the counts and lengths the reply's schema carries (field_rules)."""
     rules = market.rules
@@ -456,7 +457,7 @@ def _claims_brief(market: Market) -> dict[str, list[str]]:
     return out
 
 
-def product_brief(product: Product) -> dict:
+def product_brief(product: Product) -> dict[str, Any]:
     """The product's structured data as the prompt shows it (empty values left out)."""
     data: dict[str, Any] = {
         "name": product.name, "name_en": product.name_en, "brand": product.brand, "category": product.category,
@@ -478,7 +479,7 @@ def product_brief(product: Product) -> dict:
     return {k: v for k, v in data.items() if v not in (None, "", [])}
 
 
-def glossary_brief(glossary: Glossary, product: Product, lang_tag: str) -> list[dict]:
+def glossary_brief(glossary: Glossary, product: Product, lang_tag: str) -> list[dict[str, Any]]:
     """Only the glossary entries found in this product's text, as the model needs them."""
     out: list[dict[str, Any]] = []
     for entry in glossary.entries_for("\n".join(segment_sources(product))):
@@ -580,7 +581,7 @@ class ModelEngine(Engine):
         wide = job.market.language in ("ja", "th", "zh")
         return Usage(1, prompt, chars if wide else chars // 4 + 20)
 
-    def messages(self, request: Request, mode: str) -> list[dict]:
+    def messages(self, request: Request, mode: str) -> list[Message]:
         """System instructions (fixed), then the market (fixed per market), then the product: cache-friendly."""
         job = request.job
         product = {"product": product_brief(job.product),
@@ -594,7 +595,7 @@ class ModelEngine(Engine):
                         + json.dumps(request.schema(strict=False), ensure_ascii=False))
         return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
 
-    def body_for(self, job: Job, mode: str) -> dict | None:
+    def body_for(self, job: Job, mode: str) -> dict[str, Any] | None:
         """The body of the job's first request in a structured-output mode, exactly as the live path sends it
         (None: nothing to ask, the offline engine renders every segment). `result_for_reply` reads the reply."""
         request, _ = self.request_for(job)
@@ -680,7 +681,7 @@ class ModelEngine(Engine):
                     raise
         raise AssertionError("unreachable")
 
-    def _read(self, request: Request, data: dict) -> Reading:
+    def _read(self, request: Request, data: dict[str, Any]) -> Reading:
         """The reply as typed records, and every rule it breaks as a line for the repair request."""
         job = request.job
         missing = [key for key in request.wants() if key not in data]
@@ -728,12 +729,12 @@ class ModelEngine(Engine):
         return job.text_checks.segment(source, text, job)
 
     # requests --------------------------------------------------------------------------------
-    def _complete(self, request: Request, control: RunControl, usage: Usage, tail: list[dict] | None = None) -> str:
+    def _complete(self, request: Request, control: RunControl, usage: Usage, tail: list[Message] | None = None) -> str:
         """One chat completion for a request (plus a repair exchange in `tail`), in the run's output mode."""
         return self.complete(request.schema(), lambda mode: self.messages(request, mode) + (tail or []), control,
                              usage)
 
-    def complete(self, schema: dict, messages_for: Callable[[str], list[dict]], control: RunControl,
+    def complete(self, schema: dict[str, Any], messages_for: Callable[[str], list[Message]], control: RunControl,
                  usage: Usage) -> str:
         """The reply text to the messages for the run's structured-output mode, found on the first request:
         JSON schema, else JSON mode, else JSON asked for in the prompt (for servers that refuse the others)."""
@@ -754,7 +755,7 @@ class ModelEngine(Engine):
         mode = self.mode or MODES[-1]
         return self._call(mode, schema, messages_for(mode), control, usage)
 
-    def chat_body(self, mode: str, schema: dict, messages: list[dict]) -> dict:
+    def chat_body(self, mode: str, schema: dict[str, Any], messages: list[Message]) -> dict[str, Any]:
         """The body of one chat-completion request, as the live path sends it and a batch file holds it: the
         model, the messages, temperature and output limit, and the response_format of the structured-output
         mode (json_schema: the strict schema; json_object: JSON mode; prompted: none, the schema is in the
@@ -769,7 +770,7 @@ class ModelEngine(Engine):
             body["response_format"] = {"type": "json_object"}
         return body
 
-    def _call(self, mode: str, schema: dict, messages: list[dict], control: RunControl, usage: Usage,
+    def _call(self, mode: str, schema: dict[str, Any], messages: list[Message], control: RunControl, usage: Usage,
               detecting: bool = False) -> str:
         settings = self.settings
         body = self.chat_body(mode, schema, messages)
@@ -791,7 +792,8 @@ class ModelEngine(Engine):
             except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as error:
                 raise ProviderError(self._describe(error)) from None
             self.gate.speed_up()
-            content = response.choices[0].message.content if response.choices else None
+            # create(**body) matches no single overload of openai's, so mypy sees the response as Any
+            content: str | None = response.choices[0].message.content if response.choices else None
             reported = (response.usage.prompt_tokens, response.usage.completion_tokens) if response.usage else None
             prompt_tokens, completion_tokens = exchange_tokens(messages, content, reported)
             if self.limiter is not None:
@@ -879,7 +881,7 @@ class EndpointCheck:
     def ok(self) -> bool:
         return not self.error and bool(self.structured_output)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "model": self.model, "models": self.models,
                 "model_listed": self.model in self.models, "structured_output": self.structured_output,
                 "refused": self.refused, "ok": self.ok, "error": self.error}

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from xborder import data
 
@@ -66,7 +67,7 @@ def phrasebank(tag: str) -> PhraseBank:
     raw = data.load("phrasebank.toml")
     language = tag.split("-")[0]
     layers = [raw.get(language, {})] + ([raw.get(tag, {})] if tag != language else [])
-    merged: dict[str, dict] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for layer in layers:
         for section in _SECTIONS:
             merged.setdefault(section, {}).update(layer.get(section, {}))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from xborder.findings import Finding
 
@@ -50,7 +51,7 @@ class Rejection:
         """A reply rejected now; `before` is how many replies for the same cache entry were rejected earlier."""
         return cls(tuple(reasons), before + 1, dt.datetime.now(dt.timezone.utc).date().isoformat(), via)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The stored form (see the module's doc)."""
         return {"attempts": self.attempts, "at": self.at, "via": self.via,
                 "reasons": [reason.to_json() for reason in self.reasons]}
@@ -116,7 +117,7 @@ def _short(text: str, size: int = 80) -> str:
     return text if len(text) <= size else text[:size - 1].rstrip() + "…"
 
 
-def top_reasons(rejections: Iterable[Iterable[str]], limit: int = 10) -> list[dict]:
+def top_reasons(rejections: Iterable[Iterable[str]], limit: int = 10) -> list[dict[str, str | int]]:
     """The rules rejections broke most often, from each rejection's check codes: [{"check", "count"}], most
     frequent first, each rejection counted once per rule."""
     counts: dict[str, int] = {}

@@ -4,6 +4,7 @@ translations loaded into the memory: what a build and a script run set up alike.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from xborder.config import Config
 from xborder.errors import ConfigError
@@ -14,7 +15,7 @@ from xborder.translate.tmx import read_tmx
 ENGINES = ("offline", "openai")
 
 
-def make_engine(name: str, config: Config, overrides: dict | None = None) -> Engine:
+def make_engine(name: str, config: Config, overrides: dict[str, Any] | None = None) -> Engine:
     """The engine named on the command line or in [project] engine, with the [model] settings."""
     if name == "offline":
         from xborder.translate.offline import OfflineEngine

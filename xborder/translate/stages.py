@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
@@ -29,7 +29,7 @@ from xborder.translate.glossary import Glossary
 from xborder.translate.memory import TranslationMemory
 from xborder.translate.rejection import REJECTED, Rejection
 
-Event = Callable[[str, dict], None]
+Event = Callable[[str, dict[str, Any]], None]
 MAX_EXTRA_ATTRIBUTES = 8  # a sheet's own columns a listing shows after xborder's fields; more would crowd the bullets
 
 
@@ -190,7 +190,7 @@ class FetchReport:
                             "after every retry; their text stays pending — build again to retry them")
         return self
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"jobs": self.jobs, "done": self.done, "failed": self.failed,
                 "endpoint_failures": self.endpoint_failures, **self.usage.to_json(),
                 "by_market": {k: v.to_json() for k, v in sorted(self.by_market.items())},
@@ -266,7 +266,7 @@ def in_flight(calls: Iterable[Callable[[], T]], concurrency: int, control: RunCo
         return
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=name)
     pending = iter(calls)
-    running: set[Future] = set()
+    running: set[Future[T]] = set()
     try:
         while True:
             while len(running) < concurrency and not control.stopped:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from xborder.catalog.model import Product
 from xborder.translate.glossary import Glossary, GlossaryEntry
@@ -34,7 +35,7 @@ class TermUse:
     skus: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # language tags without a translation
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"source": self.entry.source, "type": self.entry.type, "products": self.skus,
                 "targets": {lang: list(forms) for lang, forms in self.entry.targets.items()},
                 "missing": self.missing, "origin": self.entry.origin}
@@ -65,7 +66,7 @@ class Candidate:
     count: int
     example: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 

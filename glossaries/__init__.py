@@ -1,1 +1,1 @@
-"""Starter glossaries shipped with xborder (CSV files; see xborder/translate/glossary.py)."""
+"""Starter glossaries shipped with xborder (CSV files; see xborder/language/glossary.py)."""

@@ -19,13 +19,13 @@ from xborder.config import load_config
 from xborder.errors import ConfigError, InputError
 from xborder.markets import get_markets
 from xborder.listing.compose import ListingTextChecks
-from xborder.translate.batch import (BatchImport, check_batch_file, custom_id, import_batch_results,
+from xborder.engines.batch import (BatchImport, check_batch_file, custom_id, import_batch_results,
                                      write_batch_file)
-from xborder.translate.engine import Job
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.model import ModelEngine, model_settings
-from xborder.translate.project import open_memory, project_glossary
-from xborder.translate.stages import plan_texts
+from xborder.engines.engine import Job
+from xborder.language.memory import TranslationMemory
+from xborder.engines.model import ModelEngine, model_settings
+from xborder.language.project import open_memory, project_glossary
+from xborder.engines.stages import plan_texts
 
 KEY = FAKE_KEY
 ROWS = [

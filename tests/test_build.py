@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import EXAMPLE_CATALOG, write_csv, write_xlsx
-from xborder.listing.export_csv import SHOPIFY_HEADERS
+from xborder.exports.store_csv import SHOPIFY_HEADERS
 
 EXAMPLES = EXAMPLE_CATALOG.parent
 FX = ("--fx-date", "2025-06-02")
@@ -161,7 +161,7 @@ def test_keywords_stay_under_their_byte_limit_and_report_what_was_left_out(tmp_p
 
 def test_overlong_title_is_shortened_at_a_word_boundary(tmp_path, run_cli):
     long_catalog(tmp_path / "long.xlsx")
-    from xborder.translate.memory import TranslationMemory
+    from xborder.language.memory import TranslationMemory
 
     words = ["Traditional", "Hanfu", "Skirt", "Ming-style", "Mamianqun"] * 12
     long_title = " ".join(words)

@@ -14,10 +14,10 @@ from xborder.catalog.model import Product
 from xborder.claims import claim_rules, read_claims
 from xborder.listing import qa
 from xborder.markets import get_markets
-from xborder.translate.engine import Job
-from xborder.translate.glossary import Glossary, GlossaryError, read_csv, write_csv
-from xborder.translate.model import ModelEngine, ModelSettings, glossary_brief
-from xborder.translate.offline import OfflineEngine
+from xborder.engines.engine import Job
+from xborder.language.glossary import Glossary, GlossaryError, read_csv, write_csv
+from xborder.engines.model import ModelEngine, ModelSettings, glossary_brief
+from xborder.engines.offline import OfflineEngine
 from xborder.values import Money
 
 US, DE, ES, MX, JP, SHOPIFY = get_markets(["amazon-us", "amazon-de", "amazon-es", "mercadolibre-mx", "amazon-jp",

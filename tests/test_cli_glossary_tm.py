@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-import xborder.translate.memory as memory_module
+import xborder.language.memory as memory_module
 from conftest import EXAMPLE_CATALOG, ROOT, one_line_error, write_xlsx
-from xborder.translate.glossary import fold, load_glossary, read_tbx
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.tmx import read_tmx
+from xborder.language.glossary import fold, load_glossary, read_tbx
+from xborder.language.memory import TranslationMemory
+from xborder.language.tmx import read_tmx
 
 
 @pytest.fixture(autouse=True)

@@ -224,7 +224,7 @@ def test_remark_facts_reach_compliance_listing_prompt_and_report(tmp_path, run_c
     report = json.loads((tmp_path / "dist" / "report.json").read_text())
     assert "1、以上价格含13%增值税" in [n["text"] for n in report["catalogs"][0]["notes"]]
 
-    from xborder.translate.model import product_brief
+    from xborder.engines.model import product_brief
     _, products = _by_sku(path)
     brief = product_brief(products["JC-35"])
     assert brief["battery"] == "内置锂电池2000mAh" and brief["capacity"] == "350 ml"

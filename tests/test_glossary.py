@@ -13,11 +13,11 @@ from conftest import write_xlsx
 from xborder.catalog import read_catalog
 from xborder.config import load_config
 from xborder.markets import get_markets
-from xborder.translate.glossary import (Glossary, GlossaryEntry, GlossaryError, check_forbidden_terms,
+from xborder.language.glossary import (Glossary, GlossaryEntry, GlossaryError, check_forbidden_terms,
                                         check_keep_terms, check_missing_terms, fold, load_glossary,
                                         read_tbx, stack, starter_glossary, write_csv, write_tbx)
-from xborder.translate.project import project_glossary
-from xborder.translate.terms import glossary_coverage
+from xborder.language.project import project_glossary
+from xborder.language.terms import glossary_coverage
 
 E = GlossaryEntry
 

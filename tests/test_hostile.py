@@ -83,8 +83,8 @@ def test_a_failed_rebuild_leaves_the_previous_complete_build(tmp_path, run_cli, 
     assert run_cli("build", "--include-held", "c.xlsx", *FX).exit_code in (0, 1)
     before = {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()}
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 99, 0.4]])  # new prices
-    import xborder.listing.export_upload as export_upload
-    import xborder.listing.exports as exports
+    import xborder.exports.upload as export_upload
+    import xborder.exports.writer as exports
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt  # killed half-way through writing the files

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import write_xlsx
 from xborder.listing.identifiers import option_code
-from xborder.translate.memory import TranslationMemory
+from xborder.language.memory import TranslationMemory
 
 HEADER = ["款号", "品名", "颜色", "尺码", "出厂价"]
 ROWS = [

@@ -10,13 +10,13 @@ from xborder.catalog.model import Product
 from xborder.listing import qa
 from xborder.listing.compose import _title_case, handle_for
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
-from xborder.translate.measures import dimensions, weight
-from xborder.translate.phrases import phrasebank
+from xborder.language.measures import dimensions, weight
+from xborder.language.phrases import phrasebank
 from xborder.markets import get_markets
-from xborder.translate.engine import Segment, TranslationContext
-from xborder.translate.glossary import Glossary, read_csv
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.offline import OfflineEngine
+from xborder.engines.engine import Segment, TranslationContext
+from xborder.language.glossary import Glossary, read_csv
+from xborder.language.memory import TranslationMemory
+from xborder.engines.offline import OfflineEngine
 from xborder.values import Dimensions, Money, Quantity
 
 US, DE, JP = get_markets(["amazon-us", "amazon-de", "amazon-jp"])
@@ -142,7 +142,7 @@ def test_approved_translation_beats_the_engine(context):
     ("", "de", False),
 ])
 def test_what_needs_translation(text, target, expected):
-    from xborder.translate.engine import needs_translation
+    from xborder.engines.engine import needs_translation
 
     assert needs_translation(text, "zh", target) is expected
 

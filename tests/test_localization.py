@@ -15,12 +15,12 @@ import pytest
 from conftest import ROOT, write_xlsx
 from xborder.catalog.model import Product
 from xborder.listing.compose import ListingComposer
-from xborder.translate.phrases import phrasebank
+from xborder.language.phrases import phrasebank
 from xborder.markets import get_markets
-from xborder.translate.engine import Rendering, Segment, TranslationContext
-from xborder.translate.glossary import Glossary, fold, load_glossary, read_csv
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.offline import OfflineEngine
+from xborder.engines.engine import Rendering, Segment, TranslationContext
+from xborder.language.glossary import Glossary, fold, load_glossary, read_csv
+from xborder.language.memory import TranslationMemory
+from xborder.engines.offline import OfflineEngine
 from xborder.values import Money
 
 GLOSSARY_FILES = sorted((ROOT / "glossaries").glob("*.csv"))

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-import xborder.translate.memory as memory_module
-from xborder.translate.glossary import Glossary, GlossaryEntry, GlossaryError
-from xborder.translate.memory import (DEFAULT_PATH, MemoryFileError, TranslationMemory, cache_key, memory_path)
-from xborder.translate.tmx import ExchangeFileError, read_tmx, write_tmx
-from xborder.translate.xliff import PendingSegment, read_xliff, write_xliff
+import xborder.language.memory as memory_module
+from xborder.language.glossary import Glossary, GlossaryEntry, GlossaryError
+from xborder.language.memory import (DEFAULT_PATH, MemoryFileError, TranslationMemory, cache_key, memory_path)
+from xborder.language.tmx import ExchangeFileError, read_tmx, write_tmx
+from xborder.language.xliff import PendingSegment, read_xliff, write_xliff
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -415,7 +415,7 @@ def test_memory_locked_in_rollback_journal_mode_cannot_even_be_opened(tmp_path, 
 WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from xborder.translate.memory import TranslationMemory
+    from xborder.language.memory import TranslationMemory
 
     path, tag, count, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
     (go.parent / f"ready-{tag}").touch()
@@ -455,7 +455,7 @@ def test_two_processes_writing_at_once(tmp_path, attempt):
 KILLED = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from xborder.translate.memory import TranslationMemory
+    from xborder.language.memory import TranslationMemory
 
     note = "完整" * 2000  # long rows: more pages to be half-written when the process dies
     with TranslationMemory(Path(sys.argv[1])) as memory:

@@ -18,7 +18,7 @@ from conftest import FAKE_KEY, write_xlsx
 from fake_openai import Reply, prompt_parts, write_listing
 from xborder.build import BuildOptions, build
 from xborder.config import load_config
-from xborder.translate.model import SYSTEM_PROMPT, RateGate, read_json, scrub
+from xborder.engines.model import SYSTEM_PROMPT, RateGate, read_json, scrub
 
 KEY = FAKE_KEY
 ROWS = [

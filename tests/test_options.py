@@ -18,13 +18,13 @@ from conftest import write_xlsx
 from fake_openai import FakeOpenAI, prompt_parts
 from xborder.catalog.model import Product
 from xborder.listing.compose import _same_options
-from xborder.listing.export_csv import _woo_value
+from xborder.exports.store_csv import _woo_value
 from xborder.listing.identifiers import derived_variant_sku, option_code
 from xborder.listing.model import Variant
-from xborder.translate.phrases import option_sources, phrasebank
+from xborder.language.phrases import option_sources, phrasebank
 from xborder.markets import get_markets
-from xborder.translate.glossary import Glossary, read_csv
-from xborder.translate.options import render_option
+from xborder.language.glossary import Glossary, read_csv
+from xborder.language.options import render_option
 from xborder.values import Money
 
 US, UK, DE, JP, MX, TH = get_markets(["amazon-us", "amazon-uk", "amazon-de", "amazon-jp", "mercadolibre-mx",

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import DIRECT_PRICING, write_xlsx
-from xborder.translate.memory import TranslationMemory
+from xborder.language.memory import TranslationMemory
 
 PROJECT = """
 [project]

@@ -180,7 +180,7 @@ def test_a_person_who_corrected_the_rejected_field_clears_the_rejection(server, 
     from xborder.catalog import read_catalog
     from xborder.config import load_config
     from xborder.listing.compose import title_source
-    from xborder.translate.memory import TranslationMemory
+    from xborder.language.memory import TranslationMemory
 
     server.default = claims_in_the_title()
     assert run_cli("build", "catalog.xlsx").exit_code == 1
@@ -308,9 +308,9 @@ def _prompted_schema(project: Path) -> dict:
     from xborder.catalog import read_catalog
     from xborder.config import load_config
     from xborder.markets import get_markets
-    from xborder.translate.engine import Job
-    from xborder.translate.model import Request
-    from xborder.translate.project import project_glossary
+    from xborder.engines.engine import Job
+    from xborder.engines.model import Request
+    from xborder.language.project import project_glossary
 
     config = load_config(project / "xborder.toml")
     market = get_markets(["amazon-de"], config.market_overrides)[0]

@@ -11,12 +11,12 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 import xborder.build as build_module
-import xborder.listing.export_xlsx as export_xlsx
+import xborder.exports.review_workbook as export_xlsx
 from conftest import write_xlsx
 from fake_openai import Reply, run_batch
 from xborder.build import BuildOptions, build, build_and_write, in_shard, write_build
 from xborder.config import load_config
-from xborder.listing.export_xlsx import read_corrections
+from xborder.exports.review_workbook import read_corrections
 
 HEADER = ["款号", "品名", "规格", "材质", "颜色", "出厂价", "毛重"]
 NAMES = ["数字万用表", "遇水变色雨伞", "腐熟羊粪有机肥", "汉服马面裙"]

@@ -20,13 +20,14 @@ from xborder import data
 from xborder.build import BuildOptions, build
 from xborder.config import load_config
 from xborder.markets import get_markets
-from xborder.scripts import ScriptOptions, lint_lines, make_scripts, run_of_show, script_markdown
+from xborder.exports.scripts import script_markdown
+from xborder.scripts import ScriptOptions, lint_lines, make_scripts, run_of_show
 from xborder.scripts.culture import cultural_fit
 from xborder.scripts.lint import amounts, read_amount
 from xborder.scripts.phrases import SEGMENT_KINDS, ScriptError, lint_rules, script_phrases, speaking_rate
 from xborder.scripts.timing import clock, parse_duration, speaking_seconds
-from xborder.translate.style import live_style
-from xborder.translate.xliff import read_xliff
+from xborder.language.style import live_style
+from xborder.language.xliff import read_xliff
 
 EXAMPLES = EXAMPLE_CATALOG.parent
 FX = ("--fx-date", "2025-06-02")

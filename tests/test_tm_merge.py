@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import xborder.translate.memory as memory_module
+import xborder.language.memory as memory_module
 from conftest import one_line_error
-from xborder.translate.memory import MemoryFileError, TranslationMemory, cache_key
+from xborder.language.memory import MemoryFileError, TranslationMemory, cache_key
 
 JAN, FEB, MAR = "2025-01-01T08:00:00+00:00", "2025-02-01T08:00:00+00:00", "2025-03-01T08:00:00+00:00"
 

@@ -1,6 +1,6 @@
 """`xborder build` as calls: catalogs in, listings and prices out; writing the files is a separate call.
 
-The text goes through three stages (xborder.translate.stages): plan what the translation memory
+The text goes through three stages (xborder.engines.stages): plan what the translation memory
 lacks, fetch only that from the engine (concurrently, within a budget, each result committed to the
 memory as it arrives), then compose every listing from the memory with no network. A killed run
 resumes where it stopped, and a second run over an unchanged catalog makes no model request.
@@ -31,22 +31,22 @@ from xborder.files import safe_name, stage_folder, swap_in
 from xborder.status import ExitStatus
 from xborder.listing.compose import ListingComposer, ListingTextChecks
 from xborder.listing.identifiers import Identifiers
-from xborder.listing.exports import CatalogWriter, PendingTexts, dumps_line, write_catalog_outputs
+from xborder.exports.writer import CatalogWriter, PendingTexts, dumps_line, write_catalog_outputs
 from xborder.listing.model import Listing
-from xborder.listing.report import ListingTally, listing_findings, write_report
+from xborder.exports.report import ListingTally, listing_findings, write_report
 from xborder.markets import Market, get_markets
 from xborder.pricing import FxTable, quote_price
-from xborder.translate.setup import ENGINES, import_translations, make_engine  # noqa: F401 - part of the API
-from xborder.translate.engine import Engine, RunControl, Usage
-from xborder.translate.glossary import Glossary
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.project import open_memory, project_glossary
-from xborder.translate.rejection import REJECTED, Rejection
-from xborder.translate.stages import FetchReport, TextPlan, fetch_texts, plan_texts
-from xborder.translate.xliff import PendingSegment
+from xborder.engines.setup import ENGINES, import_translations, make_engine  # noqa: F401 - part of the API
+from xborder.engines.engine import Engine, RunControl, Usage
+from xborder.language.glossary import Glossary
+from xborder.language.memory import TranslationMemory
+from xborder.language.project import open_memory, project_glossary
+from xborder.engines.rejection import REJECTED, Rejection
+from xborder.engines.stages import FetchReport, TextPlan, fetch_texts, plan_texts
+from xborder.language.xliff import PendingSegment
 
 if TYPE_CHECKING:
-    from xborder.translate.batch import BatchImport
+    from xborder.engines.batch import BatchImport
 
 Event = Callable[[str, dict[str, Any]], None]
 
@@ -244,7 +244,7 @@ class BatchRequests:
 
 
 def _model_engine(engine: Engine, flag: str):
-    from xborder.translate.model import ModelEngine
+    from xborder.engines.model import ModelEngine
 
     if not isinstance(engine, ModelEngine):
         raise BuildError(f"{flag} is for the model engine: add --engine openai (or set [project] engine)")
@@ -262,7 +262,7 @@ def _all_jobs(setup: _Setup, config: Config, memory: TranslationMemory, glossari
 def write_batch_requests(paths: list[Path], config: Config, options: BuildOptions, path: Path) -> BatchRequests:
     """`build --batch-out`: every model request the build needs, written as an OpenAI Batch API (and `vllm
     run-batch`) input file; nothing is asked and no listing is written."""
-    from xborder.translate.batch import write_batch_file
+    from xborder.engines.batch import write_batch_file
 
     setup = _setup(paths, config, options)
     engine = _model_engine(setup.engine, "--batch-out")
@@ -290,7 +290,7 @@ class _Run:
         self.glossaries = _glossaries(setup, config)
         self.batch = None
         if options.batch_in is not None:  # a batch's replies go into the memory first; the plan then finds them
-            from xborder.translate.batch import import_batch_results
+            from xborder.engines.batch import import_batch_results
 
             engine = _model_engine(setup.engine, "--batch-in")
             self.batch = import_batch_results(options.batch_in, _all_jobs(setup, config, memory, self.glossaries),
@@ -435,7 +435,8 @@ def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, sta
                    control: RunControl, products: list[Product]) -> None:
     """`build --scripts`: the live-stream script per language of the build's products (its shard, SKUs and
     markets), into the build's scripts/ folder, within the build's one budget."""
-    from xborder.scripts import ScriptOptions, make_scripts, write_scripts
+    from xborder.exports.scripts import write_scripts
+    from xborder.scripts import ScriptOptions, make_scripts
     from xborder.scripts.phrases import normalize_tag
 
     languages = {normalize_tag(tag).split("-")[0] for tag in options.scripts}

@@ -9,8 +9,8 @@ import click
 
 from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
-from xborder.translate.batch import BatchClient, check_batch_file
-from xborder.translate.model import model_settings
+from xborder.engines.batch import BatchClient, check_batch_file
+from xborder.engines.model import model_settings
 
 json_option = click.option("--json", "as_json", is_flag=True, help="The batch as JSON on stdout.")
 

@@ -12,14 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from xborder.build import BuildOptions, build_and_write, estimate_build, write_batch_requests
-from xborder.translate.setup import ENGINES
+from xborder.engines.setup import ENGINES
 from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
 from xborder.config import parse_date
 from xborder.cli.tm import memory_option
 from xborder.errors import InputError
-from xborder.listing.report import summarize
+from xborder.exports.report import summarize
 from xborder.status import ExitStatus, exit_status
 
 

@@ -12,7 +12,7 @@ from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, project_config
 from xborder.errors import ConfigError
 from xborder.files import write_text
-from xborder.listing.check import check_outputs, junit_xml
+from xborder.exports.check import check_outputs, junit_xml
 from xborder.status import ExitStatus
 
 

@@ -9,7 +9,7 @@ import click
 from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.status import ExitStatus
-from xborder.translate.model import check_endpoint, model_settings
+from xborder.engines.model import check_endpoint, model_settings
 
 _MODES = {"json_schema": "yes: JSON-schema replies (response_format json_schema)",
           "json_object": "no JSON schema; JSON mode (response_format json_object) works and is used",

@@ -13,10 +13,10 @@ from xborder.cli.common import config_option, console, print_json, project_confi
 from xborder.config import Config
 from xborder.files import write_bytes, write_text
 from xborder.markets import get_markets
-from xborder.translate.glossary import (TYPES, Glossary, GlossaryEntry, GlossaryError, load_glossary, write_csv,
+from xborder.language.glossary import (TYPES, Glossary, GlossaryEntry, GlossaryError, load_glossary, write_csv,
                                         write_tbx)
-from xborder.translate.project import project_glossary
-from xborder.translate.terms import glossary_coverage, suggest_terms
+from xborder.language.project import project_glossary
+from xborder.language.terms import glossary_coverage, suggest_terms
 
 
 def project_langs(config: Config) -> list[str]:

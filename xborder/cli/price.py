@@ -16,7 +16,7 @@ from xborder.errors import ConfigError
 from xborder.markets import get_markets
 from xborder.pricing import FxTable, quote_catalog
 from xborder.pricing.fx import bundled_range
-from xborder.pricing.money_format import format_rate
+from xborder.language.money_format import format_rate
 from xborder.status import exit_status
 
 fx_options = [

@@ -14,12 +14,13 @@ from xborder.cli.common import config_option, console, print_json, project_confi
 from xborder.cli.price import with_fx_options
 from xborder.cli.tm import memory_option
 from xborder.config import parse_date
-from xborder.scripts import ORDERS, ScriptOptions, make_scripts, parse_duration, write_scripts
-from xborder.scripts.export import report_json
+from xborder.exports.scripts import write_scripts
+from xborder.scripts import ORDERS, ScriptOptions, make_scripts, parse_duration
+from xborder.exports.scripts import report_json
 from xborder.scripts.run import check_scripts_paths
 from xborder.scripts.timing import clock
 from xborder.status import exit_status
-from xborder.translate.rejection import SCRIPT_RETRY
+from xborder.engines.rejection import SCRIPT_RETRY
 
 
 @cli.command()

@@ -9,10 +9,10 @@ from rich.table import Table
 
 from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
-from xborder.translate.glossary import GlossaryError
-from xborder.translate.memory import MergeReport, check_memory_file
-from xborder.translate.project import open_memory
-from xborder.translate.tmx import read_tmx, write_tmx
+from xborder.language.glossary import GlossaryError
+from xborder.language.memory import MergeReport, check_memory_file
+from xborder.language.project import open_memory
+from xborder.language.tmx import read_tmx, write_tmx
 
 memory_option = click.option("--memory", "memory_path", type=click.Path(path_type=Path, dir_okay=False),
                              help="Translation memory file (default: $XBORDER_MEMORY, else .xborder/memory.sqlite).")
@@ -26,11 +26,11 @@ def import_rows(path: Path, source_lang: str) -> tuple[list[tuple[str, str, str,
     if suffix == ".tmx":
         return read_tmx(path, source_lang), "import"
     if suffix in (".xlf", ".xliff"):
-        from xborder.translate.xliff import read_xliff
+        from xborder.language.xliff import read_xliff
 
         return read_xliff(path, source_lang), "human"
     if suffix in (".xlsx", ".xlsm"):
-        from xborder.listing.export_xlsx import read_corrections
+        from xborder.exports.review_workbook import read_corrections
 
         return read_corrections(path), "human"
     raise GlossaryError(f"{path}: the memory imports .tmx, .xlf/.xliff and the review workbook listings.xlsx")

@@ -11,22 +11,22 @@ from dataclasses import replace
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.listing import qa
-from xborder.translate import measures
+from xborder.language import measures
 from xborder.listing.compliance import compliance_for
 from xborder.listing.fit import fit_bytes, fit_chars, fit_parts
 from xborder.listing.identifiers import VariantSku, derived_variant_sku
 from xborder.listing.images import listing_images
 from xborder.listing.model import Listing, ListingField, Variant
-from xborder.translate.phrases import PhraseBank, phrasebank
+from xborder.language.phrases import PhraseBank, phrasebank
 from xborder.listing.uploads import upload_findings
 from xborder.markets import Market
 from xborder.pricing import Quote
 from xborder.settings import Seller
-from xborder.translate.engine import BASIC_CHECKS, Job, ListingCopy, Rendering, has_cjk, weakest
+from xborder.engines.engine import BASIC_CHECKS, Job, ListingCopy, Rendering, has_cjk, weakest
 from xborder.findings import Finding
-from xborder.translate.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
-from xborder.translate.rejection import LISTING_RETRY, Rejection
-from xborder.translate.stages import MAX_EXTRA_ATTRIBUTES, ProductText, segment_sources
+from xborder.language.glossary import Glossary, check_forbidden_terms, check_keep_terms, check_missing_terms
+from xborder.engines.rejection import LISTING_RETRY, Rejection
+from xborder.engines.stages import MAX_EXTRA_ATTRIBUTES, ProductText, segment_sources
 
 Approved = Callable[[str], "str | None"]  # field source text → the text a person approved for it
 
@@ -65,7 +65,7 @@ def sku_handle(product: Product) -> str:
 
 
 class ListingTextChecks:
-    """The listing's checks on an engine's text (xborder.translate.engine.TextChecks): its fields as the composer
+    """The listing's checks on an engine's text (xborder.engines.engine.TextChecks): its fields as the composer
     will fit and check them, and a translated segment: not empty, not left in Chinese, glossary terms and
     figures kept."""
 

@@ -21,7 +21,7 @@ from xborder.catalog.model import Product
 from xborder.listing.model import Listing
 from xborder.listing.qa import check_handle_claims
 from xborder.findings import Finding
-from xborder.translate.memory import TranslationMemory
+from xborder.language.memory import TranslationMemory
 
 Options = tuple[tuple[str, str], ...]  # (option key, catalog value): (('colour', '黑色'), ('size', 'M'))
 VariantSku = Callable[[Product, Options], str]

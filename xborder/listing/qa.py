@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from xborder.claims import SOURCE_LANGUAGE, claim_rules
 from xborder.markets import Market
-from xborder.translate.engine import has_cjk
+from xborder.engines.engine import has_cjk
 from xborder.findings import Finding
 
 @lru_cache(maxsize=4096)

@@ -14,7 +14,7 @@ from xborder.errors import XborderError
 from xborder.markets import Market
 from xborder.pricing.fees import ReferralRate, fulfilment_fee, referral_for
 from xborder.pricing.fx import FxRate, FxTable
-from xborder.pricing.money_format import format_money, format_rate
+from xborder.language.money_format import format_money, format_rate
 from xborder.pricing.rounding import round_price
 from xborder.settings import PricingSettings
 from xborder.values import Money, Quantity, plain

@@ -2,14 +2,13 @@
 
     script = write_script(product, market, "de-DE", 60, text=product_text, quote=quote)   # one product
     result = make_scripts(paths, config, ScriptOptions(out=Path("dist"), languages=["de-DE"], session=3600))
-    write_scripts(result)                                                               # the files
+    write_scripts(result)                   # the files (xborder.exports.scripts)
     show = run_of_show(result.scripts["de-DE"], 3600, order="hero")                     # a whole session
 
 With ScriptOptions(engine="openai"), a model writes each script from the same facts, in the same segments,
 fitted and checked the same way, cached in the memory (xborder.scripts.model_engine).
 """
 
-from xborder.scripts.export import run_of_show_markdown, run_of_show_xlsx, script_markdown, write_scripts
 from xborder.scripts.lint import lint_lines
 from xborder.scripts.model import Beat, LiveScript, ScriptSegment
 from xborder.scripts.phrases import ScriptError, script_phrases, speaking_rate
@@ -20,5 +19,5 @@ from xborder.scripts.write import write_script
 
 __all__ = ["Beat", "LiveScript", "ORDERS", "RunOfShow", "ScriptError", "ScriptOptions", "ScriptResult",
            "ScriptSegment", "Slot", "lint_lines", "make_scripts", "markets_for", "parse_duration", "run_of_show",
-           "run_of_show_markdown", "run_of_show_xlsx", "script_markdown", "script_phrases", "speaking_rate",
-           "speaking_seconds", "write_script", "write_scripts"]
+           "script_phrases", "speaking_rate",
+           "speaking_seconds", "write_script"]

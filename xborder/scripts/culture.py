@@ -12,8 +12,8 @@ from typing import Any
 import babel.dates
 from babel import Locale
 
-from xborder.pricing.money_format import format_figure
-from xborder.translate.style import live_style
+from xborder.language.money_format import format_figure
+from xborder.language.style import live_style
 
 EXAMPLE_DATE = dt.date(2026, 11, 23)
 EXAMPLE_NUMBER = Decimal("1234.5")

@@ -13,7 +13,7 @@ from xborder.claims import claim_rules
 from xborder.markets import Market
 from xborder.scripts.phrases import LintRules, lint_rules
 from xborder.findings import Finding
-from xborder.translate.glossary import GlossaryEntry, check_forbidden_terms
+from xborder.language.glossary import GlossaryEntry, check_forbidden_terms
 
 _MESSAGES = {
     "medical": "a medical or wellness claim: products that are not medicines may not claim to treat, cure or "

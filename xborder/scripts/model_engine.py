@@ -10,7 +10,7 @@ The reply is read into the same records (Beat, ScriptSegment, LiveScript), timed
 the same code as the phrase bank's beats, and checked by the same lint plus what only a model can get wrong (the
 listing's price left out, text left in Chinese). A reply whose checks find errors gets one repair request
 listing them, as a listing does; a script still wrong after it is kept, shown with its findings, and stored in
-the memory as rejected with its reasons (xborder.translate.rejection). Like a rejected listing it is not bought
+the memory as rejected with its reasons (xborder.engines.rejection). Like a rejected listing it is not bought
 again: a later run shows it, marked, unless the key changed or retries are asked for (`--retry-rejected`,
 `[model] retry_rejected = N`). A good script is stored under a key of the product's data
 and listing strings, the market, language, duration, the glossary entries it uses, the model and the prompt
@@ -40,14 +40,14 @@ from xborder.scripts.model import Beat, LiveScript
 from xborder.scripts.phrases import lint_rules, platform
 from xborder.scripts.timing import speaking_seconds
 from xborder.scripts.write import ScriptFacts, assemble
-from xborder.translate.engine import RunControl, Usage, has_cjk
+from xborder.engines.engine import RunControl, Usage, has_cjk
 from xborder.findings import Finding
-from xborder.translate.memory import TranslationMemory, cache_key
-from xborder.translate.model import (Message, ModelEngine, ReplyError, _Stopped, describe_error, endpoint,
+from xborder.language.memory import TranslationMemory, cache_key
+from xborder.engines.model import (Message, ModelEngine, ReplyError, _Stopped, describe_error, endpoint,
                                      glossary_brief, product_brief, read_json)
-from xborder.translate.rejection import REJECTED, SCRIPT_RETRY, Rejection, top_reasons
-from xborder.translate.stages import FAILURES_BEFORE_STOP, in_flight, segment_sources
-from xborder.translate.style import live_style
+from xborder.engines.rejection import REJECTED, SCRIPT_RETRY, Rejection, top_reasons
+from xborder.engines.stages import FAILURES_BEFORE_STOP, in_flight, segment_sources
+from xborder.language.style import live_style
 
 SCRIPT_PROMPT_VERSION = "script-1"
 

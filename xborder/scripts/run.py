@@ -29,14 +29,14 @@ from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
 from xborder.scripts.model_engine import ScriptBrief, ScriptRun, model_scripts, script_brief
 from xborder.scripts.show import RunOfShow, run_of_show
 from xborder.scripts.write import script_facts, write_script
-from xborder.translate.engine import Rendering, RunControl
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.model import ModelEngine
-from xborder.translate.offline import OfflineEngine
-from xborder.translate.project import open_memory, project_glossary
-from xborder.translate.setup import import_translations, make_engine
-from xborder.translate.stages import TextPlan, fetch_texts, plan_texts, segment_sources
-from xborder.translate.xliff import PendingSegment
+from xborder.engines.engine import Rendering, RunControl
+from xborder.language.memory import TranslationMemory
+from xborder.engines.model import ModelEngine
+from xborder.engines.offline import OfflineEngine
+from xborder.language.project import open_memory, project_glossary
+from xborder.engines.setup import import_translations, make_engine
+from xborder.engines.stages import TextPlan, fetch_texts, plan_texts, segment_sources
+from xborder.language.xliff import PendingSegment
 
 
 @dataclass

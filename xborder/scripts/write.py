@@ -20,7 +20,7 @@ from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.listing.compose import ListingComposer, product_text
 from xborder.listing.model import Listing, Variant
-from xborder.translate.phrases import phrasebank
+from xborder.language.phrases import phrasebank
 from xborder.markets import Market
 from xborder.pricing import Quote
 from xborder.scripts.culture import cultural_fit
@@ -29,10 +29,10 @@ from xborder.scripts.model import Beat, LiveScript, ScriptSegment
 from xborder.scripts.phrases import (ScriptError, ScriptPhrases, SpeakingRate, platform, script_phrases, speaking_rate,
                                      timing_settings)
 from xborder.scripts.timing import clock, speaking_seconds
-from xborder.translate.engine import Rendering, needs_translation
+from xborder.engines.engine import Rendering, needs_translation
 from xborder.findings import Finding
-from xborder.translate.glossary import check_missing_terms
-from xborder.translate.stages import ProductText
+from xborder.language.glossary import check_missing_terms
+from xborder.engines.stages import ProductText
 from xborder.values import Money
 
 _TRAILING = ".。!！;；,，、…:： \t\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from xborder.config import Config
 from xborder.markets import Market
-from xborder.translate.glossary import Glossary, stack
-from xborder.translate.memory import TranslationMemory, memory_path
+from xborder.language.glossary import Glossary, stack
+from xborder.language.memory import TranslationMemory, memory_path
 
 
 def project_glossary(config: Config, market: Market | None = None) -> Glossary:

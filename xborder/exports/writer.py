@@ -17,14 +17,14 @@ from typing import IO, Any, Protocol
 
 from xborder.catalog.model import Problem, Product
 from xborder.files import OutputError
-from xborder.listing.export_csv import CsvSink, shopify_header, shopify_rows, woo_header, woo_max_options, woo_rows
-from xborder.listing.export_upload import UploadFile, upload_file
-from xborder.listing.export_xlsx import ReviewWorkbook
+from xborder.exports.store_csv import CsvSink, shopify_header, shopify_rows, woo_header, woo_max_options, woo_rows
+from xborder.exports.upload import UploadFile, upload_file
+from xborder.exports.review_workbook import ReviewWorkbook
 from xborder.listing.images import ImageFiles
 from xborder.listing.model import SCHEMA_VERSION, Listing
 from xborder.listing.uploads import market_templates
 from xborder.markets import Market
-from xborder.translate.xliff import PendingSegment, write_xliff
+from xborder.language.xliff import PendingSegment, write_xliff
 
 
 def dumps(payload: object) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xborder.catalog.model import Product
-from xborder.translate.glossary import Glossary, GlossaryEntry
+from xborder.language.glossary import Glossary, GlossaryEntry
 
 # the product fields whose text is translated into listings
 TEXT_FIELDS = ("name", "spec", "material", "selling_points", "description")

@@ -1,7 +1,7 @@
 """The offline engine: glossary terms, phrase banks and templates; no network, no key.
 
 It translates what can be translated exactly (option values such as 白色, Off-white, 21寸 8骨 or 3-4岁, see
-xborder.translate.options; specs such as 500g/袋; text made up entirely of glossary terms) and leaves the rest
+xborder.language.options; specs such as 500g/袋; text made up entirely of glossary terms) and leaves the rest
 in the source language, pending, for a translator or for the model engine.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 from xborder.catalog.cells import CellError, parse_weight
-from xborder.translate.phrases import phrasebank
-from xborder.pricing.money_format import format_figure
-from xborder.translate.engine import Engine, Job, JobResult, Rendering, RunControl, has_cjk
-from xborder.translate.options import render_option
+from xborder.language.phrases import phrasebank
+from xborder.language.money_format import format_figure
+from xborder.engines.engine import Engine, Job, JobResult, Rendering, RunControl, has_cjk
+from xborder.language.options import render_option
 
 _SEPARATORS = re.compile(r"^[\s,，、/／+＋·・()（）\-–]*$")
 _NO_SPACE_LANGUAGES = {"ja", "zh", "th"}

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from xborder.claims import claim_rules
 from xborder.files import OutputError, write_bytes
-from xborder.translate.glossary import GlossaryError, first_line
+from xborder.language.glossary import GlossaryError, first_line
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 A build asks the translation memory first: an approved translation always wins, then a cached
 machine translation made under the same key; only what is left becomes a Job for the engine
-(xborder.translate.stages). The offline engine composes what it can from glossary terms and
-phrase banks and leaves the rest pending; the model engine (xborder.translate.model) writes the
+(xborder.engines.stages). The offline engine composes what it can from glossary terms and
+phrase banks and leaves the rest pending; the model engine (xborder.engines.model) writes the
 listing fields and every missing segment in one request per product and market.
 """
 
@@ -18,12 +18,12 @@ from typing import Any, Protocol
 from xborder.catalog.model import Product
 from xborder.markets import Market
 from xborder.findings import Finding
-from xborder.translate.glossary import Glossary
-from xborder.translate.memory import TranslationMemory, cache_key
-from xborder.translate.options import render_option
-from xborder.translate.rejection import REJECTED, Rejection
+from xborder.language.glossary import Glossary
+from xborder.language.memory import TranslationMemory, cache_key
+from xborder.language.options import render_option
+from xborder.engines.rejection import REJECTED, Rejection
 # the text records an engine returns live apart, so that what renders options needs no engine
-from xborder.translate.rendering import (PROVENANCE_ORDER, Rendering, Segment, has_cjk,  # noqa: F401
+from xborder.language.rendering import (PROVENANCE_ORDER, Rendering, Segment, has_cjk,  # noqa: F401
                                          needs_translation, weakest)
 
 @dataclass
@@ -166,7 +166,7 @@ class JobResult:
 class Engine(ABC):
     """Turns jobs into renderings (and, for engines that write copy, listing fields).
 
-    The build asks the memory first (see xborder.translate.stages); only what is left becomes a Job.
+    The build asks the memory first (see xborder.engines.stages); only what is left becomes a Job.
     """
 
     name: str = "engine"
@@ -205,7 +205,7 @@ class Engine(ABC):
     def render(self, segments: list[Segment], context: TranslationContext) -> dict[str, Rendering]:
         """Renderings by source text for one product and market, through the memory like a build.
 
-        A convenience for one product; a build plans every product first (xborder.translate.stages)."""
+        A convenience for one product; a build plans every product first (xborder.engines.stages)."""
         out: dict[str, Rendering] = {}
         missing: list[str] = []
         for segment in segments:
@@ -231,7 +231,7 @@ def known_rendering(engine: Engine, source: str, market: Market, glossary: Gloss
 
     Latin text stays as written for a market of its language, or when it has no real words ('XL', '600V'),
     unless it is an option value the market writes otherwise ('Red' in German, 'white' or 'navy blue' in English):
-    that is looked up like any other text, and the engine renders it (xborder.translate.options)."""
+    that is looked up like any other text, and the engine renders it (xborder.language.options)."""
     if not needs_translation(source, source_lang, market.language):
         option = render_option(source, market, glossary)
         if option is None or option.text == source.strip():

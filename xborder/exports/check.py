@@ -12,12 +12,12 @@ from xborder.config import Config
 from xborder.errors import ConfigError, InputError
 from xborder.listing import qa
 from xborder.listing.compose import ListingComposer
-from xborder.listing.export_xlsx import read_review_fields
+from xborder.exports.review_workbook import read_review_fields
 from xborder.listing.model import ListingField
 from xborder.markets import Market, get_markets
 from xborder.findings import Finding
-from xborder.translate.glossary import Glossary
-from xborder.translate.project import project_glossary
+from xborder.language.glossary import Glossary
+from xborder.language.project import project_glossary
 
 _LIMITS = {"title": "title_chars", "description": "description_chars"}
 

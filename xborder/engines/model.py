@@ -33,14 +33,14 @@ from xborder.claims import claim_rules
 from xborder.settings import LIMITS, MODES, ModelSettings, model_settings  # noqa: F401 - the API
 from xborder.errors import ConfigError, ProviderError
 from xborder.markets import Market
-from xborder.translate.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
+from xborder.engines.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
 from xborder.findings import Finding
-from xborder.translate.glossary import Glossary
-from xborder.translate.memory import cache_key
-from xborder.translate.offline import OfflineEngine
-from xborder.translate.rejection import Rejection
-from xborder.translate.stages import segment_sources
-from xborder.translate.style import style_guide
+from xborder.language.glossary import Glossary
+from xborder.language.memory import cache_key
+from xborder.engines.offline import OfflineEngine
+from xborder.engines.rejection import Rejection
+from xborder.engines.stages import segment_sources
+from xborder.language.style import style_guide
 
 PROMPT_VERSION = "listing-2"  # 2: the fields' counts and lengths in the schema and in words
 Message = dict[str, str]  # one chat message: {"role": "system" | "user" | "assistant", "content": text}

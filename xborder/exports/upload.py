@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from xborder.files import OutputError, neutralize
-from xborder.listing.export_csv import CsvSink
-from xborder.listing.export_xlsx import MAX_ROWS
+from xborder.exports.store_csv import CsvSink
+from xborder.exports.review_workbook import MAX_ROWS
 from xborder.listing.model import Listing
 from xborder.listing.uploads import Template, upload_rows
 from xborder.markets import Market

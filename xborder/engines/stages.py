@@ -22,12 +22,12 @@ from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.errors import ProviderError
 from xborder.markets import Market
-from xborder.translate.engine import (commit, Engine, Job, JobResult, known_rendering, ListingCopy, Rendering,
+from xborder.engines.engine import (commit, Engine, Job, JobResult, known_rendering, ListingCopy, Rendering,
                                       RunControl, TextChecks, Usage)
 from xborder.findings import Finding
-from xborder.translate.glossary import Glossary
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.rejection import REJECTED, Rejection
+from xborder.language.glossary import Glossary
+from xborder.language.memory import TranslationMemory
+from xborder.engines.rejection import REJECTED, Rejection
 
 Event = Callable[[str, dict[str, Any]], None]
 MAX_EXTRA_ATTRIBUTES = 8  # a sheet's own columns a listing shows after xborder's fields; more would crowd the bullets

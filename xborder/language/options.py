@@ -19,11 +19,11 @@ from typing import Literal
 
 from babel import Locale
 
-from xborder.translate.measures import number
-from xborder.translate.phrases import OptionSources, PhraseBank, fold_spelling, option_sources, phrasebank
+from xborder.language.measures import number
+from xborder.language.phrases import OptionSources, PhraseBank, fold_spelling, option_sources, phrasebank
 from xborder.markets import Market
-from xborder.translate.rendering import Rendering, weakest
-from xborder.translate.glossary import Glossary, fold
+from xborder.language.rendering import Rendering, weakest
+from xborder.language.glossary import Glossary, fold
 
 MAX_CHARS = 40  # option values are short; a longer segment (a name, a selling point) is not read as one
 

@@ -50,13 +50,13 @@ from xborder.version import __version__
 from xborder.errors import InputError, ProviderError, XborderError
 from xborder.files import write_bytes, write_text
 from xborder.status import ExitStatus
-from xborder.translate.engine import Job, JobResult, Usage
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.model import (MODES, ModelEngine, ModelSettings, describe_error, endpoint, exchange_tokens,
+from xborder.engines.engine import Job, JobResult, Usage
+from xborder.language.memory import TranslationMemory
+from xborder.engines.model import (MODES, ModelEngine, ModelSettings, describe_error, endpoint, exchange_tokens,
                                      make_client, scrub)
-from xborder.translate.rejection import top_reasons
-from xborder.translate.engine import commit, known_rendering
-from xborder.translate.rejection import REJECTED
+from xborder.engines.rejection import top_reasons
+from xborder.engines.engine import commit, known_rendering
+from xborder.engines.rejection import REJECTED
 
 URL = "/v1/chat/completions"
 MAX_REQUESTS = 50_000  # OpenAI's limits for one batch file

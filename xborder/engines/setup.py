@@ -8,9 +8,9 @@ from typing import Any
 
 from xborder.config import Config
 from xborder.errors import ConfigError
-from xborder.translate.engine import Engine
-from xborder.translate.memory import TranslationMemory
-from xborder.translate.tmx import read_tmx
+from xborder.engines.engine import Engine
+from xborder.language.memory import TranslationMemory
+from xborder.language.tmx import read_tmx
 
 ENGINES = ("offline", "openai")
 
@@ -18,11 +18,11 @@ ENGINES = ("offline", "openai")
 def make_engine(name: str, config: Config, overrides: dict[str, Any] | None = None) -> Engine:
     """The engine named on the command line or in [project] engine, with the [model] settings."""
     if name == "offline":
-        from xborder.translate.offline import OfflineEngine
+        from xborder.engines.offline import OfflineEngine
 
         return OfflineEngine()
     if name == "openai":
-        from xborder.translate.model import ModelEngine, model_settings
+        from xborder.engines.model import ModelEngine, model_settings
 
         settings = model_settings(config.model, "xborder.toml [model]")
         return ModelEngine(model_settings(overrides or {}, "the command line", base=settings))

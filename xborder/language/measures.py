@@ -6,9 +6,9 @@ import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from xborder.translate.phrases import PhraseBank
+from xborder.language.phrases import PhraseBank
 from xborder.markets import Market
-from xborder.pricing.money_format import format_figure
+from xborder.language.money_format import format_figure
 from xborder.values import CM_PER, KG_PER, Dimensions, Quantity
 
 _LB_PER_KG = 1 / KG_PER["lb"]

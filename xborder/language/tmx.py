@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from xborder.files import write_bytes
-from xborder.translate.memory import Translation
-from xborder.translate.glossary import GlossaryError, first_line
+from xborder.language.memory import Translation
+from xborder.language.glossary import GlossaryError, first_line
 
 MARKET_PROP = "x-xborder-market"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

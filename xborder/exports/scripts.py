@@ -19,7 +19,7 @@ from xborder.scripts.model import LiveScript
 from xborder.scripts.run import ScriptResult
 from xborder.scripts.show import RunOfShow
 from xborder.scripts.timing import clock
-from xborder.translate.xliff import write_xliff
+from xborder.language.xliff import write_xliff
 
 SCHEMA_VERSION = 1
 

@@ -138,7 +138,7 @@ _COLUMNS = {
     "cache": ("key", "source", "source_lang", "target_lang", "market", "target", "origin", "engine", "model",
               "prompt_version", "glossary", "created_at"),
 }
-_REJECTED = "model-rejected"  # origin of a listing copy kept although it failed its checks (translate/stages.py)
+_REJECTED = "model-rejected"  # origin of a listing copy kept although it failed its checks (engines/rejection.py)
 
 
 def check_memory_file(path: Path) -> None:

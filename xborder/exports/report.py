@@ -11,9 +11,9 @@ from typing import Any
 
 from xborder.version import __version__
 from xborder.files import OutputError
-from xborder.listing.exports import dumps, dumps_line
+from xborder.exports.writer import dumps, dumps_line
 from xborder.listing.model import Listing
-from xborder.translate.rejection import LISTING_RETRY, Rejection, top_reasons
+from xborder.engines.rejection import LISTING_RETRY, Rejection, top_reasons
 
 
 @dataclass

@@ -130,14 +130,14 @@ def test_every_field_within_the_market_limits(example, run_cli):
     for market in get_markets(["amazon-us", "amazon-de", "amazon-jp", "tiktok-uk", "shopify"]):
         limits = market.limits
         for item in load(example / "dist" / f"{market.key}.json")["listings"]:
-            if limits["title_chars"]:
-                assert len(item["title"]) <= limits["title_chars"]
-            assert len(item["bullets"]) <= limits["bullet_count"]
-            assert all(len(b) <= limits["bullet_chars"] for b in item["bullets"])
-            if limits["keywords_bytes"]:
-                assert len(item["keywords"].encode("utf-8")) <= limits["keywords_bytes"]
-            if limits["description_chars"]:
-                assert len(item["description"]) <= limits["description_chars"]
+            if limits.title_chars:
+                assert len(item["title"]) <= limits.title_chars
+            assert len(item["bullets"]) <= limits.bullet_count
+            assert all(len(b) <= limits.bullet_chars for b in item["bullets"])
+            if limits.keywords_bytes:
+                assert len(item["keywords"].encode("utf-8")) <= limits.keywords_bytes
+            if limits.description_chars:
+                assert len(item["description"]) <= limits.description_chars
 
 
 def long_catalog(path: Path) -> Path:

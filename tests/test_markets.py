@@ -28,13 +28,13 @@ def test_every_required_preset_loads_and_is_complete():
 
 def test_preset_facts_from_the_reference():
     by_key = {m.key: m for m in get_markets(preset_keys())}
-    assert by_key["amazon-us"].limits["title_chars"] == 200
-    assert by_key["amazon-us"].limits["keywords_bytes"] < 250
+    assert by_key["amazon-us"].limits.title_chars == 200
+    assert by_key["amazon-us"].limits.keywords_bytes < 250
     assert by_key["amazon-jp"].minor_digits == 0
     assert by_key["amazon-de"].tax.included_in_price and by_key["amazon-de"].tax.rate == D("0.19")
     assert not by_key["amazon-us"].tax.included_in_price
-    assert by_key["ebay-us"].limits["title_chars"] == 80
-    assert by_key["etsy-us"].limits["tag_count"] == 13
+    assert by_key["ebay-us"].limits.title_chars == 80
+    assert by_key["etsy-us"].limits.tag_count == 13
     assert by_key["amazon-us"].unit_system == "us" and by_key["amazon-de"].unit_system == "metric"
 
 
@@ -98,3 +98,12 @@ def test_a_typo_in_a_market_table_is_an_error_not_ignored(table, message):
     with pytest.raises(ConfigError) as error:
         get_markets(["amazon-us"], {"amazon-us": table})
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("value", [-5, 1.5, "200", True])
+def test_a_limit_that_is_not_a_whole_number_of_0_or_more_is_refused(value):
+    from xborder.errors import ConfigError
+    from xborder.markets import build_market, load_markets
+
+    with pytest.raises(ConfigError, match="title_chars"):
+        build_market("amazon-us", load_markets({"amazon-us": {"limits": {"title_chars": value}}})["amazon-us"])

@@ -71,6 +71,39 @@ class RoundingRule:
 
 
 @dataclass(frozen=True)
+class ListingLimits:
+    """[markets.KEY.limits]: what the marketplace accepts in a listing; 0 means no limit (or none of them)."""
+
+    title_chars: int = 0
+    title_min_chars: int = 0
+    bullet_count: int = 0
+    bullet_chars: int = 0
+    description_chars: int = 0
+    keywords_bytes: int = 0
+    tag_count: int = 0
+    tag_chars: int = 0
+    option_tiers: int = 0
+    option_name_chars: int = 0
+    option_value_chars: int = 0
+    sku_chars: int = 0
+    price_min: Decimal | None = None  # in the market's currency
+    price_max: Decimal | None = None
+
+
+def listing_limits(table: dict[str, Any], where: str) -> ListingLimits:
+    """Check a limits table: whole numbers of 0 or more, prices as amounts; ConfigError names the bad value."""
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        if name in ("price_min", "price_max"):
+            values[name] = decimal_setting(value, f"{where}: limits.{name}") if value not in ("", None) else None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{where}: limits.{name} = {value!r} must be a whole number of 0 or more (0: no limit)")
+        values[name] = value
+    return ListingLimits(**values)
+
+
+@dataclass(frozen=True)
 class Market:
     """One marketplace in one country: everything xborder needs to price and list there."""
 
@@ -88,7 +121,7 @@ class Market:
     fees: Fees
     duty: Duty
     rounding: RoundingRule
-    limits: dict[str, Any]
+    limits: ListingLimits
     rules: dict[str, Any]
     pricing: dict[str, Any]
     glossaries: tuple[str, ...] = ()
@@ -233,7 +266,7 @@ def build_market(key: str, record: dict[str, Any]) -> Market:
                     bool(record["tax"].get("included_in_price", False))),
         fees=fees, duty=_duty(where, record["duty"], numbers["duty"]["per_item"]),
         rounding=_rounding(where, record["rounding"], currency, precision),
-        limits=dict(record["limits"]), rules=dict(record["rules"]),
+        limits=listing_limits(record["limits"], where), rules=dict(record["rules"]),
         pricing=dict(record.get("pricing", {})), notes=str(record.get("notes", "")),
         glossaries=tuple(record.get("glossary", ())),
         fulfilment=str(record.get("fulfilment", "direct")),

@@ -32,7 +32,7 @@ from xborder.catalog.model import Product
 from xborder.claims import claim_rules
 from xborder.settings import LIMITS, MODES, ModelSettings, model_settings  # noqa: F401 - the API
 from xborder.errors import ConfigError, ProviderError
-from xborder.markets import Market
+from xborder.markets import ListingLimits, Market
 from xborder.engines.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
 from xborder.findings import Finding
 from xborder.language.glossary import Glossary
@@ -283,16 +283,16 @@ class Request:
     segments: dict[str, str]  # id → source text
 
     @property
-    def limits(self) -> dict[str, Any]:
+    def limits(self) -> ListingLimits:
         return self.job.market.limits
 
     def wants(self) -> list[str]:
         """The reply's keys, in the order the model should write them."""
         keys = []
         if self.job.write_fields:
-            keys += ["title"] + (["bullets"] if self.limits.get("bullet_count") else []) + ["description"]
-            keys += ["keywords"] if self.limits.get("keywords_bytes") else []
-            keys += ["tags"] if self.limits.get("tag_count") else []
+            keys += ["title"] + (["bullets"] if self.limits.bullet_count else []) + ["description"]
+            keys += ["keywords"] if self.limits.keywords_bytes else []
+            keys += ["tags"] if self.limits.tag_count else []
         if self.segments:
             keys.append("translations")
         return keys
@@ -400,17 +400,17 @@ def field_rules(market: Market) -> FieldRules:
     character limits (fit_chars shortens and reports a longer field, which rejects a model's reply), keywords
     joined with spaces under keywords_bytes, tags of at most tag_chars (longer ones are dropped)."""
     limits, rules = market.limits, market.rules
-    description = limits.get("description_chars", 0)
+    description = limits.description_chars
     html = rules.get("html_description", False) and {"p", "ul", "li"} <= set(rules.get("allowed_html_tags", []))
-    keyword_bytes = limits.get("keywords_bytes", 0)
+    keyword_bytes = limits.keywords_bytes
     chars = int(keyword_bytes / _BYTES_PER_CHAR.get(market.language, _LATIN_BYTES_PER_CHAR))
     count = max(1, chars // (_KEYWORD_CHARS + 1)) if chars else 0
     return FieldRules(
-        title_chars=limits.get("title_chars", 0), title_min_chars=limits.get("title_min_chars", 0),
-        bullet_count=limits.get("bullet_count", 0), bullet_chars=limits.get("bullet_chars", 0),
+        title_chars=limits.title_chars, title_min_chars=limits.title_min_chars,
+        bullet_count=limits.bullet_count, bullet_chars=limits.bullet_chars,
         description_chars=int(description * _HTML_SHARE) if html else description, description_limit=description,
         keyword_count=count, keyword_chars=(chars + 1) // count - 1 if count else 0, keyword_bytes=keyword_bytes,
-        tag_count=limits.get("tag_count", 0), tag_chars=limits.get("tag_chars", 0))
+        tag_count=limits.tag_count, tag_chars=limits.tag_chars)
 
 
 def market_brief(market: Market) -> dict[str, Any]:
@@ -574,9 +574,9 @@ class ModelEngine(Engine):
         prompt = sum(approx_tokens(m["content"]) for m in self.messages(request, "json_schema"))
         limits, chars = job.market.limits, 0
         if job.write_fields:
-            chars += min(limits.get("title_chars") or 150, 150) + min(limits.get("description_chars") or 1500, 1500)
-            chars += limits.get("bullet_count", 0) * min(limits.get("bullet_chars") or 200, 200)
-            chars += min(limits.get("keywords_bytes", 0), 249) + limits.get("tag_count", 0) * 15
+            chars += min(limits.title_chars or 150, 150) + min(limits.description_chars or 1500, 1500)
+            chars += limits.bullet_count * min(limits.bullet_chars or 200, 200)
+            chars += min(limits.keywords_bytes, 249) + limits.tag_count * 15
         chars += sum(3 * len(s) + 12 for s in request.segments.values())
         wide = job.market.language in ("ja", "th", "zh")
         return Usage(1, prompt, chars if wide else chars // 4 + 20)
@@ -717,7 +717,7 @@ class ModelEngine(Engine):
     def check_copy(self, copy: ListingCopy, job: Job) -> list[Finding]:
         """The listing's own checks on a model's fields (the job's), and the bullet count it asked for."""
         found = job.text_checks.copy(copy, job)
-        wanted = job.market.limits.get("bullet_count", 0)
+        wanted = job.market.limits.bullet_count
         if wanted and len(copy.bullets) != wanted:
             found.append(Finding("bullet-count", "error", f"{len(copy.bullets)} bullet points; write exactly {wanted}",
                                  "bullets"))

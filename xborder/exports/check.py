@@ -66,7 +66,7 @@ def check_outputs(dist: Path, config: Config) -> list[CheckedField]:
             found = [replace(f, severity="error", check="banned-character") if f.check == "removed-characters"
                      else f for f in checked.findings]
             limit_key = _LIMITS.get(name) or ("bullet_chars" if name.startswith("bullet_") else "")
-            found += qa.check_length(name, text, market.limits.get(limit_key, 0) if limit_key else 0)
+            found += qa.check_length(name, text, getattr(market.limits, limit_key) if limit_key else 0)
             out.append(CheckedField(reviewed.market, reviewed.sku, name, text, reviewed.changed, found))
     return out
 

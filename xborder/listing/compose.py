@@ -102,11 +102,11 @@ class ListingComposer:
 
     def field_names(self) -> list[str]:
         """The fields this market's listings have: title, its bullets, description, keywords and tags."""
-        names = ["title"] + [f"bullet_{n}" for n in range(1, self.limits.get("bullet_count", 0) + 1)]
+        names = ["title"] + [f"bullet_{n}" for n in range(1, self.limits.bullet_count + 1)]
         names.append("description")
-        if self.limits.get("keywords_bytes", 0):
+        if self.limits.keywords_bytes:
             names.append("keywords")
-        if self.limits.get("tag_count", 0):
+        if self.limits.tag_count:
             names.append("tags")
         return names
 
@@ -154,16 +154,16 @@ class ListingComposer:
     def copy_fields(self, product: Product, copy: ListingCopy, glossary: Glossary) -> list[ListingField]:
         """A model's fields for this market, fitted to its limits and checked, a person's corrections first;
         what still breaks a rule is in the fields' findings and the last field's listing-wide findings."""
-        limit = self.limits.get("title_chars", 0)
+        limit = self.limits.title_chars
         source = title_source(product)
         fields = [self._from_memory("title", source, limit)
                   or self._fitted("title", copy.title, source, "model", limit, qa_source=product.name)]
-        limit = self.limits.get("bullet_chars", 0)
-        for number, bullet in enumerate(copy.bullets[:self.limits.get("bullet_count", 0)], start=1):
+        limit = self.limits.bullet_chars
+        for number, bullet in enumerate(copy.bullets[:self.limits.bullet_count], start=1):
             source = f"{title_source(product)}\n#bullet_{number}"
             fields.append(self._from_memory(f"bullet_{number}", source, limit)
                           or self._fitted(f"bullet_{number}", bullet, source, "model", limit, whole_source=False))
-        limit = self.limits.get("description_chars", 0)
+        limit = self.limits.description_chars
         source = description_source(product)
         fields.append(self._from_memory("description", source, limit)
                       or self._fitted("description", self._copy_description(copy.description), source, "model",
@@ -227,7 +227,7 @@ class ListingComposer:
 
     def _title(self, product: Product, r, name: Rendering) -> ListingField:
         source = title_source(product)
-        limit = self.limits.get("title_chars", 0)
+        limit = self.limits.title_chars
         approved = self._from_memory("title", source, limit)
         if approved:
             return approved
@@ -298,10 +298,10 @@ class ListingComposer:
         return self.bank.fmt("bullet", label=label, value=value) or f"{label}: {value}"
 
     def _bullets(self, product: Product, r, attributes) -> list[ListingField]:
-        count = self.limits.get("bullet_count", 0)
+        count = self.limits.bullet_count
         if not count:
             return []
-        limit = self.limits.get("bullet_chars", 0)
+        limit = self.limits.bullet_chars
         points = [r(p) for p in product.selling_points]
         slots = count - 1 if attributes and len(points) >= count else count
         chosen: list[tuple[str, str, str]] = [(p.source, p.text, p.provenance) for p in points[:slots]]
@@ -322,7 +322,7 @@ class ListingComposer:
 
     def _description(self, product: Product, r, name: Rendering, attributes) -> ListingField:
         source = description_source(product)
-        limit = self.limits.get("description_chars", 0)
+        limit = self.limits.description_chars
         approved = self._from_memory("description", source, limit)
         if approved:
             return approved
@@ -351,7 +351,7 @@ class ListingComposer:
         return field
 
     def _keywords(self, product: Product, r, title: str, glossary: Glossary) -> list[ListingField]:
-        if not self.limits.get("keywords_bytes", 0) and not self.limits.get("tag_count", 0):
+        if not self.limits.keywords_bytes and not self.limits.tag_count:
             return []
         words: list[str] = []
         sources = [product.name, product.material or "", product.spec or "", *product.selling_points]
@@ -373,8 +373,8 @@ class ListingComposer:
     def _keyword_fields(self, product: Product, keywords: list[str], tags: list[str],
                         provenance: str) -> list[ListingField]:
         """Backend keywords under their byte limit and tags under their count, a person's corrections first."""
-        byte_limit = self.limits.get("keywords_bytes", 0)
-        tag_count = self.limits.get("tag_count", 0)
+        byte_limit = self.limits.keywords_bytes
+        tag_count = self.limits.tag_count
         fields = []
         if byte_limit:
             source = "keywords: " + product.name
@@ -389,7 +389,7 @@ class ListingComposer:
                                                  "keywords"))
             fields.append(field)
         if tag_count:
-            tag_chars = self.limits.get("tag_chars", 0) or 999
+            tag_chars = self.limits.tag_chars or 999
             source = "tags: " + product.name
             approved = self.approved(source)
             candidates = [t.strip() for t in approved.split(",")] if approved else tags
@@ -428,14 +428,14 @@ class ListingComposer:
         found += qa.check_source_language(field.name, text, market, field.pending)
         found += qa.check_draft(field.name, field.draft)
         if field.name == "title":
-            found += qa.check_min_length("title", text, self.limits.get("title_min_chars", 0))
+            found += qa.check_min_length("title", text, self.limits.title_min_chars)
             found += qa.check_banned_characters("title", text, rules.get("banned_title_chars", ""))
             found += qa.check_word_repeats("title", text, rules.get("max_word_repeats", 0))
             found += qa.check_all_caps("title", text)
         else:
             found += qa.check_banned_characters(field.name, text, rules.get("banned_text_chars", ""))
         if field.name == "keywords":
-            found += qa.check_bytes("keywords", text, self.limits.get("keywords_bytes", 0))
+            found += qa.check_bytes("keywords", text, self.limits.keywords_bytes)
         found += qa.check_emoji(field.name, text)
         found += qa.check_banned_phrases(field.name, text, rules.get("banned_phrases", []))
         # the catalog text a field renders; a model's bullet is keyed by the title's source, checked there

@@ -454,13 +454,11 @@ def _plausibility(product: Product, market: Market, settings: PricingSettings, f
 def _bounds(market: Market, price: Decimal) -> list[str]:
     """Findings for a price outside what the platform accepts (TikTok US: 0.01–7,600 USD)."""
     out = []
-    low, high = market.limits.get("price_min") or "", market.limits.get("price_max") or ""
-    if low and price < Decimal(str(low)):
-        shown = format_money(Decimal(str(low)), market.currency, market.locale)
-        out.append(f"{market.name} accepts prices from {shown}")
-    if high and price > Decimal(str(high)):
-        shown = format_money(Decimal(str(high)), market.currency, market.locale)
-        out.append(f"{market.name} accepts prices up to {shown}")
+    low, high = market.limits.price_min, market.limits.price_max
+    if low is not None and price < low:
+        out.append(f"{market.name} accepts prices from {format_money(low, market.currency, market.locale)}")
+    if high is not None and price > high:
+        out.append(f"{market.name} accepts prices up to {format_money(high, market.currency, market.locale)}")
     return out
 
 

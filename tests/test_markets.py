@@ -107,3 +107,14 @@ def test_a_limit_that_is_not_a_whole_number_of_0_or_more_is_refused(value):
 
     with pytest.raises(ConfigError, match="title_chars"):
         build_market("amazon-us", load_markets({"amazon-us": {"limits": {"title_chars": value}}})["amazon-us"])
+
+
+@pytest.mark.parametrize("rules, says", [({"max_word_repeats": -1}, "max_word_repeats"),
+                                         ({"banned_phrases": "free shipping"}, "list of texts"),
+                                         ({"html_description": "yes"}, "true or false")])
+def test_a_text_rule_of_the_wrong_kind_is_refused(rules, says):
+    from xborder.errors import ConfigError
+    from xborder.markets import build_market, load_markets
+
+    with pytest.raises(ConfigError, match=says):
+        build_market("amazon-us", load_markets({"amazon-us": {"rules": rules}})["amazon-us"])

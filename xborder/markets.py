@@ -104,6 +104,37 @@ def listing_limits(table: dict[str, Any], where: str) -> ListingLimits:
 
 
 @dataclass(frozen=True)
+class TextRules:
+    """[markets.KEY.rules]: what the marketplace refuses or allows in a listing's text."""
+
+    banned_title_chars: str = ""
+    banned_text_chars: str = ""
+    allow_cjk: bool = True
+    html_description: bool = False
+    allowed_html_tags: tuple[str, ...] = ()
+    max_word_repeats: int = 0  # 0: any number
+    banned_phrases: tuple[str, ...] = ()
+
+
+def text_rules(table: dict[str, Any], where: str) -> TextRules:
+    """Check a rules table: each value of its kind; ConfigError names the bad value."""
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        kind = type(getattr(TextRules(), name))
+        if kind is tuple:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: rules.{name} must be a list of texts, e.g. {name} = [\"…\"]")
+            value = tuple(value)
+        elif kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ConfigError(f"{where}: rules.{name} = {value!r} must be a whole number of 0 or more")
+        elif not isinstance(value, kind):
+            wanted = "true or false" if kind is bool else "text"
+            raise ConfigError(f"{where}: rules.{name} = {value!r} must be {wanted}")
+        values[name] = value
+    return TextRules(**values)
+
+
+@dataclass(frozen=True)
 class Market:
     """One marketplace in one country: everything xborder needs to price and list there."""
 
@@ -122,7 +153,7 @@ class Market:
     duty: Duty
     rounding: RoundingRule
     limits: ListingLimits
-    rules: dict[str, Any]
+    rules: TextRules
     pricing: dict[str, Any]
     glossaries: tuple[str, ...] = ()
     notes: str = ""
@@ -266,7 +297,7 @@ def build_market(key: str, record: dict[str, Any]) -> Market:
                     bool(record["tax"].get("included_in_price", False))),
         fees=fees, duty=_duty(where, record["duty"], numbers["duty"]["per_item"]),
         rounding=_rounding(where, record["rounding"], currency, precision),
-        limits=listing_limits(record["limits"], where), rules=dict(record["rules"]),
+        limits=listing_limits(record["limits"], where), rules=text_rules(record["rules"], where),
         pricing=dict(record.get("pricing", {})), notes=str(record.get("notes", "")),
         glossaries=tuple(record.get("glossary", ())),
         fulfilment=str(record.get("fulfilment", "direct")),

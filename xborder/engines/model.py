@@ -401,7 +401,7 @@ def field_rules(market: Market) -> FieldRules:
     joined with spaces under keywords_bytes, tags of at most tag_chars (longer ones are dropped)."""
     limits, rules = market.limits, market.rules
     description = limits.description_chars
-    html = rules.get("html_description", False) and {"p", "ul", "li"} <= set(rules.get("allowed_html_tags", []))
+    html = rules.html_description and {"p", "ul", "li"} <= set(rules.allowed_html_tags)
     keyword_bytes = limits.keywords_bytes
     chars = int(keyword_bytes / _BYTES_PER_CHAR.get(market.language, _LATIN_BYTES_PER_CHAR))
     count = max(1, chars // (_KEYWORD_CHARS + 1)) if chars else 0
@@ -438,10 +438,10 @@ def market_brief(market: Market) -> dict[str, Any]:
         "language": market.lang_tag, "locale": market.locale, "currency": market.currency, "units": units,
         "style": style_guide(market.lang_tag),
         "fields": fields_wanted,
-        "banned_characters": {"title": rules.get("banned_title_chars", ""),
-                              "other": rules.get("banned_text_chars", "")},
-        "banned_phrases": rules.get("banned_phrases", []), "banned_claims": _claims_brief(market),
-        "max_word_repeats_in_title": rules.get("max_word_repeats", 0),
+        "banned_characters": {"title": rules.banned_title_chars,
+                              "other": rules.banned_text_chars},
+        "banned_phrases": rules.banned_phrases, "banned_claims": _claims_brief(market),
+        "max_word_repeats_in_title": rules.max_word_repeats,
     }
 
 

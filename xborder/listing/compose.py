@@ -176,8 +176,8 @@ class ListingComposer:
 
     def _copy_description(self, text: str) -> str:
         """A model's plain-text description; as HTML paragraphs and lists where the market takes HTML."""
-        allowed = set(self.rules.get("allowed_html_tags", []))
-        if not (self.rules.get("html_description", False) and {"p", "ul", "li"} <= allowed):
+        allowed = set(self.rules.allowed_html_tags)
+        if not (self.rules.html_description and {"p", "ul", "li"} <= allowed):
             return text.strip()
         blocks, items = [], []
         for line in (line.strip() for line in text.splitlines()):
@@ -331,8 +331,8 @@ class ListingComposer:
         provenances = [name.provenance] + [p.provenance for p in points + extra] + \
                       [v.provenance for _, v in attributes]
         lines = [self._line(label, value.text) for label, value in attributes]
-        html = self.rules.get("html_description", False)
-        allowed = set(self.rules.get("allowed_html_tags", []))
+        html = self.rules.html_description
+        allowed = set(self.rules.allowed_html_tags)
         if html and {"p", "ul", "li"} <= allowed:
             blocks = [f"<p>{_escape(name.text)}</p>"]
             blocks += [f"<p>{_escape(e.text)}</p>" for e in extra]
@@ -422,22 +422,22 @@ class ListingComposer:
         `certifications`: what is held when no product is given (a reviewed workbook: the project's)."""
         rules, market = self.rules, self.market
         held = claim_rules().held(product.certifications if product is not None else certifications, market.country)
-        banned = rules.get("banned_title_chars" if field.name == "title" else "banned_text_chars", "")
+        banned = (rules.banned_title_chars if field.name == "title" else rules.banned_text_chars)
         field.text, found = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
         text = field.text
         found += qa.check_source_language(field.name, text, market, field.pending)
         found += qa.check_draft(field.name, field.draft)
         if field.name == "title":
             found += qa.check_min_length("title", text, self.limits.title_min_chars)
-            found += qa.check_banned_characters("title", text, rules.get("banned_title_chars", ""))
-            found += qa.check_word_repeats("title", text, rules.get("max_word_repeats", 0))
+            found += qa.check_banned_characters("title", text, rules.banned_title_chars)
+            found += qa.check_word_repeats("title", text, rules.max_word_repeats)
             found += qa.check_all_caps("title", text)
         else:
-            found += qa.check_banned_characters(field.name, text, rules.get("banned_text_chars", ""))
+            found += qa.check_banned_characters(field.name, text, rules.banned_text_chars)
         if field.name == "keywords":
             found += qa.check_bytes("keywords", text, self.limits.keywords_bytes)
         found += qa.check_emoji(field.name, text)
-        found += qa.check_banned_phrases(field.name, text, rules.get("banned_phrases", []))
+        found += qa.check_banned_phrases(field.name, text, rules.banned_phrases)
         # the catalog text a field renders; a model's bullet is keyed by the title's source, checked there
         source_checked = field.name in ("title", "description") or (field.name.startswith("bullet_")
                                                                      and "\n#bullet_" not in field.source)

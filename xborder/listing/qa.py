@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 
@@ -99,7 +100,7 @@ def check_emoji(field: str, text: str) -> list[Finding]:
     return []
 
 
-def check_banned_phrases(field: str, text: str, phrases: list[str], kind: str = "banned-phrase") -> list[Finding]:
+def check_banned_phrases(field: str, text: str, phrases: Sequence[str], kind: str = "banned-phrase") -> list[Finding]:
     """Promotional wording the market rejects ('free shipping', 'best seller')."""
     quick = _any_phrase(tuple(phrases))
     hay = text.casefold()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -121,14 +122,15 @@ class Product:
     plug: str | None = None  # plug type as written ('国标', 'US', 'Type C')
     certifications: list[str] = field(default_factory=list)  # as written: 'CE', 'FCC', 'USDA Organic'
     image: str | None = None  # the image column's text as written
-    images: list[ProductImage] = field(default_factory=list)  # its row's pictures, then its variant rows'
+    # lists a product rarely has default to one shared empty tuple: 100,000 products hold no empty lists
+    images: Sequence[ProductImage] = ()  # its row's pictures, then its variant rows'
     stock: Quantity | None = None
     notes: str | None = None
     variant_rows: list[int] = field(default_factory=list)
     variant_costs: list[VariantCost] = field(default_factory=list)  # only when merged rows differ in cost or SKU
     variant_sku: str | None = None  # the catalog's SKU for this row's variant (子SKU), beside the product's 款号
-    attributes: list[ExtraAttribute] = field(default_factory=list)  # unmapped columns, in sheet order
-    facts: list[Fact] = field(default_factory=list)  # what was read from text cells, and where
+    attributes: Sequence[ExtraAttribute] = ()  # unmapped columns, in sheet order
+    facts: Sequence[Fact] = ()  # what was read from text cells, and where
     weight_basis: str | None = None  # how the unit weight was settled: '14.5 kg ÷ 24 (包装 (H): 24pcs/ctn)'
     weight_issue: WeightIssue | None = None
 
@@ -175,7 +177,7 @@ class Product:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None or value == [] or (f.name == "variant_rows" and not value):
+            if value is None or value == [] or value == () or (f.name == "variant_rows" and not value):
                 continue
             if f.name == "images":
                 value = [image.to_json() for image in value]

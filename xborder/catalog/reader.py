@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,17 @@ from xborder.files import CONTROL_CHARACTERS
 from xborder.values import Quantity
 
 DEFAULT_MAX_CHARS = 2000
+# Typed values read from a cell's raw value are immutable: the same cell text gives the same object, so a
+# catalog's repeated prices, weights and sizes are held once (a 100,000-product catalog repeats most of them)
+_CACHE = 1 << 16
+_INTERN_CHARS = 200
+_money = lru_cache(maxsize=_CACHE)(cells.parse_money)
+_weight = lru_cache(maxsize=_CACHE)(cells.parse_weight)
+_weight_pair = lru_cache(maxsize=_CACHE)(cells.parse_weight_pair)
+_dimensions = lru_cache(maxsize=_CACHE)(cells.parse_dimensions)
+_capacity = lru_cache(maxsize=_CACHE)(cells.parse_capacity)
+_list = lru_cache(maxsize=_CACHE)(cells.parse_list)
+
 _PLACEHOLDERS = frozenset({"", "-", "--", "—", "/", "n/a", "na", "none", "无", "没有", "暂无", "/", "x"})
 _DESCRIPTIVE = frozenset({"capacity", "power", "min_age"})  # a cell that does not parse is kept as text, not a bad row
 _GROSS_FIRST = re.compile(r"(?:毛重|g\.?\s*w\.?|gross)")  # '毛重/净重', 'G.W./N.W.': the pair is gross first
@@ -315,13 +328,15 @@ class _SheetReader:
             return {}  # '无', '-', 'N/A': the factory says there is none
         match spec.kind:
             case "text":
-                return {spec.name: " ".join(text.split())}
+                value = " ".join(text.split())
+                # a column's repeated words (材质, 类目, 品牌 …) held once however many rows say them
+                return {spec.name: sys.intern(value) if len(value) <= _INTERN_CHARS else value}
             case "age":
                 return {spec.name: cells.parse_age(raw)}
             case "lines":
                 return {spec.name: cells.parse_lines(raw)}
             case "list":
-                items = cells.parse_list(raw)
+                items = [sys.intern(item) if len(item) <= _INTERN_CHARS else item for item in _list(raw)]
                 if spec.name == "sizes":
                     items = expand_sizes(items)
                 if spec.name == "certifications":
@@ -330,14 +345,14 @@ class _SheetReader:
                     items = marks if len(marks) > len(items) else items
                 return {spec.name: items}
             case "money":
-                return {spec.name: cells.parse_money(raw, currency or self.settings.currency)}
+                return {spec.name: _money(raw, currency or self.settings.currency)}
             case "weight" | "weight_pair":
                 return {"_weights": self._weight_readings(spec.name, spec.kind, column, raw,
                                                           measure or self.settings.weight_unit)}
             case "content":
                 return {spec.name: cells.parse_content(raw, measure or self.settings.weight_unit)}
             case "dimensions":
-                return {spec.name: cells.parse_dimensions(raw, measure or self.settings.length_unit)}
+                return {spec.name: _dimensions(raw, measure or self.settings.length_unit)}
             case "count":
                 if spec.name == "carton_qty":
                     return self._carton_qty(raw, column)
@@ -345,7 +360,7 @@ class _SheetReader:
             case "capacity":
                 if re.search(r"\d\s*m?ah\b", normalize(text)):
                     return {"battery": text}  # a power bank's or a toy's 容量 is its battery's
-                return {spec.name: cells.parse_capacity(raw, measure or "ml")}
+                return {spec.name: _capacity(raw, measure or "ml")}
             case "power":
                 return {spec.name: cells.parse_power(raw, measure or "W")}
             case "stock":
@@ -360,11 +375,11 @@ class _SheetReader:
         basis = cell_basis(header_basis, text)
         if kind == "weight_pair" or _WEIGHT_PAIR.fullmatch(normalize(text)):
             gross_first = bool(_GROSS_FIRST.match(normalize(column.header)))
-            first, second = cells.parse_weight_pair(raw, unit, gross_first=gross_first)
+            first, second = _weight_pair(raw, unit, gross_first)
             net, gross = (second, first) if gross_first else (first, second)
             return [WeightReading("net", net, basis, column.label, pair=True),
                     WeightReading("gross", gross, basis, column.label, pair=True)]
-        weight = cells.parse_weight(raw, unit)
+        weight = _weight(raw, unit)
         return [WeightReading("gross" if "gross" in field else "net", weight, basis, column.label)]
 
     @staticmethod

@@ -407,8 +407,9 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
                     result.files = [options.out / p.relative_to(stage) for p in written]
                     result.tally.pending_segments = len(writer.pending)
                 else:
-                    result.pending = pending.segments()
+                    result.pending = list(pending.segments())
                     result.tally.pending_segments = len(pending)
+                pending.close()
                 result.usage = run.fetched.by_catalog.get(catalog.file, Usage())
                 result.seconds = time.perf_counter() - begin
                 results.append(result)

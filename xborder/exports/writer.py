@@ -11,7 +11,8 @@ never seen half-written.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -24,7 +25,7 @@ from xborder.listing.images import ImageFiles
 from xborder.listing.model import SCHEMA_VERSION, Listing
 from xborder.listing.uploads import market_templates
 from xborder.markets import Market
-from xborder.language.xliff import PendingSegment, write_xliff
+from xborder.language.xliff import PendingSegment, write_sorted_xliff, write_xliff
 
 
 def dumps(payload: object) -> str:
@@ -79,22 +80,41 @@ def field_names(markets: list[Market]) -> dict[str, list[str]]:
 
 
 class PendingTexts:
-    """Text left in the source language, once per text and language, with the listing that first used it."""
+    """Text left in the source language, once per text and language, with the listing that first used it.
+
+    Kept in a temporary SQLite file rather than in RAM: a new factory's 100,000-product catalog leaves
+    hundreds of thousands of texts pending, and pending.xlf is written from them in order, as a stream."""
 
     def __init__(self, source_lang: str):
         self.source_lang = source_lang
-        self._first: dict[tuple[str, str], tuple[str, str, str]] = {}  # (source, language) → (sku, market, draft)
+        # '' is SQLite's private temporary file, deleted when closed
+        self._db = sqlite3.connect("", isolation_level=None)
+        self._db.execute("CREATE TABLE pending (source TEXT, language TEXT, sku TEXT, market TEXT, draft TEXT, "
+                         "PRIMARY KEY (language, source)) WITHOUT ROWID")
+        self._db.execute("BEGIN")
+        self._count = 0
 
     def add(self, listing: Listing, source: str, draft: str = "") -> None:
         """A segment still to translate; `draft` is the text shown meanwhile, for a translator to review."""
-        self._first.setdefault((source, listing.market.language), (listing.product.sku, listing.market.key, draft))
+        added = self._db.execute("INSERT OR IGNORE INTO pending VALUES (?, ?, ?, ?, ?)",
+                                 (source, listing.market.language, listing.product.sku, listing.market.key, draft))
+        self._count += added.rowcount
 
     def __len__(self) -> int:
-        return len(self._first)
+        return self._count
 
-    def segments(self) -> list[PendingSegment]:
-        return [PendingSegment(source, self.source_lang, language, f"{sku} ({market})", draft)
-                for (source, language), (sku, market, draft) in self._first.items()]
+    def segments(self) -> Iterator[PendingSegment]:
+        """The segments in pending.xlf's order (language, then source text), read as they are written."""
+        self._db.execute("COMMIT")
+        try:
+            for source, language, sku, market, draft in self._db.execute(
+                    "SELECT source, language, sku, market, draft FROM pending ORDER BY language, source"):
+                yield PendingSegment(source, self.source_lang, language, f"{sku} ({market})", draft)
+        finally:
+            self._db.execute("BEGIN")
+
+    def close(self) -> None:
+        self._db.close()
 
 
 class _Sink(Protocol):
@@ -178,8 +198,13 @@ class CatalogWriter:
         if self.images.written and self.images.folder not in self.files:
             self.files.append(self.images.folder)  # the folder, not each of its maybe thousands of pictures
         path = self.out / "pending.xlf"
-        write_xliff(self.pending.segments() if pending is None else pending, path,
-                    languages=sorted({m.language for m in self.markets}), source_lang=self.source_lang)
+        if pending is None:
+            write_sorted_xliff(self.pending.segments(), path, languages=sorted({m.language for m in self.markets}),
+                               source_lang=self.source_lang)
+        else:
+            write_xliff(pending, path, languages=sorted({m.language for m in self.markets}),
+                        source_lang=self.source_lang)
+        self.pending.close()
         return self.files + [path]
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
+from typing import TextIO
 from xml.sax.saxutils import escape
 
 from xborder.claims import claim_rules
@@ -22,7 +25,7 @@ class PendingSegment:
     draft: str = ""  # what the listing shows meanwhile (glossary terms in Chinese order), for review
 
 
-def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str] | None = None,
+def write_xliff(segments: Iterable[PendingSegment], path: Path, languages: list[str] | None = None,
                 source_lang: str = "zh") -> int:
     """One XLIFF 1.2 file, a <file> per target language (also for each of `languages` with nothing pending,
     so the file always says what it covers); returns the unit count.
@@ -30,33 +33,51 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
     Written as a stream rather than through translate-toolkit's store, which holds every unit as an lxml
     tree (about 1 KB each: a 100,000-product catalog leaves hundreds of thousands pending); the toolkit
     reads it back (read_xliff), and the tests hold the two to the same format."""
-    by_lang: dict[tuple[str, str], dict[str, list[str]]] = {(source_lang, lang): {} for lang in languages or []}
-    drafts: dict[tuple[str, str], str] = {}
-    for s in segments:
-        by_lang.setdefault((s.source_lang, s.target_lang), {}).setdefault(s.source, []).append(s.context)
-        if s.draft:
-            drafts.setdefault((s.target_lang, s.source), s.draft)
+    ordered = sorted(segments, key=lambda s: (s.source_lang, s.target_lang, s.source))
+    return write_sorted_xliff(ordered, path, languages, source_lang)
+
+
+def write_sorted_xliff(segments: Iterable[PendingSegment], path: Path, languages: list[str] | None = None,
+                       source_lang: str = "zh") -> int:
+    """write_xliff for segments already in (source language, target language, source) order, read once as they
+    come: a store of pending text streams them into the file without holding them."""
+    empty = sorted({(source_lang, lang) for lang in languages or []})
     count = 0
     temp = path.with_name(f".{path.name}.writing")
     try:
         with open(temp, "w", encoding="utf-8", newline="\n") as out:
             out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
                       '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.1" version="1.1">\n')
-            for (source_lang, target_lang), sources in sorted(by_lang.items()):
-                out.write(f'  <file original="xborder-{_attr(target_lang)}" source-language="{_attr(source_lang)}" '
-                          f'datatype="plaintext" target-language="{_attr(target_lang)}">\n    <body>\n')
-                for source, contexts in sorted(sources.items()):
-                    count += 1
-                    draft = drafts.get((target_lang, source))
-                    # a draft is marked for review: read_xliff skips it until the translator changes its state
-                    target = f'        <target state="needs-review-translation">{escape(draft)}</target>\n' \
-                        if draft else ""
-                    claims = _claims_note(source, source_lang)
-                    out.write(f'      <trans-unit xml:space="preserve" id="{count}">\n'
-                              f"        <source>{escape(source)}</source>\n{target}"
-                              f'        <note from="developer">{escape("; ".join(sorted(set(contexts))))}</note>\n'
-                              + (f'        <note from="xborder" priority="1">{escape(claims)}</note>\n' if claims
-                                 else "") + "      </trans-unit>\n")
+            current: tuple[str, str] | None = None
+            for (file_key, source), group in groupby(segments, key=lambda s: ((s.source_lang, s.target_lang),
+                                                                              s.source)):
+                if file_key != current:
+                    if current is not None:
+                        out.write("    </body>\n  </file>\n")
+                    while empty and empty[0] < file_key:  # a language with nothing pending still gets its file
+                        _open_file(out, empty.pop(0))
+                        out.write("    </body>\n  </file>\n")
+                    if empty and empty[0] == file_key:
+                        empty.pop(0)
+                    _open_file(out, file_key)
+                    current = file_key
+                items = list(group)
+                count += 1
+                draft = next((s.draft for s in items if s.draft), "")
+                contexts = {s.context for s in items}
+                # a draft is marked for review: read_xliff skips it until the translator changes its state
+                target = f'        <target state="needs-review-translation">{escape(draft)}</target>\n' \
+                    if draft else ""
+                claims = _claims_note(source, file_key[0])
+                out.write(f'      <trans-unit xml:space="preserve" id="{count}">\n'
+                          f"        <source>{escape(source)}</source>\n{target}"
+                          f'        <note from="developer">{escape("; ".join(sorted(contexts)))}</note>\n'
+                          + (f'        <note from="xborder" priority="1">{escape(claims)}</note>\n' if claims
+                             else "") + "      </trans-unit>\n")
+            if current is not None:
+                out.write("    </body>\n  </file>\n")
+            for key in empty:
+                _open_file(out, key)
                 out.write("    </body>\n  </file>\n")
             out.write("</xliff>\n")
         write_bytes(path, temp.read_bytes())
@@ -65,6 +86,12 @@ def write_xliff(segments: list[PendingSegment], path: Path, languages: list[str]
     finally:
         temp.unlink(missing_ok=True)
     return count
+
+
+def _open_file(out: TextIO, key: tuple[str, str]) -> None:
+    source_lang, target_lang = key
+    out.write(f'  <file original="xborder-{_attr(target_lang)}" source-language="{_attr(source_lang)}" '
+              f'datatype="plaintext" target-language="{_attr(target_lang)}">\n    <body>\n')
 
 
 def _claims_note(source: str, source_lang: str) -> str:

@@ -35,6 +35,7 @@ _dimensions = lru_cache(maxsize=_CACHE)(cells.parse_dimensions)
 _capacity = lru_cache(maxsize=_CACHE)(cells.parse_capacity)
 _list = lru_cache(maxsize=_CACHE)(cells.parse_list)
 
+_SETTLED = ("net_weight", "gross_weight", "carton_net_weight", "carton_gross_weight", "weight_basis", "weight_issue")
 _PLACEHOLDERS = frozenset({"", "-", "--", "—", "/", "n/a", "na", "none", "无", "没有", "暂无", "/", "x"})
 _DESCRIPTIVE = frozenset({"capacity", "power", "min_age"})  # a cell that does not parse is kept as text, not a bad row
 _GROSS_FIRST = re.compile(r"(?:毛重|g\.?\s*w\.?|gross)")  # '毛重/净重', 'G.W./N.W.': the pair is gross first
@@ -157,7 +158,7 @@ class _SheetReader:
         self.weight_basis = {c.index: weight_header_basis(c.header) for c in self.columns
                              if c.field in ("net_weight", "gross_weight", "weight_pair")}
         # rows whose weights wait for the sheet's verdict
-        self.pending: list[tuple[int, dict[str, Any], RowWeights]] = []
+        self.pending: list[tuple[int, Product | None, RowWeights]] = []
         self.notes: list[SheetNote] = []
         self.header_texts = [normalize(c.header) for c in self.columns]
         self.header_map, self.settings = header_map, settings
@@ -187,10 +188,18 @@ class _SheetReader:
             self._read_row(index + 1, row)
         # whether a weight column is per carton is the sheet's to say, not one row's
         bases = column_bases([weights for _, _, weights in self.pending])
-        for number, values, weights in self.pending:
+        for number, product, weights in self.pending:
+            if product is None:  # a variant row merged into its product, or a row left out: its notes only
+                for severity, code, message in settle({}, weights, bases):
+                    self.problem(severity, code, message, number)
+                continue
+            values = {"name": product.name, "name_en": product.name_en, "category": product.category,
+                      "net_content": product.net_content}
             for severity, code, message in settle(values, weights, bases):
                 self.problem(severity, code, message, number)
-            self._add(number, values)
+            for field in _SETTLED:
+                if field in values:
+                    setattr(product, field, values[field])
         self.pending = []
         self.problems.sort(key=lambda p: p.row or 0)
 
@@ -261,7 +270,10 @@ class _SheetReader:
         per_carton = qty.value if qty is not None and qty.unit == "pcs" and qty.value > 0 else None
         count_column = self.by_field.get("carton_qty")
         count_from = values.pop("_carton_qty_source", None) or (count_column.label if count_column and qty else "")
-        self.pending.append((number, values, RowWeights(readings, per_carton, values.get("carton_size"), count_from)))
+        weights = RowWeights(readings, per_carton, values.get("carton_size"), count_from)
+        # the product is made now and its weights settled once the sheet has said which columns are per carton:
+        # holding every row's values until then would hold the catalog twice
+        self.pending.append((number, self._add(number, values), weights))
 
     def _read_facts(self, row: list[object], values: dict[str, Any]) -> None:
         """Facts in remarks and other text cells fill the fields the row has no column for; the columns with no
@@ -410,7 +422,8 @@ class _SheetReader:
         self.problem("info", "variant-row",
                      f"a variant of {earlier.sku} (row {earlier.row}); its options were added to it{own}", product.row)
 
-    def _add(self, number: int, values: dict[str, Any]) -> None:
+    def _add(self, number: int, values: dict[str, Any]) -> Product | None:
+        """The row as a new product; None when it was merged into an earlier one as a variant, or left out."""
         given = values.pop("sku", None) or values.get("model")
         sku = given or _generated_sku(values)
         product = Product(sku=sku, file=self.file, sheet=self.grid.name, row=number,
@@ -419,12 +432,12 @@ class _SheetReader:
         if earlier is not None:
             if _same_but_options(earlier, product):
                 self._merge_variant(earlier, product)
-                return
+                return None
             if given:
                 self.problem("error", "duplicate-sku",
                              f"SKU '{sku}' is already used on row {earlier.row}; give this product its own "
                              "SKU; the row is skipped", number, self.by_field.get("sku") or self.by_field.get("model"))
-                return
+                return None
             suffix = 2
             while f"{sku}-{suffix}" in self.by_sku:
                 suffix += 1
@@ -434,6 +447,7 @@ class _SheetReader:
                          f"no SKU; using {sku} (stable while the name and spec stay the same)", number)
         self.by_sku[sku] = product
         self.products.append(product)
+        return product
 
 
 def _leading_count(text: str) -> tuple[int, str] | None:

@@ -43,6 +43,18 @@ def write_bytes(path: Path, data: bytes) -> None:
 MARKER = "report.json"  # every output folder xborder writes has one: a folder without it is not ours to replace
 
 
+def publish(temp: Path, path: Path) -> None:
+    """Put a file written in full at `temp` (in the same folder) in place of `path` in one rename, as write_bytes
+    does, for a file too big to hold in memory (pending.xlf of a large catalog)."""
+    try:
+        os.chmod(temp, 0o666 & ~_umask())
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write ({error.strerror})") from None
+
+
 def safe_name(text: str) -> str:
     """A file or folder name made from outside text (a catalog's name): no separators, no leading dots."""
     name = re.sub(r"[^\w.-]+", "-", text).strip(".-")

@@ -10,7 +10,7 @@ from typing import TextIO
 from xml.sax.saxutils import escape
 
 from xborder.claims import claim_rules
-from xborder.files import OutputError, write_bytes
+from xborder.files import OutputError, publish
 from xborder.language.glossary import GlossaryError, first_line
 
 
@@ -80,7 +80,7 @@ def write_sorted_xliff(segments: Iterable[PendingSegment], path: Path, languages
                 _open_file(out, key)
                 out.write("    </body>\n  </file>\n")
             out.write("</xliff>\n")
-        write_bytes(path, temp.read_bytes())
+        publish(temp, path)
     except OSError as error:
         raise OutputError(f"{path}: cannot write ({error.strerror})") from None
     finally:

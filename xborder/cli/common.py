@@ -8,16 +8,23 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from xborder.config import Config, find_config, load_config
+from xborder.config import Config
+from xborder.project import Project
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Project file (default: xborder.toml in the current folder, else next to the catalog).")
 
 
+def load_project(config_path: Path | None, inputs: list[Path]) -> Project:
+    """The project every command starts from: its xborder.toml found (--config, here, beside the first input)
+    and checked once."""
+    return Project.load(config_path, inputs)
+
+
 def project_config(config_path: Path | None, inputs: list[Path]) -> Config:
-    """Find and load the project's xborder.toml."""
-    return load_config(find_config(config_path, inputs))
+    """The settings of the project every command starts from (load_project)."""
+    return load_project(config_path, inputs).config
 
 
 def console(err: bool = False) -> Console:

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from xborder.catalog import Catalog, read_catalog
+from xborder.catalog import Catalog
 from xborder.catalog.facts import fact_label
 from xborder.catalog.model import Product
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, print_json, project_config
+from xborder.cli.common import config_option, console, load_project, print_json
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
@@ -27,8 +27,7 @@ def inspect(file: Path, sheet: str | None, as_json: bool, config_path: Path | No
 
     Exits with 2 when a row has an error (the other rows are still shown).
     """
-    config = project_config(config_path, [file])
-    catalog = read_catalog(file, config.catalog, sheet=sheet)
+    catalog = load_project(config_path, [file]).read(file, sheet=sheet)
     if as_json:
         print_json(catalog.to_json())
     else:

@@ -252,3 +252,29 @@ def test_the_limits_are_configurable_and_named_in_the_refusal(tmp_path, run_cli)
     one_line_error(run_cli("inspect", "c.xlsx"), "[limits] has no setting 'colums'")
     (tmp_path / "xborder.toml").write_text("[limits]\ncells = 1000\n", encoding="utf-8")
     assert run_cli("inspect", "c.xlsx").exit_code == 0
+
+
+def _rewrite_sheet(path: Path, change) -> Path:
+    """The workbook at `path` with its first worksheet's XML passed through change(xml) -> xml."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in items:
+            target.writestr(info.filename, change(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
+    return path
+
+
+def test_a_far_cell_in_lower_case_is_refused_before_it_is_loaded(tmp_path, run_cli):
+    path = _rewrite_sheet(_far_cell(tmp_path / "far.xlsx", "XFD1048576"),
+                          lambda xml: xml.replace(b'r="XFD1048576"', b'r="xfd1048576"'))
+    one_line_error(run_cli("inspect", path), "cells per sheet")
+
+
+def test_a_far_row_of_cells_without_references_is_refused_before_it_is_loaded(tmp_path, run_cli):
+    cells = b"".join(b'<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(900))
+    path = _rewrite_sheet(_far_cell(tmp_path / "far.xlsx", "B3"), lambda xml: xml.replace(
+        b"</sheetData>", b'<row r="1048000">' + cells + b"</row></sheetData>"))
+    assert path.stat().st_size < 20_000
+    one_line_error(run_cli("inspect", path), "cells per sheet")

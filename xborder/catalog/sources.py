@@ -23,7 +23,10 @@ _ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
 
 MAX_CSV_CELL = 1_000_000  # characters; the csv module's default of 131,072 rejected a whole file for one cell
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")  # a worksheet's rows and cells
+_REF = re.compile(rb'\br="([^"]*)"')
+_ROW_NUMBER = re.compile(rb"[0-9]{1,9}")
+_CELL_NAME = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,9})")
 
 
 @dataclass
@@ -129,19 +132,30 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
 
 
 def _farthest_cell(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
-    """The largest row number and column number of any cell in a worksheet's XML, read in chunks."""
-    rows = columns = 0
+    """The largest row number and column number of any cell in a worksheet's XML, read in chunks, as a reader
+    places cells: by their reference (any case: 'xfd1048576'), and a <row> or <c> without one after the last."""
+    rows = columns = row = column = 0
     tail = b""
     with archive.open(member) as handle:
         while chunk := handle.read(1 << 20):
             data = tail + chunk
-            for match in _CELL_REF.finditer(data):
-                letters, digits = match.group(1), match.group(2)
-                column = 0
-                for letter in letters:
-                    column = column * 26 + letter - 64
-                rows, columns = max(rows, int(digits)), max(columns, column)
-            tail = data[-200:]  # a tag cut at the chunk's end is matched again with the next chunk
+            end = data.rfind(b">") + 1  # whole tags only; the rest waits for the next chunk
+            for match in _TAG.finditer(data, 0, end):
+                reference = _REF.search(match.group(2))
+                if match.group(1) == b"row":
+                    number = _ROW_NUMBER.fullmatch(reference.group(1)) if reference else None
+                    row, column = (int(number.group()) if number else row + 1), 0
+                else:
+                    cell = _CELL_NAME.fullmatch(reference.group(1)) if reference else None
+                    if cell:
+                        column = 0
+                        for letter in cell.group(1).upper():
+                            column = column * 26 + letter - 64
+                        row = max(row, int(cell.group(2)))
+                    else:
+                        column += 1
+                rows, columns = max(rows, row), max(columns, column)
+            tail = data[end:]
     return rows, columns
 
 

@@ -278,3 +278,11 @@ def test_a_far_row_of_cells_without_references_is_refused_before_it_is_loaded(tm
         b"</sheetData>", b'<row r="1048000">' + cells + b"</row></sheetData>"))
     assert path.stat().st_size < 20_000
     one_line_error(run_cli("inspect", path), "cells per sheet")
+
+
+@pytest.mark.parametrize("rows", [[HEADER], [HEADER, ["合计", "", "", ""]], [HEADER, [None, None, None, None]]])
+def test_a_catalog_with_a_header_and_no_products_is_bad_input(tmp_path, run_cli, rows):
+    write_xlsx(tmp_path / "empty.xlsx", rows)
+    for command in (("inspect", "empty.xlsx"), ("price", "empty.xlsx"), ("build", "empty.xlsx")):
+        result = run_cli(*command)
+        assert result.exit_code == 2 and "no product rows" in result.output, (command, result.output)

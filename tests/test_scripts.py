@@ -386,7 +386,7 @@ def test_an_empty_catalog_is_one_line_and_exit_2(tmp_path, run_cli):
     write_xlsx(tmp_path / "empty.xlsx", [["品名", "出厂价"]])
     result = run_cli("script", "empty.xlsx", "--lang", "en-US")
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
-    assert "no products" in result.output
+    assert "no product rows" in result.output
 
 
 # --- data: phrases, platforms, cultural fit -----------------------------------------------------------------------

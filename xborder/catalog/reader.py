@@ -53,6 +53,12 @@ def read_catalog(path: str | Path, settings: CatalogSettings | None = None,
     _require_columns(path, grid, header_index, columns, header_map)
     reader = _SheetReader(path, grid, header_index, columns, header_map, settings)
     reader.read()
+    if not reader.products and not any(p.severity == "error" for p in reader.problems):
+        # a header with nothing under it (or only totals and headings) is not a catalog: building it would
+        # report 0 listings and succeed
+        raise InputError(f"the sheet has a header on row {header_index + 1} but no product rows under it; "
+                         "fill in the products, or pick the sheet that has them with --sheet",
+                         file=str(path), sheet=None if grid.text else grid.name)
     notes = _notes_above(grid, header_index) + reader.notes + _notes_sheets(grids, grid)
     # pictures after the rows: a merged variant row's pictures follow its product's
     problems = reader.problems + attach_images(path, grid, reader.products, reader.by_field.get("image"),

@@ -286,3 +286,23 @@ def test_a_catalog_with_a_header_and_no_products_is_bad_input(tmp_path, run_cli,
     for command in (("inspect", "empty.xlsx"), ("price", "empty.xlsx"), ("build", "empty.xlsx")):
         result = run_cli(*command)
         assert result.exit_code == 2 and "no product rows" in result.output, (command, result.output)
+
+
+def test_the_run_of_show_holds_hostile_names_as_text(tmp_path, run_cli):
+    import zipfile
+
+    payloads = ["{=cmd|' /C calc'!A0}", "external:C:\\Windows\\System32\\calc.exe", "http://example.invalid/x",
+                "=HYPERLINK(\"http://x\")", "+1 买一送一"]
+    # a CSV keeps the text as typed; a workbook would have turned '=…' into a formula already
+    write_csv(tmp_path / "c.csv", [HEADER] + [[f"H-{n}", name, 25, 0.4] for n, name in enumerate(payloads)])
+    result = run_cli("script", "c.csv", "--lang", "en-US", "--session", "10m", "--out", "out", *FX)
+    assert result.exit_code in (0, 1), result.output
+    book = next((tmp_path / "out").rglob("run-of-show.xlsx"))
+    with zipfile.ZipFile(book) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        names = archive.namelist()
+    assert sheet.count("<f") == 1  # the total's SUM, nothing from the data
+    assert not [n for n in names if "hyperlink" in n.lower() or n.endswith(".rels") and "sheet1" in n]
+    from openpyxl import load_workbook
+    values = [c.value for row in load_workbook(book).active.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'{=cmd|' /C calc'!A0}" in values and "'=HYPERLINK(\"http://x\")" in values

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from xborder.errors import XborderError
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "{=")  # {= …}: an array formula as typed in Excel
 
 
 class OutputError(XborderError):

@@ -103,7 +103,9 @@ def run_of_show_markdown(show: RunOfShow) -> str:
 def run_of_show_xlsx(show: RunOfShow) -> bytes:
     """The run of show as a printable sheet: A4 landscape, one page wide, the header row on every page."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # data is never a formula, a number or a link: a host's name cell '{=cmd|…}' or 'http://…' stays text
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                        "strings_to_urls": False})
     book.set_properties({"title": f"Run of show {show.lang_tag}", "created": dt.datetime(2000, 1, 1)})
     head = book.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"})
     body = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
@@ -117,7 +119,11 @@ def run_of_show_xlsx(show: RunOfShow) -> bytes:
         say = s.notes if s.kind == "product" else s.say
         values = [s.number, clock(s.start), clock(s.end), s.seconds, s.kind, s.sku, s.name, s.price, say]
         for column, value in enumerate(values):
-            sheet.write(row, column, neutralize(value), style)
+            value = neutralize(value)
+            if isinstance(value, str):
+                sheet.write_string(row, column, value, style)
+            else:
+                sheet.write(row, column, value, style)
     total = len(show.slots) + 1
     sheet.write(total, 2, "total", head)
     sheet.write_formula(total, 3, f"=SUM(D2:D{total})", head, show.total_seconds)

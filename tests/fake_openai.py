@@ -46,6 +46,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     usage: bool = True
+    raw: bytes | None = None  # sent as it is with status 200 (a proxy's HTML page), instead of a completion
+    usage_values: dict[str, object] | None = None  # the `usage` object as sent, however wrong
 
 
 Script = Reply | Callable[[dict], Reply]
@@ -577,6 +579,13 @@ class FakeOpenAI:
                     if reply.status != 200:
                         self._send(reply.status, {"error": {"message": reply.error or "error"}}, reply.headers)
                         return
+                    if reply.raw is not None:
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/html")
+                        self.send_header("Content-Length", str(len(reply.raw)))
+                        self.end_headers()
+                        self.wfile.write(reply.raw)
+                        return
                     try:
                         content = reply.content if reply.content is not None else write_listing(body)
                     except (KeyError, ValueError, IndexError) as error:  # a prompt it cannot read: say so
@@ -591,6 +600,8 @@ class FakeOpenAI:
                     if reply.usage:
                         payload["usage"] = {"prompt_tokens": prompt, "completion_tokens": len(content) // 4,
                                             "total_tokens": prompt + len(content) // 4}
+                    if reply.usage_values is not None:
+                        payload["usage"] = reply.usage_values
                     self._send(200, payload, reply.headers)
                 finally:
                     with server.lock:

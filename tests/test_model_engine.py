@@ -432,3 +432,22 @@ def test_frozen_asks_nothing_and_exits_1_until_the_memory_holds_everything(serve
     assert run_cli("build", "catalog.xlsx").exit_code == 0
     assert run_cli("build", "catalog.xlsx", "--frozen").exit_code == 0
     assert len(server.requests) == 4
+
+
+def test_an_html_page_for_an_answer_is_the_endpoints_fault_not_a_crash(server, project, run_cli):
+    server.default = Reply(raw=b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+    result = run_cli("build", "catalog.xlsx")
+    assert result.exit_code == 3, result.output  # the endpoint failed: exit 3, not 70
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    messages = " ".join(f["message"] for f in report(project)["findings"] if f["check"] == "model-failed")
+    assert "not a chat completion" in messages or "not JSON" in messages  # the listing says why
+    assert len(server.requests) > 1  # retried as a provider fault
+
+
+def test_usage_numbers_that_are_not_counts_are_counted_instead(server, project, run_cli):
+    server.default = lambda body: Reply(write_listing(body), usage_values={"prompt_tokens": -5,
+                                                                           "completion_tokens": "lots"})
+    result = run_cli("build", "catalog.xlsx")
+    assert result.exit_code == 0, result.output
+    usage = report(project)["usage"]
+    assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0

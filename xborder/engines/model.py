@@ -93,6 +93,22 @@ class ReplyError(Exception):
     """A reply that is not the JSON asked for."""
 
 
+class MalformedReply(ReplyError):
+    """An answer that is not a chat completion at all (a proxy's HTML page, a broken body): the endpoint's fault,
+    retried like a dropped connection."""
+
+
+def _usage(usage: Any) -> tuple[int | None, int | None] | None:
+    """The token counts a reply reports, when they are counts: a negative or non-number is counted instead."""
+    if usage is None:
+        return None
+
+    def count(value: object) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+    return count(getattr(usage, "prompt_tokens", None)), count(getattr(usage, "completion_tokens", None))
+
+
 class _Stopped(Exception):
     """The run's budget or a stop forbids another request."""
 
@@ -213,7 +229,7 @@ def retry_after(error: BaseException) -> float | None:
 
 
 def _transient(error: BaseException) -> bool:
-    if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
+    if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError, MalformedReply)):
         return True
     return isinstance(error, openai.APIStatusError) and (error.status_code >= 500 or error.status_code in (408, 409))
 
@@ -232,9 +248,9 @@ def exchange_tokens(messages: list[Message], content: str | None,
                     reported: tuple[int | None, int | None] | None) -> tuple[int, int]:
     """Prompt and completion tokens of one request: as the server reported them, else (some local servers
     leave usage out) counted roughly, never zero."""
-    if reported is not None:
-        return reported[0] or 0, reported[1] or 0
-    return sum(approx_tokens(m["content"]) for m in messages), approx_tokens(content or "")
+    prompt, completion = reported if reported is not None else (None, None)
+    return (prompt if prompt is not None else sum(approx_tokens(m["content"]) for m in messages),
+            completion if completion is not None else approx_tokens(content or ""))
 
 
 def read_json(text: str) -> dict[str, Any]:
@@ -617,7 +633,7 @@ class ModelEngine(Engine):
             raise
         except (openai.APIError, ReplyError) as error:
             result.error = self._describe(error)
-            result.endpoint_failed = isinstance(error, openai.APIError)
+            result.endpoint_failed = isinstance(error, (openai.APIError, MalformedReply))
         return result
 
     def _ask(self, request: Request, result: JobResult, control: RunControl) -> None:
@@ -786,15 +802,24 @@ class ModelEngine(Engine):
             usage.requests += 1
             try:
                 response = self.client.chat.completions.create(**body)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise MalformedReply("the endpoint answered with something that is not JSON (an HTML page from a "
+                                     "proxy?); check OPENAI_BASE_URL with `xborder doctor`") from None
             except openai.RateLimitError as error:
                 self.gate.slow_down(retry_after(error) or min(settings.retry_wait * 2, settings.max_wait))
                 raise
             except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as error:
                 raise ProviderError(self._describe(error)) from None
             self.gate.speed_up()
-            # create(**body) matches no single overload of openai's, so mypy sees the response as Any
-            content: str | None = response.choices[0].message.content if response.choices else None
-            reported = (response.usage.prompt_tokens, response.usage.completion_tokens) if response.usage else None
+            try:
+                # create(**body) matches no single overload of openai's, so mypy sees the response as Any
+                content: str | None = response.choices[0].message.content if response.choices else None
+                reported = _usage(response.usage)
+            except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+                raise MalformedReply("the endpoint answered with something that is not a chat completion (an HTML "
+                                     "page from a proxy?); check OPENAI_BASE_URL with `xborder doctor`") from None
+            if content is not None and not isinstance(content, str):
+                raise MalformedReply("the endpoint's reply has no text")
             prompt_tokens, completion_tokens = exchange_tokens(messages, content, reported)
             if self.limiter is not None:
                 self.limiter.settle(taken, prompt_tokens, completion_tokens)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ _capacity = lru_cache(maxsize=_CACHE)(cells.parse_capacity)
 _list = lru_cache(maxsize=_CACHE)(cells.parse_list)
 
 _SETTLED = ("net_weight", "gross_weight", "carton_net_weight", "carton_gross_weight", "weight_basis", "weight_issue")
-_PLACEHOLDERS = frozenset({"", "-", "--", "—", "/", "n/a", "na", "none", "无", "没有", "暂无", "/", "x"})
+_PLACEHOLDERS = frozenset({"", "-", "--", "—", "/", "n/a", "na", "none", "无", "没有", "暂无", "x"})
 _DESCRIPTIVE = frozenset({"capacity", "power", "min_age"})  # a cell that does not parse is kept as text, not a bad row
 _GROSS_FIRST = re.compile(r"(?:毛重|g\.?\s*w\.?|gross)")  # '毛重/净重', 'G.W./N.W.': the pair is gross first
 _WEIGHT_PAIR = re.compile(r"[\d.,\s]+[a-z]*\s*/\s*[\d.,\s]+[a-z]*")

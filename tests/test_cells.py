@@ -139,6 +139,8 @@ def test_unit_hint(hint, unit):
     (500, "g", "500", "g"),
     (0.55, "kg", "0.55", "kg"),
     ("0.3kg/个", "kg", "0.3", "kg"),
+    ("约0.5kg", "kg", "0.5", "kg"),  # a weight measured about is still the weight a clerk uses
+    ("approx. 500g", "kg", "500", "g"),
 ])
 def test_parse_weight(cell, default, value, unit):
     weight = parse_weight(cell, default)
@@ -146,7 +148,7 @@ def test_parse_weight(cell, default, value, unit):
     assert type(weight.value) is Decimal
 
 
-@pytest.mark.parametrize("cell", ["abc", "-1kg", "5 cm", "约0.5kg"])
+@pytest.mark.parametrize("cell", ["abc", "-1kg", "5 cm", "约abc"])
 def test_parse_weight_rejects_non_weights(cell):
     with pytest.raises(CellError):
         parse_weight(cell)

@@ -177,9 +177,13 @@ def _checked_money(amount: Decimal, currency: str, shown: str) -> Money:
     return Money(amount, currency)
 
 
+# '约12.6', 'approx. 500g', '≈1.2kg': a factory's measured-about weight or size is still the figure to use
+_ABOUT = re.compile(r"^(?:约|大约|大概|approx\.?|approximately|about|ca\.?|around|~|≈|±)\s*")
+
+
 def _measure(value: object, default_unit: str, table: dict[str, tuple[str, Decimal]], what: str,
              example: str) -> Quantity:
-    text = normalize(to_text(value))
+    text = _ABOUT.sub("", normalize(to_text(value)))
     before, number, after = _number_and_rest(text)
     after = _strip_per_unit(after)
     if before or (after and after not in table):

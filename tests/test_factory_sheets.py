@@ -318,3 +318,15 @@ def test_size_ranges_and_lists_are_read_as_sizes(tmp_path, cell, sizes):
     path = write_xlsx(tmp_path / "hanfu.xlsx", [["款号", "品名", "批发价", "尺码"], ["HF-1", "宋制汉服", 98, cell]])
     _, products = _by_sku(path)
     assert products["HF-1"].sizes == sizes
+
+
+def test_an_about_weight_and_a_unit_weight_stated_in_a_remark_are_read(tmp_path):
+    path = write_xlsx(tmp_path / "pets.xlsx", [
+        ["编码", "产品名称", "价格（RMB）", "包装", "箱规(cm)", "毛重(KG)", "备注"],
+        ["MQ-2", "折叠硅胶碗", 6.2, "10个/中包，100个/箱", "50x35x30", "约12.6", "食品级硅胶"],
+        ["MQ-5", "宠物指甲剪", 5.8, "单个吸塑 每件40个", "40x30x25", None, "单只净重约85g"],
+    ])
+    _, products = _by_sku(path)
+    assert products["MQ-2"].gross_weight == Quantity(D("0.126"), "kg")  # the outer carton's 100, not the 10
+    assert products["MQ-5"].net_weight == Quantity(D(85), "g")
+    assert products["MQ-5"].weight_basis.startswith("85 g from 备注 (G), one unit's")

@@ -272,6 +272,16 @@ class _SheetReader:
         if self.section and not values.get("category"):
             values["category"] = self.section
         self._read_facts(row, values)
+        stated = values.pop("unit_weight", None)
+        if stated is not None:  # a remark's '单只净重约85g': one unit's, after the row's weight columns
+            fact = next(f for f in values["facts"] if f.field == "unit_weight")
+            try:
+                weight = cells.parse_weight(stated)
+            except CellError:
+                pass
+            else:
+                kind = "gross" if any(w in fact.text.casefold() for w in ("毛重", "gross")) else "net"
+                readings.append(WeightReading(kind, weight, "unit", fact.column))
         qty = values.get("carton_qty")
         per_carton = qty.value if qty is not None and qty.unit == "pcs" and qty.value > 0 else None
         count_column = self.by_field.get("carton_qty")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import shutil
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -27,7 +29,8 @@ from xborder.catalog.model import Product
 from xborder.catalog.select import in_shard, select_products  # noqa: F401 - in_shard: part of the API
 from xborder.config import Config
 from xborder.errors import InputError, XborderError
-from xborder.files import safe_name, stage_folder, swap_in
+from xborder.files import DiskFullError, disk_full, folder_size, full_message, hold_lock, map_names, real_folder, \
+    stage_folder, swap_in
 from xborder.status import ExitStatus
 from xborder.listing.compose import ListingComposer, ListingTextChecks
 from xborder.listing.identifiers import Identifiers
@@ -106,6 +109,7 @@ class BuildResult:
     fetch: FetchReport = field(default_factory=FetchReport)
     batch: BatchImport | None = None  # what --batch-in kept in the memory before the build
     include_held: bool = False  # the upload files carry held and pending listings too
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (catalog, its folder, the name it shared)
 
     @property
     def listings(self) -> list[Listing]:
@@ -371,65 +375,72 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
             script_phrases(tag)  # raises for a language without script phrases
         markets_for(tags, [], config)
     setup = _setup(paths, config, options)
-    results = []
-    stage = stage_folder(options.out) if write else None
-    findings_path = stage / ".findings.jsonl" if stage else None
-    try:
-        # build() alone works on a copy of the memory in RAM: it returns listings and leaves the disk as it was
-        with open_memory(config, options.memory, scratch=not (write or options.commit)) as memory, _long_lived(), \
-                (open(findings_path, "w", encoding="utf-8") if findings_path else nullcontext()) as findings:
-            run = _Run(setup, config, options, memory, emit)
-            for path, catalog, products in setup.catalogs:
-                out = options.out if len(paths) == 1 else options.out / _folder_name(path, paths)
-                emit("catalog", {"path": str(path), "products": len(products), "markets": len(setup.markets)})
-                begin = time.perf_counter()
-                result = CatalogBuild(path, out, catalog, {m.key: [] for m in setup.markets}, [])
-                writer = CatalogWriter(stage / out.relative_to(options.out), setup.markets, products,
-                                       catalog.problems, config.source_language,
-                                       include_held=options.include_held) if stage else None
-                pending = PendingTexts(config.source_language)
-                for listings, left, rejected in run.listings(products):
-                    for listing in listings.values():
-                        result.tally.add(listing)
-                    for listing, rejection in rejected:
-                        result.tally.add_rejection(listing, rejection)
-                    if writer is not None and findings is not None:
-                        writer.add(listings, left)
+    # one run at a time in an output folder: a second waits, or says which process holds it
+    with (hold_lock(real_folder(options.out), "this output folder") if write else nullcontext()):
+        results = []
+        folders, renamed = catalog_names(paths)
+        stage = stage_folder(options.out) if write else None
+        findings_path = stage / ".findings.jsonl" if stage else None
+        try:
+            # build() alone works on a copy of the memory in RAM: it returns listings and leaves the disk as it was
+            with open_memory(config, options.memory, scratch=not (write or options.commit)) as memory, _long_lived(), \
+                    (open(findings_path, "w", encoding="utf-8") if findings_path else nullcontext()) as findings:
+                run = _Run(setup, config, options, memory, emit)
+                for path, catalog, products in setup.catalogs:
+                    out = options.out if len(paths) == 1 else options.out / folders[path]
+                    emit("catalog", {"path": str(path), "products": len(products), "markets": len(setup.markets)})
+                    begin = time.perf_counter()
+                    result = CatalogBuild(path, out, catalog, {m.key: [] for m in setup.markets}, [])
+                    writer = CatalogWriter(stage / out.relative_to(options.out), setup.markets, products,
+                                           catalog.problems, config.source_language,
+                                           include_held=options.include_held) if stage else None
+                    pending = PendingTexts(config.source_language)
+                    for listings, left, rejected in run.listings(products):
                         for listing in listings.values():
-                            findings.writelines(dumps_line(f) + "\n" for f in listing_findings(listing))
-                        continue
-                    for key, listing in listings.items():
-                        result.listings[key].append(listing)
-                    for listing, source, draft in left:
-                        pending.add(listing, source, draft)
-                if writer is not None and stage is not None:
-                    written = writer.close()
-                    result.files = [options.out / p.relative_to(stage) for p in written]
-                    result.tally.pending_segments = len(writer.pending)
-                else:
-                    result.pending = list(pending.segments())
-                    result.tally.pending_segments = len(pending)
-                pending.close()
-                result.usage = run.fetched.by_catalog.get(catalog.file, Usage())
-                result.seconds = time.perf_counter() - begin
-                results.append(result)
-        fetched = run.fetched
-        fetched.finish(run.control)
-        build = BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
-                            time.perf_counter() - clock, setup.unreadable, fetched, run.batch, options.include_held)
-        if stage is not None and findings_path is not None:
-            if options.scripts:
-                _write_scripts(paths, config, options, stage, setup.markets, run.control,
-                               [p for _, _, chosen in setup.catalogs for p in chosen])
-            with open(findings_path, encoding="utf-8") as lines:
-                write_report(build, stage, lines)
-            findings_path.unlink()
-            swap_in(stage, options.out)
-        return build
-    except BaseException:
-        if stage is not None:
-            shutil.rmtree(stage, ignore_errors=True)
-        raise
+                            result.tally.add(listing)
+                        for listing, rejection in rejected:
+                            result.tally.add_rejection(listing, rejection)
+                        if writer is not None and findings is not None:
+                            writer.add(listings, left)
+                            for listing in listings.values():
+                                findings.writelines(dumps_line(f) + "\n" for f in listing_findings(listing))
+                            continue
+                        for key, listing in listings.items():
+                            result.listings[key].append(listing)
+                        for listing, source, draft in left:
+                            pending.add(listing, source, draft)
+                    if writer is not None and stage is not None:
+                        written = writer.close()
+                        result.files = [options.out / p.relative_to(stage) for p in written]
+                        result.tally.pending_segments = len(writer.pending)
+                    else:
+                        result.pending = list(pending.segments())
+                        result.tally.pending_segments = len(pending)
+                    pending.close()
+                    result.usage = run.fetched.by_catalog.get(catalog.file, Usage())
+                    result.seconds = time.perf_counter() - begin
+                    results.append(result)
+            fetched = run.fetched
+            fetched.finish(run.control)
+            build = BuildResult(results, setup.markets, setup.fx, setup.engine, started_at, options.out,
+                                time.perf_counter() - clock, setup.unreadable, fetched, run.batch, options.include_held,
+                                renamed if len(paths) > 1 else [])
+            if stage is not None and findings_path is not None:
+                if options.scripts:
+                    _write_scripts(paths, config, options, stage, setup.markets, run.control,
+                                   [p for _, _, chosen in setup.catalogs for p in chosen])
+                with open(findings_path, encoding="utf-8") as lines:
+                    write_report(build, stage, lines)
+                findings_path.unlink()
+                swap_in(stage, options.out)
+            return build
+        except BaseException as error:
+            if stage is not None:
+                size = folder_size(stage)
+                shutil.rmtree(stage, ignore_errors=True)
+                if _full(error):
+                    raise DiskFullError(_full_build(options.out, size)) from None
+            raise
 
 
 def _write_scripts(paths: list[Path], config: Config, options: BuildOptions, stage: Path, markets: list[Market],
@@ -475,18 +486,22 @@ def write_build(result: BuildResult) -> list[Path]:
     """Write every catalog's exports and the run's report.json into a staging folder, then swap it in for
     --out whole: the output folder is always one complete build. Returns the files, at their final paths."""
     final = result.out
-    stage = stage_folder(final)
-    try:
-        for catalog in result.catalogs:
-            catalog.out = stage / catalog.out.relative_to(final)
-            written = write_catalog_outputs(catalog, result.markets, result.include_held)
-            catalog.out = final / catalog.out.relative_to(stage)
-            catalog.files = [final / path.relative_to(stage) for path in written]
-        write_report(result, stage)
-        swap_in(stage, final)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+    with hold_lock(real_folder(final), "this output folder"):
+        stage = stage_folder(final)
+        try:
+            for catalog in result.catalogs:
+                catalog.out = stage / catalog.out.relative_to(final)
+                written = write_catalog_outputs(catalog, result.markets, result.include_held)
+                catalog.out = final / catalog.out.relative_to(stage)
+                catalog.files = [final / path.relative_to(stage) for path in written]
+            write_report(result, stage)
+            swap_in(stage, final)
+        except BaseException as error:
+            size = folder_size(stage)
+            shutil.rmtree(stage, ignore_errors=True)
+            if _full(error):
+                raise DiskFullError(_full_build(final, size)) from None
+            raise
     return [f for c in result.catalogs for f in c.files] + [final / "report.json"]
 
 
@@ -497,10 +512,38 @@ def _selected(catalog: Catalog, skus: list[str], path: Path, shard: tuple[int, i
     return products
 
 
-def _folder_name(path: Path, paths: list[Path]) -> str:
-    """dist/<catalog name>/ when several catalogs are built at once; the parent folder breaks a tie."""
+def _full(error: BaseException) -> bool:
+    """A write into the stage failed because the disk (or the quota) is full, however the writer reported it."""
+    return disk_full(error) or isinstance(error, DiskFullError) or (
+        isinstance(error, sqlite3.OperationalError) and "full" in str(error))
+
+
+def _full_build(out: Path, written: int) -> str:
+    return full_message(Path(os.path.abspath(real_folder(out))).parent, written,
+                        f"the previous build in {out} is as it was")
+
+
+def catalog_names(paths: list[Path]) -> tuple[dict[Path, str], list[tuple[str, str, str]]]:
+    """dist/<catalog name>/ when several catalogs are built at once: the file's name without extension; where two
+    share it, the parent folder's name before it; where that is shared too, the name with its extension. Then the
+    one file-name mapper (files.map_names): two catalogs never share a folder, whatever their names.
+    Returns ({path: folder name}, the collisions the mapper resolved)."""
     stems = Counter(p.stem for p in paths)
-    return safe_name(path.stem if stems[path.stem] == 1 else f"{path.parent.name}-{path.stem}")
+    parented = Counter(f"{p.parent.name}-{p.stem}" for p in paths)
+    originals = {}
+    for path in paths:
+        original = path.stem
+        if stems[original] > 1:
+            original = f"{path.parent.name}-{path.stem}"
+            if parented[original] > 1:
+                original = path.name
+        originals[path] = original
+    names, collisions = map_names(originals.values())
+    by_original = {original: path for path, original in originals.items()}
+    return ({path: names[original] for path, original in originals.items()},
+            [(str(by_original[original]), name, shared) for original, name, shared in collisions])
+
+
 
 
 def check_paths(paths: list[Path], out: Path) -> None:

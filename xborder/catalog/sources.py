@@ -15,6 +15,7 @@ from typing import Any
 import python_calamine
 
 from xborder.errors import InputError
+from xborder.files import special_file
 from xborder.catalog.options import ReadLimits
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -46,6 +47,10 @@ def read_grids(path: Path, limits: ReadLimits | None = None) -> list[SheetGrid]:
     if path.is_dir():
         raise InputError("is a folder, not a spreadsheet; give the .xlsx or .csv file inside it",
                          file=str(path))
+    special = special_file(path)  # by stat: opening a named pipe would block, a device never ends
+    if special:
+        raise InputError(f"{special}, not a regular file; xborder reads a catalog only from an ordinary file: save "
+                         "the catalog as a file and give that", file=str(path))
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return [SheetGrid(path.stem, read_text_table(path), text=True)]

@@ -46,6 +46,8 @@ def cli() -> None:
       1    findings to fix: a listing error, an unconfirmed price, pending text
            (with --fail-on-pending or --frozen)
       2    bad input or configuration (one line names the file, row and column)
+           or outputs that cannot be written (disk full, --out holds other files,
+           another run holds the output folder or memory)
       3    the model endpoint refused the key or model, or failed after retries
       4    --max-requests or --max-tokens reached; finished work is kept
       70   a bug in xborder (XBORDER_DEBUG=1 shows the traceback)

@@ -110,6 +110,8 @@ def summarize(result) -> dict[str, Any]:
             "seconds": round(c.seconds, 3), "usage": c.usage.to_json(),
         } for c in result.catalogs],
         "unreadable": [str(error) for error in result.unreadable],
+        **({"renamed": [{"catalog": catalog, "folder": folder, "instead_of": shared}
+                        for catalog, folder, shared in result.renamed]} if getattr(result, "renamed", None) else {}),
         **({"batch": result.batch.to_json()} if getattr(result, "batch", None) is not None else {}),
         "rejected": rejected_summary(total.rejected),
         "totals": {

@@ -14,7 +14,9 @@ from typing import Any
 
 import xlsxwriter
 
-from xborder.files import neutralize, reproducible_zip, safe_name, stage_folder, swap_in, write_bytes, write_text
+from xborder.files import (hold_lock, map_names, neutralize, real_folder, reproducible_zip, stage_folder, swap_in,
+                           write_bytes, write_text)
+from xborder.findings import Finding
 from xborder.scripts.model import LiveScript
 from xborder.scripts.run import ScriptResult
 from xborder.scripts.show import RunOfShow
@@ -139,34 +141,53 @@ def run_of_show_xlsx(show: RunOfShow) -> bytes:
     return reproducible_zip(buffer.getvalue())
 
 
+def script_names(scripts: list[LiveScript]) -> dict[str, str]:
+    """Each SKU's script file in its language's folder, by the one file-name mapper (files.map_names): SKUs that
+    read alike as file names ('HF/1', 'HF 1', 'HF-1'; '.' and '..') get a stable suffix and a `file-name` finding
+    on the script, never one file for two scripts."""
+    names, collisions = map_names((script.product.sku for script in scripts), ".md")
+    for sku, name, shared in collisions:
+        for script in scripts:
+            if script.product.sku == sku:
+                script.findings.append(Finding(
+                    "file-name", "warning", f"SKU {sku!r} is written as {name}, not {shared}: another SKU's script "
+                    "has that file name (a file name cannot hold every character of a SKU)", "file", term=name))
+    return names
+
+
 def write_scripts(result: ScriptResult) -> list[Path]:
     """Write OUT/scripts/ whole (staged, then swapped in); returns the files at their final paths."""
     final = result.out / "scripts"
-    stage = stage_folder(final)
-    written: list[Path] = []
-    try:
-        for tag, scripts in result.scripts.items():
-            folder = stage / tag
-            for script in scripts:
-                path = folder / f"{safe_name(script.product.sku)}.md"
-                write_text(path, script_markdown(script))
-                written.append(path)
-            show = result.shows.get(tag)
-            if show is not None:
-                write_text(folder / "run-of-show.md", run_of_show_markdown(show))
-                write_bytes(folder / "run-of-show.xlsx", run_of_show_xlsx(show))
-                written += [folder / "run-of-show.md", folder / "run-of-show.xlsx"]
-        languages = sorted({m.language for m in result.markets.values()})
-        write_xliff(result.pending, stage / "pending.xlf", languages)
-        written.append(stage / "pending.xlf")
-        report = stage / "report.json"
-        write_text(report, json.dumps(report_json(result, [p.relative_to(stage) for p in written]),
-                                      ensure_ascii=False, indent=2) + "\n")
-        written.append(report)
-        swap_in(stage, final)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+    with hold_lock(real_folder(final), "this scripts folder"):
+        stage = stage_folder(final)
+        written: list[Path] = []
+        try:
+            for tag, scripts in result.scripts.items():
+                folder = stage / tag
+                names = script_names(scripts)
+                for script in scripts:
+                    path = folder / names[script.product.sku]
+                    write_text(path, script_markdown(script))
+                    written.append(path)
+                show = result.shows.get(tag)
+                if show is not None:
+                    for slot in show.slots:
+                        if slot.kind == "product" and slot.sku in names:
+                            slot.notes = names[slot.sku]  # the script beside the run of show, as written
+                    write_text(folder / "run-of-show.md", run_of_show_markdown(show))
+                    write_bytes(folder / "run-of-show.xlsx", run_of_show_xlsx(show))
+                    written += [folder / "run-of-show.md", folder / "run-of-show.xlsx"]
+            languages = sorted({m.language for m in result.markets.values()})
+            write_xliff(result.pending, stage / "pending.xlf", languages)
+            written.append(stage / "pending.xlf")
+            report = stage / "report.json"
+            write_text(report, json.dumps(report_json(result, [p.relative_to(stage) for p in written]),
+                                          ensure_ascii=False, indent=2) + "\n")
+            written.append(report)
+            swap_in(stage, final)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
     result.files = [final / p.relative_to(stage) for p in written]
     return result.files
 

@@ -168,7 +168,7 @@ class CatalogWriter:
         draft), the draft '' for text still in the source language."""
         first = next(iter(listings.values()), None)
         if first is not None:  # a product's pictures are the same in every market: written once
-            self.images.add(first.product, first.images)
+            self.images.add(first.product, first.images, listings.values())
         for market in self.markets:
             listing = listings.get(market.key)
             if listing is None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from xborder.errors import XborderError
+from xborder.files import hold_lock, special_file
 
 DEFAULT_PATH = Path(".xborder") / "memory.sqlite"
 ENV_VAR = "XBORDER_MEMORY"
@@ -162,6 +163,23 @@ def check_memory_file(path: Path) -> None:
                                       f"{', '.join(missing)} column)")
 
 
+def read_uri(path: Path) -> str:
+    """The SQLite URI to only read a memory file: read-only, and for a WAL file without its write-ahead log (no run
+    has it open) immutable, so that reading it creates no -wal or -shm file beside it (tm merge, tm export); with a
+    log (a run writing it now, or one that was killed) it is read with the log, whose files are there already."""
+    uri = Path(path).absolute().as_uri() + "?mode=ro"
+    if Path(f"{path}-wal").exists() or special_file(path):
+        return uri
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return uri
+    # bytes 18-19 of the header: 2 = WAL. A file in the older rollback mode creates nothing when only read, and it is
+    # read with SQLite's locks (a writer's lock is waited for), so only a WAL file is opened immutable
+    return uri + "&immutable=1" if header[18:19] == b"\x02" else uri
+
+
 def memory_path(explicit: Path | None, configured: Path | None, root: Path) -> Path:
     """--memory, else $XBORDER_MEMORY, else [project] memory, else .xborder/memory.sqlite in the project."""
     if explicit is not None:
@@ -194,19 +212,32 @@ class TranslationMemory:
             raise MemoryFileError(f"{self.path}: no translation memory here yet")
         self.db: sqlite3.Connection = None  # type: ignore[assignment]  # set below, or the constructor raises
         self.scratch = scratch
+        self._lock: Any = None
+        special = special_file(self.path)  # /dev/null, a FIFO: SQLite would put a journal beside it (/dev/null-journal)
+        if special:
+            raise MemoryFileError(f"{self.path}: {special}, not a translation memory file; --memory / XBORDER_MEMORY "
+                                  "must name an ordinary file (or a new one)")
+        if self.path.is_dir():
+            raise MemoryFileError(f"{self.path}: a folder, not a translation memory file; name the file in it "
+                                  "(e.g. memory.sqlite)")
         try:
             if scratch:
                 self.db = sqlite3.connect(":memory:", isolation_level=None)
                 if self.path.is_file():
-                    with closing(sqlite3.connect(self.path.absolute().as_uri() + "?mode=ro", uri=True)) as source:
+                    with closing(sqlite3.connect(read_uri(self.path), uri=True)) as source:
                         source.backup(self.db)
             elif create_folder:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             elif not self.path.parent.is_dir():
                 raise MemoryFileError(f"{self.path}: the folder {self.path.parent} does not exist; check the "
                                       "--memory / XBORDER_MEMORY path")
+            if not (scratch or readonly):
+                # one writing run at a time: a second build on this memory waits for the first, then finds its work
+                # instead of asking the model for it again; the system drops the lock if a run is killed
+                self._lock = hold_lock(self.path, "the translation memory")
+                self._lock.__enter__()
             # a URI (percent-encoded, so '#', '?' or '%' in a folder name stay part of the path)
-            uri = self.path.absolute().as_uri() + "?mode=ro" if readonly else str(self.path)
+            uri = read_uri(self.path) if readonly else str(self.path)
             if not scratch:
                 self.db = sqlite3.connect(uri, uri=readonly, timeout=_BUSY_MS / 1000, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
@@ -241,6 +272,12 @@ class TranslationMemory:
     def _close_quietly(self) -> None:
         if self.db is not None:
             self.db.close()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.__exit__(None, None, None)
 
     def _use_wal(self) -> None:
         """Switch the file to WAL. SQLite does not wait (busy timeout) for the lock this needs, so two
@@ -264,6 +301,7 @@ class TranslationMemory:
 
     def close(self) -> None:
         self.db.close()
+        self._unlock()
 
     def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read; a damaged file is a MemoryFileError with the designed message, not a crash."""
@@ -438,7 +476,7 @@ class TranslationMemory:
                              isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
-            db.execute("ATTACH DATABASE ? AS other", (other.absolute().as_uri() + "?mode=ro",))
+            db.execute("ATTACH DATABASE ? AS other", (read_uri(other),))
             db.execute("BEGIN IMMEDIATE")
             try:
                 approved = db.execute(
@@ -503,6 +541,9 @@ def _cache_wins(new: str, old: str) -> str:
 
 def _explain(path: Path, error: sqlite3.DatabaseError) -> str:
     text = str(error)
+    if "disk is full" in text or "database or disk is full" in text:
+        return (f"{path}: the disk is full (no space left) writing the translation memory; what was stored before "
+                "is kept. Free some space and run again")
     if "locked" in text or "busy" in text:
         return f"{path}: the translation memory is locked by another xborder run; wait for it to finish"
     if "file is not a database" in text or "malformed" in text:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from urllib.parse import quote
 from xborder import data
 from xborder.catalog.model import Product
 from xborder.errors import InputError
-from xborder.files import OutputError, safe_name
+from xborder.files import DiskFullError, OutputError, disk_full, full_message, name_hash, safe_name
 from xborder.listing.model import Listing, ListingImage
 from xborder.markets import Market
 from xborder.findings import Finding
@@ -118,30 +119,60 @@ class ImageFiles:
         self.out = Path(out)
         self.written = 0
         self._archives: dict[str, zipfile.ZipFile] = {}
+        self._names: set[str] = set()  # files written in this run, case folded
 
     @property
     def folder(self) -> Path:
         return self.out / IMAGES_FOLDER
 
-    def add(self, product: Product, images: list[ListingImage]) -> None:
-        """Write the product's embedded pictures to the files its listings name."""
-        for item in images:
+    def add(self, product: Product, images: list[ListingImage], listings: Iterable[Listing] = ()) -> None:
+        """Write the product's embedded pictures to the files its listings name. A name already written in this
+        run (two SKUs that differ only in letter case, which Windows and macOS do not tell apart) is never
+        overwritten: the picture gets a stable suffix from its SKU, the product's `listings` name the new file,
+        and each gets an `image-file` finding."""
+        listings = list(listings)
+        for index, item in enumerate(images):
             if item.file is None:
                 continue
-            target = self.out / item.file
+            if item.file.casefold() in self._names:
+                item = self._rename(product, index, item, listings)
+            self._names.add(item.file.casefold())  # type: ignore[union-attr]
+            target = self.out / item.file  # type: ignore[operator]
             try:
                 source = self._archive(product.file).open(item.image.ref)
                 with source:
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    with open(target, "wb") as handle:
+                    with open(target, "xb") as handle:  # never over a file written before
                         shutil.copyfileobj(source, handle, 1 << 20)
             except (zipfile.BadZipFile, KeyError, EOFError, RuntimeError, FileNotFoundError) as error:
                 raise InputError(f"the picture {item.image.ref} cannot be read any more ({str(error)[:80]}); was the "
                                  "workbook changed during the build?", file=product.file, sheet=product.sheet,
                                  row=product.row) from None
             except OSError as error:
+                if disk_full(error):
+                    raise DiskFullError(full_message(target.parent)) from None
                 raise OutputError(f"{target}: cannot write ({error.strerror})") from None
             self.written += 1
+
+    def _rename(self, product: Product, index: int, item: ListingImage, listings: list[Listing]) -> ListingImage:
+        old = item.file or ""
+        stem, _, ext = old.rpartition(".")
+        number = 1
+        name = f"{stem}-{name_hash(product.sku)}.{ext}"
+        while name.casefold() in self._names:
+            number += 1
+            name = f"{stem}-{name_hash(product.sku)}-{number}.{ext}"
+        old_url = quote(old.split("/", 1)[-1])
+        url = item.url[:-len(old_url)] + quote(name.split("/", 1)[-1]) \
+            if item.url and item.url.endswith(old_url) else item.url
+        renamed = ListingImage(item.image, name, url)
+        for listing in listings:
+            if index < len(listing.images) and listing.images[index].file == old:
+                listing.images[index] = renamed
+                listing.findings.append(Finding(
+                    "image-file", "warning", f"{old} is another SKU's picture file (the names differ only in letter "
+                    f"case); this picture is written as {name}", FIELD, term=name))
+        return renamed
 
     def _archive(self, file: str) -> zipfile.ZipFile:
         if file not in self._archives:

@@ -314,7 +314,7 @@ def swap_in(stage: Path, final: Path) -> None:
 
 # --- locks ------------------------------------------------------------------------------------------------------
 
-LOCK_WAIT = 30.0  # seconds ($XBORDER_LOCK_WAIT) a run waits for another run's lock on the same output folder or memory, then stops
+LOCK_WAIT = 30.0  # seconds ($XBORDER_LOCK_WAIT) a run waits for another run's lock on one folder or memory
 _held: dict[str, list[int]] = {}  # lock file → [fd, holds] in this process: a lock is re-entrant within a process
 
 

@@ -14,7 +14,7 @@ from fake_openai import Reply, follow_schema, request_schema, run_batch, strict_
 
 KEY = FAKE_KEY
 HEADER = ["款号", "品名", "规格", "材质", "出厂价", "颜色", "卖点"]
-UMBRELLA = ["UM-88", "遇水变色雨伞", "8骨 105cm", "涤纶", "25", "粉色", "遇水变色\n三折便携"]
+UMBRELLA = ["UM-88", "遇水变色雨伞", "8骨 105cm", "100%涤纶", "25", "粉色", "遇水变色\n三折便携"]
 CONFIG = """\
 [project]
 markets = ["amazon-us"]

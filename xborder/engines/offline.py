@@ -8,6 +8,9 @@ in the source language, pending, for a translator or for the model engine.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+
+from babel.numbers import format_percent
 
 from xborder.catalog.cells import CellError, parse_weight
 from xborder.language.phrases import phrasebank
@@ -16,6 +19,7 @@ from xborder.engines.engine import Engine, Job, JobResult, Rendering, RunControl
 from xborder.language.options import render_option
 
 _SEPARATORS = re.compile(r"^[\s,，、/／+＋·・()（）\-–]*$")
+_SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*[%％]\s*$")  # '100%' just before a term: 100%聚酯纤维
 _NO_SPACE_LANGUAGES = {"ja", "zh", "th"}
 _AMOUNT_PER = re.compile(r"^(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>[a-zA-Z克千公斤]+)\s*[/／每]\s*(?P<container>.+)$")
 _PIECE_SET = re.compile(r"^(?P<count>\d+)\s*件套$")
@@ -89,16 +93,24 @@ class OfflineEngine(Engine):
         position, compound = 0, False
         for match in matches:
             between = text[position:match.start]
+            share = _SHARE.search(between)  # a material's share: '95%棉 5%氨纶' is two terms with their percentages
+            if share:
+                between = between[:share.start()]
             if not _SEPARATORS.match(between):
                 return None
-            compound = compound or (bool(pieces) and not between.strip(" ·・"))
+            compound = compound or (bool(pieces) and not between.strip(" ·・") and not share)
             target = match.entry.target(job.lang_tag)
             if target is None or match.entry.type == "forbidden":
                 return None
-            pieces.append(target)
+            if share:
+                percent = format_percent(Decimal(share.group(1)) / 100, locale=_babel(job), decimal_quantization=False)
+                target = phrasebank(job.lang_tag).fmt("share", percent=percent, term=target) or f"{percent} {target}"
+            pieces.append(_bracketed(between, target, pieces, job))
             position = match.end
         if not _SEPARATORS.match(text[position:]):
             return None
+        if pieces and _CLOSE.search(text[position:]):
+            pieces[-1] += _brackets(job)[1]
         if job.market.language not in _NO_SPACE_LANGUAGES:
             return " ".join(pieces), compound
         if job.market.language != "th":
@@ -108,6 +120,22 @@ class OfflineEngine(Engine):
             latin = joined[-1:].isascii() and joined[-1:].isalnum() or piece[:1].isascii() and piece[:1].isalnum()
             joined += (" " if latin else "") + piece
         return joined, compound
+
+
+_OPEN, _CLOSE = re.compile(r"[(（]"), re.compile(r"[)）]")
+
+
+def _brackets(job: Job) -> tuple[str, str]:
+    return ("（", "）") if job.market.language in ("ja", "zh") else ("(", ")")
+
+
+def _bracketed(between: str, target: str, pieces: list[str], job: Job) -> str:
+    """A term as it stood in brackets: '雪纺（100%聚酯纤维）' keeps them, in the target language's form; a bracket
+    closed before the term closes the piece before it."""
+    opening, closing = _brackets(job)
+    if pieces and _CLOSE.search(between):
+        pieces[-1] += closing
+    return opening + target if _OPEN.search(between) else target
 
 
 def _babel(job: Job) -> str:

@@ -129,7 +129,7 @@ class ReviewWorkbook:
                              [24 if n == "Name" else 60 if n == "Price findings" else 13 for n in _PRICE_COLUMNS],
                              (1, 2))
         self.issues = _Sheet(self, "Issues", _ISSUE_COLUMNS, [14, 14, 18, 20, 10, 90], (1, 0))
-        self.compliance = _Sheet(self, "Compliance", COMPLIANCE_COLUMNS, [14, 14, 22, 45, 90, 8, 60], (2, 2),
+        self.compliance = _Sheet(self, "Compliance", COMPLIANCE_COLUMNS, [14, 14, 22, 45, 90, 8, 60, 40], (2, 2),
                                  note=DISCLAIMER)
         index = _Sheet(self, RECORD_SHEET, RECORD_INDEX, [], (0, 0), hidden=True)
         self.records: dict[str, _Sheet] = {}
@@ -179,7 +179,7 @@ class ReviewWorkbook:
         kinds = compliance_data().kinds
         for item in listing.compliance.items:
             self.compliance.write([listing.product.sku, market.key, kinds[item.kind].label, item.requirement,
-                                   item.action, item.status, item.source], self.wrap,
+                                   item.action, item.status, item.source, item.why], self.wrap,
                                   {5: self.fills["error"]} if item.status == "error" else None)
         if listing.status == HELD:  # a pending listing has its own row below
             self.issues.write([market.key, listing.product.sku, "status", "held", "warning",
@@ -208,7 +208,8 @@ _PRICE_COLUMNS = ["Market", "SKU", "Name", "Currency", "Factory cost", "FX rate"
                   "Tax rate", "Tax", "Profit", "Margin", "Break-even", "Price", "Price shown", "Confirmed",
                   "Price findings"]
 _ISSUE_COLUMNS = ["Market", "SKU", "Field", "Check", "Severity", "Message"]
-COMPLIANCE_COLUMNS = ["SKU", "Market", "Product kind", "Requirement", "What to do", "Status", "Source"]
+COMPLIANCE_COLUMNS = ["SKU", "Market", "Product kind", "Requirement", "What to do", "Status", "Source",
+                      "Why it applies"]
 
 
 def _price_row(listing: Listing) -> list[object]:

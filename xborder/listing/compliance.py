@@ -64,11 +64,16 @@ class KeywordGroup:
     never: re.Pattern[str] | None
 
     def found_in(self, text: str) -> bool:
+        return self.word_in(text) is not None
+
+    def word_in(self, text: str) -> str | None:
+        """The first word of the group in `text`, as written there; None if there is none."""
         if self.match is None:
-            return False
+            return None
         if self.never is not None:
             text = self.never.sub(" ", text)
-        return bool(self.match.search(text))
+        found = self.match.search(text)
+        return found.group(0) if found else None
 
 
 @dataclass(frozen=True)
@@ -94,11 +99,15 @@ class Requirement:
     given_by: tuple[str, ...] = ()
     setting: str = ""
     electronic_address: bool = False  # the setting's value must hold an e-mail or web address
+    only_if_all: tuple[str, ...] = ()  # every one of these groups must match (a lithium battery sold alone)
+    scope: str = ""  # what the rule covers, as its source defines it
+    check: str = ""  # a check of the product's own data that decides the status ('fibre_composition')
 
     def applies(self, country: Country, groups: set[str], power: str) -> bool:
         return ("ALL" in self.regions or country.region in self.regions) \
             and (not self.countries or country.code in self.countries) \
             and (not self.only_if or bool(groups & set(self.only_if))) \
+            and set(self.only_if_all) <= groups \
             and not groups & set(self.except_if) \
             and (not self.mains_only or power in (MAINS, UNKNOWN))
 
@@ -114,6 +123,20 @@ class ComplianceData:
     requirements: tuple[Requirement, ...]
     voltage_tolerance: Decimal
     voltage_tolerance_source: str
+    field_labels: dict[str, str]
+    fibres: FibreNames
+
+
+@dataclass(frozen=True)
+class FibreNames:
+    """Textile fibre names (with the words factories use for them) and fabric names that are no fibre."""
+
+    aliases: dict[str, str]  # alias, lower-cased → the fibre's name ('桑蚕丝' → 'silk')
+    fabrics: dict[str, str]  # fabric word, lower-cased → what it is ('雪纺' → 'chiffon')
+    fibre_pattern: re.Pattern[str]
+    fabric_pattern: re.Pattern[str]
+    severity: dict[str, str]  # region → severity of a missing or incomplete composition
+    source: str
 
 
 @dataclass(frozen=True)
@@ -125,10 +148,11 @@ class ComplianceItem:
     action: str
     source: str
     status: str
+    why: str = ""  # why it applies to this product: "'蓝牙' in 规格 (radio)"
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "requirement": self.requirement, "action": self.action, "source": self.source,
-                "status": self.status}
+                "status": self.status, "why": self.why}
 
 
 @dataclass
@@ -201,10 +225,22 @@ def compliance_data() -> ComplianceData:
         r["kind"], tuple(r["regions"]), r["requirement"], r["action"], r["source"],
         tuple(r.get("countries", ())), tuple(r.get("only_if", ())), tuple(r.get("except_if", ())),
         bool(r.get("mains_only", False)), tuple(r.get("given_by", ())), r.get("setting", ""),
-        bool(r.get("electronic_address", False)))
+        bool(r.get("electronic_address", False)), tuple(r.get("only_if_all", ())), r.get("scope", ""),
+        r.get("check", ""))
         for r in raw["requirements"])
+    fibres = raw["fibres"]
+    aliases = {alias.lower(): name for name, words in fibres["names"].items() for alias in [name, *words]}
+    fabrics = {word.lower(): name for name, words in fibres["fabrics"].items() for word in [name, *words]}
+    fibre_names = FibreNames(aliases, fabrics, _words_pattern(list(aliases)), _words_pattern(list(fabrics)),
+                             dict(fibres["severity"]), fibres["source"])
     return ComplianceData(countries, plugs, groups, kinds, requirements, Decimal(raw["voltage_tolerance"]),
-                          raw["voltage_tolerance_source"])
+                          raw["voltage_tolerance_source"], dict(raw["field_labels"]), fibre_names)
+
+
+def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    pattern = _pattern(words)
+    assert pattern is not None, "an empty word list in compliance.toml"
+    return pattern
 
 
 def detection_text(product: Product) -> str:
@@ -235,6 +271,154 @@ def product_kinds(product: Product, groups: set[str] | None = None) -> tuple[str
              if k.key == GENERAL or groups & set(k.groups)
              or (k.key == ELECTRICAL and (product.voltage or product.plug))]
     return tuple(found)
+
+
+def labelled_texts(product: Product) -> tuple[tuple[str, str], ...]:
+    """The catalog text kinds are found in, each with the name of the column it came from ('规格')."""
+    labels = compliance_data().field_labels
+    texts = [(labels["name"], product.name), (labels["name_en"], product.name_en), (labels["spec"], product.spec),
+             (labels["material"], product.material), *((labels["selling_points"], p) for p in product.selling_points),
+             (labels["description"], product.description), (labels["category"], product.category),
+             (labels["battery"], product.battery), (labels["food_contact"], product.food_contact),
+             *((a.header, a.value) for a in product.attributes)]
+    return tuple((label, text) for label, text in texts if text)
+
+
+@lru_cache(maxsize=8192)
+def _evidence(texts: tuple[tuple[str, str], ...], group: str) -> str:
+    """Where a group's word stands in a product's text: "'蓝牙' in 规格"; '' if in none of them."""
+    words = compliance_data().groups[group]
+    for label, text in texts:
+        word = words.word_in(text)
+        if word:
+            return f"'{word}' in {label}"
+    return ""
+
+
+def _why(requirement: Requirement, product: Product, groups: set[str], power: str, country: Country) -> str:
+    """Why a requirement applies to this product: the words that made it its kind and met its conditions."""
+    texts = labelled_texts(product)
+    kind = compliance_data().kinds[requirement.kind]
+    reasons: list[str] = []
+
+    def because(group: str) -> None:
+        found = _evidence(texts, group)
+        reasons.append(f"{found} ({group.replace('_', ' ')})" if found else group.replace("_", " "))
+
+    # the condition of the rule is the more telling reason ('蓝牙' for FCC); the product's kind, when there is none
+    for group in requirement.only_if:
+        if group in groups:
+            because(group)
+            break
+    for group in requirement.only_if_all:
+        because(group)
+    if not reasons:
+        if requirement.kind == ELECTRICAL and not groups & set(kind.groups):
+            reasons.append("a rated voltage (电压) or plug (插头) is given")
+        for group in kind.groups:
+            if group in groups:
+                because(group)
+                break
+        if requirement.kind == "childrens" and "childrens" not in groups and product.min_age is not None:
+            reasons.append(f"for ages {product.min_age}+")
+    if requirement.mains_only:
+        reasons.append("mains-powered" if power == MAINS else "power source not stated, taken as mains")
+    if not reasons:
+        reasons.append(f"every product sold in {country.name}")
+    return "; ".join(dict.fromkeys(reasons))
+
+
+# textile fibres -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FibreComposition:
+    """What a textile's material says of its fibres: fibres with percentages, fibres without, fabric names."""
+
+    parts: tuple[tuple[str, Decimal], ...]  # (fibre, percent), as written
+    unquantified: tuple[str, ...]  # fibres named with no percentage
+    fabrics: tuple[tuple[str, str], ...]  # (as written, what it is): ('雪纺', 'chiffon')
+
+    @property
+    def total(self) -> Decimal:
+        return sum((percent for _, percent in self.parts), Decimal(0))
+
+    @property
+    def complete(self) -> bool:
+        """Every fibre named has a percentage, and they add up to 100 (±1 for rounding) for each component: a shell
+        and a lining ('面料 100%桑蚕丝 里料 100%涤纶') are two compositions of 100% each."""
+        if not self.parts or self.unquantified:
+            return False
+        running = Decimal(0)
+        for _, percent in self.parts:
+            running += percent
+            if abs(running - 100) <= 1:
+                running = Decimal(0)
+        return running == 0
+
+    def __str__(self) -> str:
+        return ", ".join(f"{percent.normalize():f}% {fibre}" for fibre, percent in self.parts)
+
+
+_PERCENT = r"(\d{1,3}(?:[.,]\d+)?)\s*[%％]"
+
+
+def read_fibre_composition(text: str) -> FibreComposition:
+    """Fibres and percentages in a material cell: '95%棉 5%氨纶', 'Cotton 60%, Polyester 40%', '100% Seide'."""
+    names = compliance_data().fibres
+    text = text.replace("％", "%")
+    parts: list[tuple[str, Decimal]] = []
+    spans: list[tuple[int, int]] = []
+    alias = names.fibre_pattern.pattern
+    for found in re.finditer(rf"{_PERCENT}\s*(?:的)?\s*({alias})|({alias})\s*(?:[:：]\s*)?{_PERCENT}", text,
+                             re.IGNORECASE):
+        percent, word = (found.group(1), found.group(2)) if found.group(1) else (found.group(4), found.group(3))
+        fibre = names.aliases.get(word.lower())
+        if fibre is None:
+            continue
+        parts.append((fibre, Decimal(percent.replace(",", "."))))
+        spans.append(found.span())
+    rest = text
+    for start, end in reversed(spans):
+        rest = rest[:start] + " " + rest[end:]
+    # a fabric's name may hold a fibre's ('丝绒' is velvet, not silk): fabrics are taken out first
+    fabrics = [(m.group(0), names.fabrics[m.group(0).lower()]) for m in names.fabric_pattern.finditer(rest)]
+    rest = names.fabric_pattern.sub(" ", rest)
+    unquantified = [names.aliases[m.group(0).lower()] for m in names.fibre_pattern.finditer(rest)]
+    named = {fibre for fibre, _ in parts}
+    return FibreComposition(tuple(parts), tuple(f for f in dict.fromkeys(unquantified) if f not in named),
+                            tuple(dict.fromkeys(fabrics)))
+
+
+def _composition_text(product: Product) -> str:
+    """Where a product's fibre composition may be written: its material, a 成分/面料 column, its spec."""
+    cues = ("成分", "面料", "材质", "composition", "fabric", "material")
+    extra = [a.value for a in product.attributes if any(c in a.header.lower() for c in cues)]
+    return "\n".join(t for t in (product.material, *extra, product.spec) if t)
+
+
+def _fibre_item(product: Product, country: Country, result: Compliance) -> tuple[str, str]:
+    """Check a textile's fibre composition: the label item's status and what to do; adds the finding."""
+    names = compliance_data().fibres
+    written = _composition_text(product)
+    found = read_fibre_composition(written)
+    if found.complete:
+        return GIVEN, f"composition: {found}"
+    if found.parts:
+        problem = (f"the fibre percentages ({found}) do not add up to 100%"
+                   + (f" and {', '.join(found.unquantified)} has none" if found.unquantified else ""))
+    elif found.unquantified:
+        only = found.unquantified[0]
+        problem = (f"{', '.join(found.unquantified)} named without percentages"
+                   + (f" (write '100% {only}' if it is all {only})" if len(found.unquantified) == 1 else ""))
+    elif found.fabrics:
+        problem = "; ".join(f"'{word}' is a fabric ({what}), not a fibre" for word, what in found.fabrics)
+    else:
+        problem = "no fibre composition in the material (材质) or a 成分 column"
+    message = (f"fibre composition for {country.name}: {problem}; give every fibre with its percentage by weight, "
+               f"e.g. '100% 桑蚕丝' or '95% 棉 5% 氨纶'")
+    severity = names.severity.get(country.region, names.severity.get("default", "warning"))
+    if severity != "off":
+        result.findings.append(Finding("compliance-fibre-composition", severity, message, "compliance"))
+    return (ERROR if severity == "error" else TO_DO), message
 
 
 # voltages -----------------------------------------------------------------------------------
@@ -411,8 +595,20 @@ def compliance_for(product: Product, market: Market, seller: Seller | None = Non
                     f"electronic address on the product and in the listing; add them to {where}"), "compliance"))
         else:
             given = _covered(requirement, product.certifications)
+        why = _why(requirement, product, groups, power, country)
+        if requirement.check == "fibre_composition":
+            # a composition the catalog gives is what the label needs, not the label itself: the item stays as
+            # its certificates say; one missing or incomplete is an error (or a warning) with what to write
+            status, said = _fibre_item(product, country, result)
+            if status == GIVEN:
+                status = GIVEN if given else TO_DO
+                why = f"{why}; {said}"
+            action = requirement.action if said.startswith("composition:") else f"{said}. {requirement.action}"
+            result.items.append(ComplianceItem(requirement.kind, requirement.requirement, action,
+                                               f"{requirement.source}; {known.fibres.source}", status, why))
+            continue
         result.items.append(ComplianceItem(requirement.kind, requirement.requirement, requirement.action,
-                                           requirement.source, GIVEN if given else TO_DO))
+                                           requirement.source, GIVEN if given else TO_DO, why))
     return result
 
 

@@ -278,7 +278,9 @@ def stage_folder(final: Path) -> Path:
         for leftover in final.parent.glob(f".{final.name}.partial-*"):  # from a run that was killed
             if _leftover(leftover):
                 shutil.rmtree(leftover, ignore_errors=True)
-        return Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+        stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700; the output folder is an ordinary folder
+        return stage
     except OSError as error:
         if disk_full(error):
             raise DiskFullError(full_message(final.parent, None, f"{final} is as it was")) from None

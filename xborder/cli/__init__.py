@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from xborder.cli import batch, build, check, doctor, glossary, inspect, price, script, tm  # noqa: F401 - registers
-from xborder.cli.app import cli, main
+from xborder.cli.app import cli, main  # each command's module is imported when the command is used (app.COMMANDS)
 
 __all__ = ["cli", "main"]
 

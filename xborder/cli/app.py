@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import click
@@ -11,8 +12,47 @@ from xborder.errors import XborderError
 from xborder.status import ExitStatus
 
 
+# Every command, the module that registers it, and its line in `xborder --help`. A command's module is imported only
+# when that command runs (or shows its help): `xborder --help` loads no model client, workbook library or catalog
+# reader, so it answers at once.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "Write a commented xborder.toml for a catalog: markets, brand, costs."),
+    "inspect": ("inspect", "Show what xborder reads from a catalog: columns, products, facts, problems."),
+    "price": ("price", "Price every product for each market: landed cost, fees, VAT, margin."),
+    "rates": ("price", "Show the exchange rates a price run would use, with their dates."),
+    "build": ("build", "Build listings, prices and upload files from one or more catalogs."),
+    "check": ("check", "Run every check of the market again on listings edited in a build folder."),
+    "script": ("script", "Write live-stream scripts and a run of show for every product."),
+    "glossary": ("glossary", "Glossary terms: translated one way everywhere, or kept as written."),
+    "tm": ("tm", "The translation memory: import, export, merge and approve translations."),
+    "batch": ("batch", "Model requests at half the price through the provider's Batch API."),
+    "doctor": ("doctor", "Check the model endpoint: key, model, structured output, speed."),
+}
+
+
 class XborderGroup(click.Group):
-    """Turns XborderError into one line on stderr and its exit code; never a traceback."""
+    """Turns XborderError into one line on stderr and its exit code; never a traceback. Loads each command's module
+    only when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(dict.fromkeys([*COMMANDS, *super().list_commands(ctx)]))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            importlib.import_module(f"xborder.cli.{COMMANDS[cmd_name][0]}")
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and cmd_name in COMMANDS:
+            command.short_help = COMMANDS[cmd_name][1]
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from COMMANDS, without importing a command to read its help."""
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx) if name in COMMANDS]
+        rows += [(name, command.get_short_help_str(formatter.width)) for name, command in self.commands.items()
+                 if name not in COMMANDS and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:

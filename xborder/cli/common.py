@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from xborder.config import Config
-from xborder.project import Project
+if TYPE_CHECKING:  # imported when a command runs, not for its --help (app.COMMANDS)
+    from rich.console import Console
+
+    from xborder.config import Config
+    from xborder.project import Project
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -19,6 +22,7 @@ config_option = click.option(
 def load_project(config_path: Path | None, inputs: list[Path]) -> Project:
     """The project every command starts from: its xborder.toml found (--config, here, beside the first input)
     and checked once."""
+    from xborder.project import Project
     return Project.load(config_path, inputs)
 
 
@@ -29,6 +33,7 @@ def project_config(config_path: Path | None, inputs: list[Path]) -> Config:
 
 def console(err: bool = False) -> Console:
     """A rich console; plain text when not a terminal, so logs and pipes stay readable."""
+    from rich.console import Console
     out = Console(stderr=err, highlight=False, soft_wrap=False)
     if not out.is_terminal:
         out.width = max(out.width, 140)  # a log or a pipe: wide beats wrapped CJK

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from xborder.catalog import Catalog
-from xborder.catalog.facts import fact_label
-from xborder.catalog.model import Product
 from xborder.cli.app import cli
+
+if TYPE_CHECKING:
+    from xborder.catalog import Catalog
+    from xborder.catalog.model import Product
 from xborder.cli.common import config_option, console, load_project, print_json
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -49,6 +50,7 @@ def pictures_summary(product: Product) -> str:
 
 
 def _show(catalog: Catalog) -> None:
+    from rich.table import Table
     out = console()
     others = [s for s in catalog.sheets if s != catalog.sheet]
     out.print(f"[bold]{catalog.file}[/]  sheet [bold]{catalog.sheet}[/]"
@@ -115,6 +117,7 @@ def _weight(p: Product) -> str:
 
 
 def _read(p: Product) -> str:
+    from xborder.catalog.facts import fact_label
     """Facts read from remarks and text cells, the fields they filled, and the sheet's own columns."""
     facts = [f"{fact_label(f.field) if f.field != 'carton_qty' else 'Units per carton'} {f.value}"
              f"{'+' if f.field == 'min_age' else ''} [dim]({f.column})[/]" for f in p.facts]

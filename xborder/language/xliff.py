@@ -47,7 +47,7 @@ def write_sorted_xliff(segments: Iterable[PendingSegment], path: Path, languages
     try:
         with open(temp, "w", encoding="utf-8", newline="\n") as out:
             out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
-                      '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.1" version="1.1">\n')
+                      '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">\n')
             current: tuple[str, str] | None = None
             for (file_key, source), group in groupby(segments, key=lambda s: ((s.source_lang, s.target_lang),
                                                                               s.source)):

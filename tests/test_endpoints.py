@@ -4,6 +4,7 @@ misbehave; waits and deadlines are made short so that nothing here takes more th
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import pytest
 
 from conftest import FAKE_KEY, one_line_error
 from test_model_engine import CONFIG, write_model_project
+from xborder.engines.engine import RunControl
 from xborder.engines.model import model_settings
 from xborder.errors import ConfigError
 
@@ -75,3 +77,29 @@ def test_the_settings_check_is_the_one_the_python_api_gets():
     with pytest.raises(ConfigError, match="less than one request takes"):
         model_settings({"tokens_per_minute": 1})
     assert model_settings({"tokens_per_minute": 6000, "max_output_tokens": 1000}).tokens_per_minute == 6000
+
+
+# --- 7. a token budget is kept before sending, also with requests in flight -----------------------------------
+
+def test_the_budget_waits_for_the_requests_in_flight_before_it_says_no():
+    control = RunControl(max_tokens=1000)
+    assert control.take_request(600)
+    answers: list[bool] = []
+    second = threading.Thread(target=lambda: answers.append(control.take_request(600)))
+    second.start()
+    time.sleep(0.1)
+    assert answers == []  # 600 reserved and 600 more would pass 1000: it waits for the first reply
+    control.settle(600, 300, 50)  # the first cost 350
+    second.join(2)
+    assert answers == [True]
+    control.settle(600, 300, 50)  # 700 used: a third of 600 would pass the budget
+    assert not control.take_request(600) and control.stop_reason == "budget"
+    assert control.usage.tokens == 700 and control.usage.requests == 2
+
+
+def test_a_stop_message_reaches_the_report_line():
+    control = RunControl()
+    control.stop("provider", "the endpoint refused everything")
+    control.stop("budget", "later reasons do not replace it")
+    assert (control.stop_reason, control.stop_message) == ("provider", "the endpoint refused everything")
+    assert re.search("refused", control.stop_message)

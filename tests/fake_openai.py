@@ -43,11 +43,14 @@ class Reply:
     content: str | None = None  # the assistant's text (200); None: write a listing from the request
     status: int = 200
     error: str = ""
+    code: str = ""  # the error's code, when there is one ("insufficient_quota")
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     usage: bool = True
     raw: bytes | None = None  # sent as it is with status 200 (a proxy's HTML page), instead of a completion
     usage_values: dict[str, object] | None = None  # the `usage` object as sent, however wrong
+    drip: float = 0.0  # seconds between the bytes of the body, sent one at a time (a server that trickles)
+    echo: bool = False  # "{authorization}" in `content` becomes the request's Authorization header (it echoes)
 
 
 Script = Reply | Callable[[dict], Reply]
@@ -340,6 +343,7 @@ class FakeOpenAI:
         self.default: Script = Reply()
         self.latency = 0.0
         self.refuse = ""  # "schema": HTTP 500 to json_schema (llama.cpp); "json": 400 to json_schema and json_object
+        self.page: bytes | None = None  # every request answered with this, HTTP 200 text/html (a proxy's login page)
         self.strict = True  # refuse (400) a strict json_schema with what OpenAI's strict mode does not support
         self.requests: list[dict] = []
         self.files: dict[str, dict] = {}  # the Batch API's files by id ("data": the bytes)
@@ -484,21 +488,36 @@ class FakeOpenAI:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
-            def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(payload, ensure_ascii=False).encode()
+            def _send(self, status: int, payload: dict | bytes, headers: dict[str, str] | None = None,
+                      drip: float = 0.0) -> None:
+                data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
                 try:
                     self.send_response(status)
                     if status == 429:
                         with server.lock:
                             server.throttled += 1
-                    self.send_header("Content-Type", "application/json")
+                    kind = "text/html" if isinstance(payload, bytes) else "application/json"
+                    self.send_header("Content-Type", kind)
                     self.send_header("Content-Length", str(len(data)))
                     for key, value in (headers or {}).items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not drip:
+                        self.wfile.write(data)
+                        return
+                    for byte in data:  # a byte at a time, never silent for long
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(drip)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (its timeout): as a real server would, carry on
+
+            def _page(self) -> bool:
+                """Answer with the server's page, if it has one (True: answered)."""
+                if server.page is None:
+                    return False
+                self._send(200, server.page)
+                return True
 
             def _authorized(self) -> bool:
                 if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
@@ -510,7 +529,7 @@ class FakeOpenAI:
                 return True
 
             def do_GET(self) -> None:
-                if not self._authorized():
+                if self._page() or not self._authorized():
                     return
                 path = self.path.rstrip("/")
                 if path == "/v1/models":
@@ -549,7 +568,7 @@ class FakeOpenAI:
                     self._batch_api()
                     return
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                if not self._authorized():
+                if self._page() or not self._authorized():
                     return
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     self._send(404, {"error": {"message": "not found"}})
@@ -577,20 +596,19 @@ class FakeOpenAI:
                     reply = server._reply_for(body)
                     time.sleep(server.latency + reply.delay)
                     if reply.status != 200:
-                        self._send(reply.status, {"error": {"message": reply.error or "error"}}, reply.headers)
+                        error = {"message": reply.error or "error", **({"code": reply.code} if reply.code else {})}
+                        self._send(reply.status, {"error": error}, reply.headers)
                         return
                     if reply.raw is not None:
-                        self.send_response(200)
-                        self.send_header("Content-Type", "text/html")
-                        self.send_header("Content-Length", str(len(reply.raw)))
-                        self.end_headers()
-                        self.wfile.write(reply.raw)
+                        self._send(200, reply.raw, drip=reply.drip)
                         return
                     try:
                         content = reply.content if reply.content is not None else write_listing(body)
                     except (KeyError, ValueError, IndexError) as error:  # a prompt it cannot read: say so
                         self._send(500, {"error": {"message": f"fake model cannot read the prompt: {error!r}"}})
                         return
+                    if reply.echo:
+                        content = content.replace("{authorization}", self.headers.get("Authorization") or "")
                     with server.lock:
                         admitted[1] += len(content) // 4
                     payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0,
@@ -602,7 +620,7 @@ class FakeOpenAI:
                                             "total_tokens": prompt + len(content) // 4}
                     if reply.usage_values is not None:
                         payload["usage"] = reply.usage_values
-                    self._send(200, payload, reply.headers)
+                    self._send(200, payload, reply.headers, reply.drip)
                 finally:
                     with server.lock:
                         server.in_flight -= 1

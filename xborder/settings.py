@@ -182,15 +182,67 @@ class ModelSettings:
     base_url: str = ""  # used when OPENAI_BASE_URL is not set
     temperature: float = 0.3
     concurrency: int = 4
-    timeout: float = 120.0  # seconds for one request
+    timeout: float = 120.0  # seconds of silence: the longest wait for the next bytes of a reply (per read)
+    request_deadline: float = 0.0  # seconds for a whole request, sending to last byte; 0: DEADLINE_TIMEOUTS × timeout
     retries: int = 4  # further attempts after a transient failure (429, 5xx, timeout, dropped connection)
     retry_wait: float = 1.0  # first backoff in seconds; doubles with jitter up to max_wait
-    max_wait: float = 60.0
+    max_wait: float = 60.0  # the longest any one wait lasts, whatever a Retry-After asks
+    give_up_after: float = 180.0  # seconds of nothing but refusals (HTTP 429) after which the run stops asking
     max_output_tokens: int = 4096
     structured_output: str = ""  # json_schema | json_object | prompted; "": found on a run's first request
     requests_per_minute: int = 0  # the provider's rate limits, if known; requests are paced under them (0: none)
     tokens_per_minute: int = 0
     retry_rejected: int = 0  # automatic retries of a rejected reply across runs, per cached listing or script
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one request may take in all, however steadily the endpoint keeps sending."""
+        return self.request_deadline or DEADLINE_TIMEOUTS * self.timeout
+
+    def check(self, where: str = "[model]") -> None:
+        """Refuse settings no run can keep: a limit below one request, a wait that cannot end, a timeout of 0."""
+        if self.structured_output not in ("", *MODES):
+            raise ConfigError(f"{where} structured_output = '{self.structured_output}' is not one of "
+                              f"{', '.join(MODES)}; leave it out to find out on the first request (`xborder doctor` "
+                              "says which one the endpoint takes)")
+        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise ConfigError(f"{where} concurrency = {self.concurrency} must be from 1 to {MAX_CONCURRENCY} "
+                              "(requests in flight at once)")
+        if self.max_output_tokens < 1:
+            raise ConfigError(f"{where} max_output_tokens must be above 0")
+        if self.temperature > 2:
+            raise ConfigError(f"{where} temperature {self.temperature} is above 2")
+        for key in SECONDS:
+            value = getattr(self, key)
+            if value > MAX_SECONDS:
+                raise ConfigError(f"{where} {key} = {value:g} s is more than a day; give seconds, e.g. "
+                                  f"{key} = {getattr(ModelSettings(), key) or 300:g}")
+        if self.timeout <= 0:
+            raise ConfigError(f"{where} timeout must be above 0 (seconds a reply may stay silent), e.g. timeout = 120")
+        if self.give_up_after <= 0:
+            raise ConfigError(f"{where} give_up_after must be above 0 (seconds of refusals before the run stops "
+                              "asking), e.g. give_up_after = 180")
+        if self.request_deadline and self.request_deadline < self.timeout:
+            raise ConfigError(f"{where} request_deadline = {self.request_deadline:g} s is shorter than timeout = "
+                              f"{self.timeout:g} s: the deadline is for the whole request, the timeout for each "
+                              "silence within it; raise request_deadline or lower timeout")
+        if self.max_wait < self.retry_wait:
+            raise ConfigError(f"{where} max_wait = {self.max_wait:g} s is shorter than retry_wait = "
+                              f"{self.retry_wait:g} s, the first wait; raise max_wait or lower retry_wait")
+        least = SMALLEST_PROMPT + self.max_output_tokens
+        if self.tokens_per_minute and self.tokens_per_minute < least:
+            raise ConfigError(f"{where} tokens_per_minute = {self.tokens_per_minute} is less than one request takes "
+                              f"(about {SMALLEST_PROMPT:,} tokens of prompt and up to max_output_tokens = "
+                              f"{self.max_output_tokens} of answer, {least:,} in all): give your provider's limit, "
+                              "or lower max_output_tokens")
+
+
+DEADLINE_TIMEOUTS = 2  # a request's deadline when none is set: this many times its timeout
+MAX_CONCURRENCY = 256
+MAX_SECONDS = 86_400.0  # no wait or timeout is longer than a day (a longer one is a mistake, and sleep() refuses some)
+SECONDS = ("timeout", "request_deadline", "retry_wait", "max_wait", "give_up_after")
+# tokens of a prompt at the least: the instructions and one market's brief come to some 1,400 before any product
+SMALLEST_PROMPT = 1_000
 
 
 LIMITS = ("requests_per_minute", "tokens_per_minute")  # left out for no limit; when given, a whole number above 0
@@ -222,14 +274,12 @@ def model_settings(table: dict[str, Any], where: str = "[model]", base: ModelSet
                               "reply that was rejected is asked again automatically on later runs (default 0)")
         if isinstance(value, bool) or not number == number or number < 0 or number == float("inf"):
             raise ConfigError(f"{where} {key} = '{value}' must be a number of 0 or more")
+        if kind is int and number != float(value):
+            raise ConfigError(f"{where} {key} = '{value}' must be a whole number")
+        if key == "request_deadline" and number <= 0:
+            raise ConfigError(f"{where} request_deadline must be above 0 (seconds for a whole request); leave it "
+                              f"out for {DEADLINE_TIMEOUTS} times timeout")
         changes[key] = number
     settings = replace(base, **changes)
-    if settings.structured_output not in ("", *MODES):
-        raise ConfigError(f"{where} structured_output = '{settings.structured_output}' is not one of "
-                          f"{', '.join(MODES)}; leave it out to find out on the first request (`xborder doctor` "
-                          "says which one the endpoint takes)")
-    if settings.concurrency < 1 or settings.timeout <= 0 or settings.max_output_tokens < 1:
-        raise ConfigError(f"{where} concurrency, timeout and max_output_tokens must be above 0")
-    if settings.temperature > 2:
-        raise ConfigError(f"{where} temperature {settings.temperature} is above 2")
+    settings.check(where)
     return settings

@@ -39,6 +39,6 @@ def doctor(model_name: str | None, as_json: bool, config_path: Path | None) -> N
         if found.structured_output:
             out.print(f"structured output: {_MODES[found.structured_output]}", highlight=False)
         if found.error:
-            out.print(f"[red]problem[/]: {found.error}", highlight=False)
+            out.print(f"[red]problem[/]: {found.error}", highlight=False, soft_wrap=True)  # one line, however long
     if not found.ok:
         raise SystemExit(ExitStatus.PROVIDER_FAILURE)

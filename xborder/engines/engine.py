@@ -269,36 +269,62 @@ def commit(engine: Engine, result: JobResult, memory: TranslationMemory) -> None
 
 
 class RunControl:
-    """What a running fetch shares with its jobs: the budget, and whether the run was told to stop."""
+    """What a running fetch shares with its jobs: the budget, and whether the run was told to stop (and why, in
+    one line, when the reason needs one).
+
+    The token budget is kept before sending: each request reserves its estimated cost (take_request) until its
+    reply says what it cost (settle), and a request is not sent when the tokens used and reserved would pass
+    max_tokens with it; so a run with concurrent requests stays within the budget as far as the estimates hold,
+    rather than stopping only once the replies have already passed it."""
 
     def __init__(self, max_requests: int | None = None, max_tokens: int | None = None):
         self.max_requests, self.max_tokens = max_requests, max_tokens
         self.usage = Usage()
         self.stop_reason = ""
-        self._lock = threading.Lock()
+        self.stop_message = ""  # what to tell the user, when the reason is not obvious (an endpoint that refuses all)
+        self._reserved = 0  # estimated tokens of the requests in flight
+        self._room = threading.Condition()
 
-    def take_request(self) -> bool:
-        """Reserve one request under the budget; False when the budget (or a stop) forbids it."""
-        with self._lock:
-            if self.stop_reason:
-                return False
-            if self.max_requests is not None and self.usage.requests >= self.max_requests:
-                self.stop_reason = "budget"
-                return False
-            if self.max_tokens is not None and self.usage.tokens >= self.max_tokens:
-                self.stop_reason = "budget"
-                return False
-            self.usage.requests += 1
-            return True
+    def take_request(self, tokens: int = 0) -> bool:
+        """Reserve one request and `tokens`, its estimated cost, under the budget; False when the budget (or a
+        stop) forbids it. When only the reservations of requests in flight are in the way, wait for their replies;
+        when the tokens already used leave no room for it, the budget is reached. Give the reservation back
+        with settle()."""
+        with self._room:
+            while True:
+                if self.stop_reason:
+                    return False
+                if self.max_requests is not None and self.usage.requests >= self.max_requests:
+                    self.stop_reason = "budget"
+                    return False
+                if self.max_tokens is not None:
+                    used = self.usage.tokens
+                    if used >= self.max_tokens or used + tokens > self.max_tokens:
+                        self.stop_reason = "budget"
+                        return False
+                    if used + self._reserved + tokens > self.max_tokens:
+                        self._room.wait(0.5)
+                        continue
+                self.usage.requests += 1
+                self._reserved += tokens
+                return True
 
-    def add_tokens(self, prompt: int, completion: int) -> None:
-        with self._lock:
+    def settle(self, reserved: int, prompt: int = 0, completion: int = 0) -> None:
+        """A request is over: give back what it reserved and count the tokens it used."""
+        with self._room:
+            self._reserved -= reserved
             self.usage.prompt_tokens += prompt
             self.usage.completion_tokens += completion
+            self._room.notify_all()
 
-    def stop(self, reason: str) -> None:
-        with self._lock:
-            self.stop_reason = self.stop_reason or reason
+    def add_tokens(self, prompt: int, completion: int) -> None:
+        self.settle(0, prompt, completion)
+
+    def stop(self, reason: str, message: str = "") -> None:
+        with self._room:
+            if not self.stop_reason:
+                self.stop_reason, self.stop_message = reason, message
+            self._room.notify_all()
 
     @property
     def stopped(self) -> bool:

@@ -7,9 +7,12 @@ still wrong is kept apart from good work (never cached as if it were good) and r
 
 The endpoint and key come from OPENAI_BASE_URL and OPENAI_API_KEY, as the `openai` client reads them.
 The structured-output mode (JSON schema, JSON mode, or JSON asked for in the prompt) is found once
-per run, on the first request. Retries (tenacity) honour Retry-After, and after a 429 a shared gate
-slows every worker down, not only the one that was refused. Limits on requests and tokens per minute
-that are configured are kept before sending (RateLimiter), so a run under them gets no 429.
+per run, on the first request. Retries (tenacity) honour Retry-After up to max_wait, and after a 429 a
+shared gate slows every worker down, not only the one that was refused; refusals that last give_up_after
+seconds stop the run. Limits on requests and tokens per minute that are configured are kept before
+sending (RateLimiter), so a run under them gets no 429. Each request has a total deadline besides the
+timeout for silence (within_deadline), and every reply's text passes one door (ModelEngine.received),
+which keeps the API key out of everything stored or written.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -84,9 +87,13 @@ def endpoint(settings: ModelSettings) -> tuple[str | None, str]:
 
 
 def make_client(settings: ModelSettings) -> openai.OpenAI:
-    """The one HTTP client factory: retries are ours (tenacity), so the client's own are off."""
+    """The one HTTP client factory: retries are ours (tenacity), so the client's own are off. `timeout` is the
+    client's, for each wait on the socket (a silence); the total deadline is kept around each call
+    (within_deadline)."""
     base, key = endpoint(settings)
-    return openai.OpenAI(api_key=key, base_url=base, timeout=settings.timeout, max_retries=0)
+    client = openai.OpenAI(api_key=key, base_url=base, timeout=settings.timeout, max_retries=0)
+    keep_deadlines(client)
+    return client
 
 
 class ReplyError(Exception):
@@ -98,7 +105,123 @@ class MalformedReply(ReplyError):
     retried like a dropped connection."""
 
 
-def _usage(usage: Any) -> tuple[int | None, int | None] | None:
+class KeyInReply(MalformedReply):
+    """A reply that holds the API key (an endpoint or proxy that echoes the request): the endpoint's fault, not
+    used and not asked again."""
+
+
+class Overdue(openai.APITimeoutError):
+    """A request still unfinished at its deadline: an endpoint that keeps sending, a byte at a time, never
+    silent long enough for the timeout. Retried like a timeout."""
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request=request)
+
+
+# --- the total deadline of a request -------------------------------------------------------------------------
+# The client's timeout bounds each wait on the socket, so a reply that arrives a byte every half second never
+# times out. The deadline bounds the whole request: the HTTP client's network backend is wrapped so that every
+# connect, write and read of a request waits at most until the deadline of the thread that sends it (a request
+# runs on one thread from sending to its last byte), and past it a read is refused at once.
+
+_deadline = threading.local()
+T = TypeVar("T")
+
+
+class _DeadlinePassed(Exception):
+    """Raised inside the HTTP client by a read or write after the deadline; within_deadline turns it into Overdue."""
+
+
+def _left(timeout: float | None) -> float | None:
+    at: float | None = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise _DeadlinePassed()
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream:
+    """A network stream whose every wait ends by the sending thread's deadline."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = self._stream.read(max_bytes, timeout=_left(timeout))
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, timeout=_left(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> _DeadlineStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname=server_hostname,
+                                                      timeout=_left(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend:
+    """The HTTP client's network backend, its streams wrapped in _DeadlineStream."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> _DeadlineStream:
+        return _DeadlineStream(self._backend.connect_tcp(host, port, timeout=_left(timeout),
+                                                         local_address=local_address, socket_options=socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> _DeadlineStream:
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout=_left(timeout),
+                                                                 socket_options=socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def keep_deadlines(client: openai.OpenAI) -> bool:
+    """Wrap the network backend of the client's connection pools (its own and any proxy's) so that requests keep
+    their deadline; False when the HTTP client has no pool to wrap (a test's stand-in)."""
+    http = getattr(client, "_client", None)
+    kept = False
+    for transport in [getattr(http, "_transport", None), *(getattr(http, "_mounts", None) or {}).values()]:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None:
+            if not isinstance(backend, _DeadlineBackend):
+                setattr(pool, "_network_backend", _DeadlineBackend(backend))
+            kept = True
+    return kept
+
+
+def within_deadline(seconds: float, call: Callable[[], T]) -> T:
+    """call(), one request on this thread, given `seconds` in all (Overdue after that)."""
+    at = time.monotonic() + seconds
+    _deadline.at = at
+    try:
+        return call()
+    except _DeadlinePassed:
+        raise Overdue() from None
+    except openai.APIConnectionError as error:  # a timeout the deadline shortened, or a connection it cut
+        if time.monotonic() >= at and not isinstance(error, Overdue):
+            raise Overdue(getattr(error, "request", None)) from None
+        raise
+    finally:
+        _deadline.at = None
+
+
+Reported = tuple[int | None, int | None] | None  # prompt and completion tokens as a reply reports them
+
+
+def _usage(usage: Any) -> Reported:
     """The token counts a reply reports, when they are counts: a negative or non-number is counted instead."""
     if usage is None:
         return None
@@ -114,13 +237,16 @@ class _Stopped(Exception):
 
 
 class RateGate:
-    """Shared by every worker: after a 429 all of them wait, then start requests further apart for a while."""
+    """Shared by every worker: after a 429 all of them wait, then start requests further apart for a while.
+    No wait it sets is longer than max_wait. It also knows how long the endpoint has refused every request."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_wait: float = 60.0) -> None:
         self._lock = threading.Lock()
+        self._max_wait = max_wait
         self._resume = 0.0
         self._spacing = 0.0
         self._next = 0.0
+        self._refused_since: float | None = None  # the first 429 since the last reply
 
     def wait(self) -> None:
         with self._lock:
@@ -130,13 +256,20 @@ class RateGate:
         if start > now:
             time.sleep(start - now)
 
-    def slow_down(self, seconds: float) -> None:
+    def slow_down(self, seconds: float) -> float:
+        """Hold every worker `seconds` (max_wait at most) after a 429; returns the seconds since the first of the
+        429s in a row (no reply in between)."""
         with self._lock:
-            self._resume = max(self._resume, time.monotonic() + seconds)
-            self._spacing = min(max(self._spacing * 2, 0.1), 10.0)
+            now = time.monotonic()
+            if self._refused_since is None:
+                self._refused_since = now
+            self._resume = max(self._resume, now + min(max(seconds, 0.0), self._max_wait))
+            self._spacing = min(max(self._spacing * 2, 0.1), 10.0, self._max_wait)
+            return now - self._refused_since
 
     def speed_up(self) -> None:
         with self._lock:
+            self._refused_since = None
             self._spacing = self._spacing * 0.8 if self._spacing > 0.01 else 0.0
 
 
@@ -209,26 +342,31 @@ class RateLimiter:
 
 
 def retry_after(error: BaseException) -> float | None:
-    """Seconds a 429 or 503 asks to wait (retry-after-ms, Retry-After in seconds or as a date), if it says."""
+    """Seconds a 429 or 503 asks to wait (retry-after-ms, Retry-After in seconds or as a date), if it says: as
+    asked, however long (every wait caps it with max_wait); never negative or not a number."""
     response = getattr(error, "response", None)
     headers = getattr(response, "headers", None)
     if not headers:
         return None
     try:
         if headers.get("retry-after-ms"):
-            return max(float(headers["retry-after-ms"]) / 1000, 0.0)
-        value = headers.get("retry-after")
-        if not value:
-            return None
-        if re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
-            return float(value)
-        when = email.utils.parsedate_to_datetime(value)
-        return max(when.timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError, OverflowError):
+            seconds = float(headers["retry-after-ms"]) / 1000
+        else:
+            value = headers.get("retry-after")
+            if not value:
+                return None
+            if re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
+                seconds = float(value)
+            else:
+                seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
+    return max(seconds, 0.0) if seconds == seconds else None  # NaN is no answer
 
 
 def _transient(error: BaseException) -> bool:
+    if isinstance(error, KeyInReply):
+        return False  # an endpoint that echoes the key echoes it again
     if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError, MalformedReply)):
         return True
     return isinstance(error, openai.APIStatusError) and (error.status_code >= 500 or error.status_code in (408, 409))
@@ -536,7 +674,8 @@ class ModelEngine(Engine):
         self._client = client
         self._key = ""
         self._briefs: dict[str, str] = {}
-        self.gate = RateGate()
+        self.gate = RateGate(settings.max_wait)
+        self._longest_answer = 0  # the most completion tokens one reply has used: what the budget reserves for one
         self.limiter = (RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
                         if settings.requests_per_minute or settings.tokens_per_minute else None)
         self.mode: str | None = settings.structured_output or None  # None: found on the first request
@@ -660,7 +799,10 @@ class ModelEngine(Engine):
         if not request.wants():
             return result
         try:
-            read = self._read(request, read_json(text))
+            read = self._read(request, read_json(self.received(text)))
+        except KeyInReply as error:
+            result.error, result.endpoint_failed = self._describe(error), True
+            return result
         except ReplyError as error:
             result.error = f"the model's reply could not be used ({error})"
             return result
@@ -790,42 +932,34 @@ class ModelEngine(Engine):
               detecting: bool = False) -> str:
         settings = self.settings
         body = self.chat_body(mode, schema, messages)
-        prompt_estimate = sum(approx_tokens(m["content"]) for m in messages) if self.limiter is not None else 0
+        prompt_estimate = sum(approx_tokens(m["content"]) for m in messages)
 
         def attempt() -> str:
             self.gate.wait()
             taken = 0
             if self.limiter is not None:  # before the budget's check: a stop while waiting sends nothing
                 taken = self.limiter.acquire(prompt_estimate, settings.max_output_tokens, lambda: control.stopped)
-            if not control.take_request():
+            # the budget holds the request's likely cost until its reply says what it was: the prompt, and as
+            # much answer as the longest so far (before any reply, as much as an answer may be)
+            reserved = prompt_estimate + min(self._longest_answer or settings.max_output_tokens,
+                                             settings.max_output_tokens)
+            if not control.take_request(reserved):
+                if self.limiter is not None:
+                    self.limiter.settle(taken, 0, 0)
                 raise _Stopped()
             usage.requests += 1
+            spent = (0, 0)
             try:
-                response = self.client.chat.completions.create(**body)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise MalformedReply("the endpoint answered with something that is not JSON (an HTML page from a "
-                                     "proxy?); check OPENAI_BASE_URL with `xborder doctor`") from None
-            except openai.RateLimitError as error:
-                self.gate.slow_down(retry_after(error) or min(settings.retry_wait * 2, settings.max_wait))
-                raise
-            except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as error:
-                raise ProviderError(self._describe(error)) from None
-            self.gate.speed_up()
-            try:
-                # create(**body) matches no single overload of openai's, so mypy sees the response as Any
-                content: str | None = response.choices[0].message.content if response.choices else None
-                reported = _usage(response.usage)
-            except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-                raise MalformedReply("the endpoint answered with something that is not a chat completion (an HTML "
-                                     "page from a proxy?); check OPENAI_BASE_URL with `xborder doctor`") from None
-            if content is not None and not isinstance(content, str):
-                raise MalformedReply("the endpoint's reply has no text")
-            prompt_tokens, completion_tokens = exchange_tokens(messages, content, reported)
-            if self.limiter is not None:
-                self.limiter.settle(taken, prompt_tokens, completion_tokens)
-            usage.prompt_tokens += prompt_tokens
-            usage.completion_tokens += completion_tokens
-            control.add_tokens(prompt_tokens, completion_tokens)
+                content, reported = self._send(body, control)
+                spent = exchange_tokens(messages, content, reported)
+                self._longest_answer = max(self._longest_answer, spent[1])
+            finally:
+                if self.limiter is not None:
+                    self.limiter.settle(taken, *spent)
+                control.settle(reserved, *spent)
+            usage.prompt_tokens += spent[0]
+            usage.completion_tokens += spent[1]
+            content = self.received(content or "")
             if not content:
                 raise ReplyError("the reply is empty")
             return content
@@ -839,22 +973,92 @@ class ModelEngine(Engine):
                             retry=retry_if_exception(retryable), reraise=True)
         return retrying(attempt)
 
+    def _send(self, body: dict[str, Any], control: RunControl) -> tuple[str | None, Reported]:
+        """One request within its deadline: the reply's text and the usage it reports. A 429 holds every worker
+        (the shared gate), and refusals that go on for give_up_after seconds stop the run."""
+        settings = self.settings
+        try:
+            response = within_deadline(settings.deadline, lambda: self.client.chat.completions.create(**body))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise MalformedReply("answered with something that is not JSON (an HTML page from a proxy?)") from None
+        except openai.RateLimitError as error:
+            if getattr(error, "code", None) == "insufficient_quota":
+                raise ProviderError(self._describe(error) + ": the key has no quota left; check the account's plan "
+                                    "and billing") from None
+            refused = self.gate.slow_down(self._asked_wait(error) or min(settings.retry_wait * 2, settings.max_wait))
+            if refused >= settings.give_up_after:
+                control.stop("provider", self._storm(error, refused))
+                raise _Stopped() from None
+            raise
+        except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as error:
+            raise ProviderError(self._describe(error)) from None
+        self.gate.speed_up()
+        try:
+            # create(**body) matches no single overload of openai's, so mypy sees the response as Any
+            content: str | None = response.choices[0].message.content if response.choices else None
+            reported = _usage(response.usage)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            raise MalformedReply("answered with something that is not a chat completion (an HTML page from a "
+                                 "proxy?)") from None
+        if content is not None and not isinstance(content, str):
+            raise MalformedReply("answered with a reply that has no text")
+        return content, reported
+
+    def received(self, text: str) -> str:
+        """The one door every reply's text comes in by (live and batch): a reply that holds the API key, or a long
+        piece of it, is the endpoint's fault (it echoes the request): the key is struck out and the reply
+        refused (KeyInReply), so that the key reaches no memory, cache, file or message."""
+        key = self._key or os.environ.get("OPENAI_API_KEY", "")
+        clean = scrub(text, key, KEY_MARKER)
+        if clean != text:
+            raise KeyInReply(f"sent a reply that holds the API key (struck out as {KEY_MARKER}); the reply was not "
+                             "used: an endpoint or proxy that echoes requests must not get the key")
+        return clean
+
+    def _asked_wait(self, error: BaseException) -> float | None:
+        """What a refusal asks to wait (Retry-After), at most max_wait."""
+        asked = retry_after(error)
+        return None if asked is None else min(asked, self.settings.max_wait)
+
+    def _storm(self, error: BaseException, seconds: float) -> str:
+        """The line that says the run stopped asking an endpoint that refuses everything."""
+        return (f"{_base(self.settings)} refused every request for {seconds:.0f} s with HTTP 429 "
+                f"({_detail(error) or 'rate limit'}); stopped asking it after give_up_after = "
+                f"{self.settings.give_up_after:g} s. What was built is kept: build again later to continue, or set "
+                "requests_per_minute and tokens_per_minute under [model] to your plan's limits")
+
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, openai.RateLimitError):
             return 0.0  # the shared gate already holds every worker until Retry-After
-        asked = retry_after(error) if error else None
+        asked = self._asked_wait(error) if error else None
         if asked is not None:
-            return min(asked, self.settings.max_wait)
+            return asked
         return wait_random_exponential(multiplier=self.settings.retry_wait, max=self.settings.max_wait)(state)
 
     def _describe(self, error: BaseException) -> str:
         return describe_error(error, self.settings, self._key or os.environ.get("OPENAI_API_KEY", ""))
 
 
+KEY_MARKER = "[API key removed]"
+
+
+def _base(settings: ModelSettings) -> str:
+    return endpoint(settings)[0] or "api.openai.com"
+
+
+def _detail(error: BaseException) -> str:
+    """What an HTTP error's body says, in one short line."""
+    if not isinstance(error, openai.APIStatusError):
+        return ""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = str(body.get("message") or re.sub(r"^Error code: \d+ - ", "", error.message or ""))
+    return " ".join(detail.split())[:160]
+
+
 def describe_error(error: BaseException, settings: ModelSettings, key: str) -> str:
     """One line about a failed request, without the API key."""
-    base = endpoint(settings)[0] or "api.openai.com"
+    base = _base(settings)
     if isinstance(error, openai.AuthenticationError):
         text = f"{base} refused the API key (HTTP 401): check OPENAI_API_KEY"
     elif isinstance(error, openai.PermissionDeniedError):
@@ -862,15 +1066,22 @@ def describe_error(error: BaseException, settings: ModelSettings, key: str) -> s
     elif isinstance(error, openai.NotFoundError):
         text = (f"{base} has no model '{settings.name}' (HTTP 404), or is not an OpenAI-compatible API (its address "
                 "usually ends in /v1); `xborder doctor` lists the models it has")
+    elif isinstance(error, Overdue):
+        text = (f"{base} had not finished its reply after request_deadline = {settings.deadline:g} s, "
+                f"{settings.retries + 1} tries (it kept sending, slowly); raise [model] request_deadline for a slow "
+                "model")
     elif isinstance(error, openai.APITimeoutError):
         text = f"no reply from {base} within {settings.timeout:g} s, {settings.retries + 1} tries"
     elif isinstance(error, openai.APIConnectionError):
         text = f"cannot connect to {base} ({settings.retries + 1} tries): is the server running?"
     elif isinstance(error, openai.APIStatusError):
-        body = error.body if isinstance(error.body, dict) else {}
-        detail = str(body.get("message") or re.sub(r"^Error code: \d+ - ", "", error.message or ""))
-        detail = " ".join(detail.split())[:160]
+        detail = _detail(error)
         text = f"{base} answered HTTP {error.status_code}" + (f": {detail}" if detail else "")
+    elif isinstance(error, KeyInReply):
+        text = f"{base} {error}"
+    elif isinstance(error, MalformedReply):
+        text = (f"{base} {error}; check OPENAI_BASE_URL: an OpenAI-compatible API's address usually ends in /v1 "
+                "(`xborder doctor` tries it)")
     elif isinstance(error, ReplyError):
         text = f"the model's reply could not be used twice ({error})"
     else:
@@ -878,16 +1089,16 @@ def describe_error(error: BaseException, settings: ModelSettings, key: str) -> s
     return scrub(text, key)
 
 
-def scrub(text: str, key: str) -> str:
-    """Text without the API key or any long piece of it (providers echo masked keys)."""
+def scrub(text: str, key: str, marker: str = "***") -> str:
+    """Text without the API key or any long piece of it (providers echo masked keys), each put as `marker`."""
     if not key or key == "unused":
         return text
-    text = text.replace(key, "***")
+    text = text.replace(key, marker)
     for size in (12, 8):
         for start in range(0, max(len(key) - size + 1, 0)):
             piece = key[start:start + size]
             if piece in text:
-                text = text.replace(piece, "***")
+                text = text.replace(piece, marker)
     return text
 
 
@@ -920,9 +1131,12 @@ def check_endpoint(settings: ModelSettings) -> EndpointCheck:
     client = make_client(settings)
     try:
         try:
-            report.models = sorted(m.id for m in client.models.list())
+            report.models = sorted(str(m.id) for m in within_deadline(settings.deadline, client.models.list))
         except openai.NotFoundError:
             pass  # some servers have no model list; the request below still tells
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError, ValueError):
+            raise MalformedReply("answered the list of models with something that is not JSON (an HTML page from "
+                                 "a proxy or a login page?)") from None
         if not settings.name:
             if not report.models:
                 raise ConfigError("the endpoint lists no model: name one with --model or [model] name")
@@ -934,7 +1148,11 @@ def check_endpoint(settings: ModelSettings) -> EndpointCheck:
                   "properties": {"ok": {"type": "boolean"}}}
         messages = [{"role": "system", "content": "Reply with JSON only."},
                     {"role": "user", "content": 'Reply with the JSON object {"ok": true}.'}]
-        engine.complete(schema, lambda mode: messages, RunControl(), Usage())
+        control = RunControl()
+        try:
+            engine.complete(schema, lambda mode: messages, control, Usage())
+        except _Stopped:
+            raise ProviderError(control.stop_message or "the endpoint kept refusing requests") from None
         report.structured_output, report.refused = engine.mode or "", engine.refused_modes
     except ProviderError as error:
         report.error = str(error)

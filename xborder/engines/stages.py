@@ -182,6 +182,8 @@ class FetchReport:
     def finish(self, control: RunControl) -> FetchReport:
         """Say why the fetch stopped early, if it did (after the last chunk)."""
         self.stop_reason = control.stop_reason
+        if control.stop_message and not self.message:
+            self.message = control.stop_message
         if self.stop_reason == "budget" and not self.message:
             self.message = "the request or token budget was reached; run the build again to continue"
         elif self.endpoint_failures and not self.stop_reason:

@@ -442,6 +442,7 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
             engine.close()
             run.structured_output = engine.mode or ""
     run.stop_reason = control.stop_reason if control.stop_reason in ("budget", "provider") else ""
+    run.message = run.message or (control.stop_message if run.stop_reason else "")
     if not run.stop_reason and run.endpoint_failures:
         run.stop_reason = "provider"
         run.message = (f"the model endpoint failed {run.endpoint_failures} of {run.asked} scripts after every retry; "

@@ -43,3 +43,26 @@ def console(err: bool = False) -> Console:
 def print_json(payload: object) -> None:
     """One JSON document on stdout, UTF-8, keys in a stable order."""
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def grouped_lines(findings: list[tuple[str, str, str, str]], *, verbose: bool = False, shown: int = 4) -> list[str]:
+    """Findings as (sku, severity, code, message), said once per kind: 'warning duty-unset ×6 (JM-1, JM-2, …):
+    message'. With verbose, one line each. A kind whose messages differ shows the first as an example."""
+    if verbose:
+        return [f"{sku} {severity}: {message}" for sku, severity, _, message in findings]
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for sku, severity, code, message in findings:
+        groups.setdefault((severity, code), []).append((sku, message))
+    order = {"error": 0, "warning": 1, "info": 2}
+    lines = []
+    for (severity, code), items in sorted(groups.items(), key=lambda g: order.get(g[0][0], 3)):
+        skus = list(dict.fromkeys(sku for sku, _ in items))
+        if len(skus) == 1:
+            lines.append(f"{skus[0]} {severity}: {items[0][1]}")
+            continue
+        named = ", ".join(skus[:shown]) + (f", … ({len(skus) - shown} more)" if len(skus) > shown else "")
+        same = len({message for _, message in items}) == 1
+        lines.append(f"{severity} ×{len(skus)} ({named}): {'' if same else 'e.g. '}{items[0][1]}")
+    if any(len(v) > 1 for v in groups.values()):
+        lines.append("(--verbose lists every product)")
+    return lines

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from xborder.catalog import read_catalog
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, print_json, project_config
+from xborder.cli.common import config_option, console, grouped_lines, print_json, project_config
 from xborder.config import Config, parse_date
 from xborder.errors import ConfigError
 from xborder.markets import get_markets
@@ -46,10 +46,11 @@ def fx_table(config: Config, fx_date: str | None, rates_file: Path | None) -> Fx
 @click.option("--explain", metavar="SKU", help="Show the full calculation for one product.")
 @click.option("--sheet", help="Read this sheet (default: the one that holds products).")
 @click.option("--json", "as_json", is_flag=True, help="Print the quotes as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per product and finding, not one per kind.")
 @with_fx_options
 @config_option
 def price(file: Path, market_keys: tuple[str, ...], explain: str | None, sheet: str | None, as_json: bool,
-          fx_date: str | None, rates_file: Path | None, config_path: Path | None) -> None:
+          verbose: bool, fx_date: str | None, rates_file: Path | None, config_path: Path | None) -> None:
     """Price every product of FILE for each market: landed cost, fees, tax, margin, final price.
 
     Rows with errors are left out and counted; the exit code is then 2. A price is unconfirmed when
@@ -74,7 +75,7 @@ def price(file: Path, market_keys: tuple[str, ...], explain: str | None, sheet: 
     elif explain:
         _explain(quotes)
     else:
-        _tables(quotes, markets)
+        _tables(quotes, markets, verbose)
     unconfirmed = [q for qs in quotes.values() for q in qs if not q.confirmed]
     if catalog.errors:
         click.echo(f"xborder: {len(catalog.errors)} problem(s) in {file} left rows out; "
@@ -90,7 +91,7 @@ def price(file: Path, market_keys: tuple[str, ...], explain: str | None, sheet: 
 _COLOURS = {"error": "[red]", "warning": "[yellow]", "info": "[dim]"}
 
 
-def _tables(quotes, markets) -> None:
+def _tables(quotes, markets, verbose: bool = False) -> None:
     out = console()
     for market in markets:
         rows = quotes[market.key]
@@ -107,10 +108,9 @@ def _tables(quotes, markets) -> None:
                           q.money(q.tax) if q.tax_included else "–", q.money(q.profit), format_rate(q.margin),
                           f"[bold]{q.formatted}[/]")
         out.print(table)
-        for q in rows:
-            for finding in q.findings:
-                out.print(f"{_COLOURS[finding.severity]}{q.sku}[/] {finding.severity}: {escape(str(finding))}",
-                          highlight=False)
+        found = [(q.sku, f.severity, f.code, str(f)) for q in rows for f in q.findings]
+        for line in grouped_lines(found, verbose=verbose):
+            out.print(escape(line), highlight=False)
 
 
 def _explain(quotes) -> None:

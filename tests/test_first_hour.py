@@ -108,3 +108,15 @@ def test_pending_xlf_is_xliff_1_2_with_each_files_target_language(tmp_path, run_
         assert ids and all(ids) and len(set(ids)) == len(ids)
     store = xliff.xlifffile.parsefile(str(path))
     assert {store.getfilenode(name).get("target-language") for name in store.getfilenames()} == {"de", "en"}
+
+
+def test_price_says_a_repeated_finding_once_and_verbose_lists_each(tmp_path, run_cli):
+    rows = [["款号", "品名", "出厂价", "毛重(kg)"]] + [[f"A-{i}", "硅胶铲", 3.5, 0.1] for i in range(1, 7)]
+    write_xlsx(tmp_path / "catalog.xlsx", rows)
+    (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["amazon-de"]\n[pricing]\nfulfilment = "direct"\n',
+                                           encoding="utf-8")
+    grouped = run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02").output
+    duty = [line for line in grouped.splitlines() if "no duty rate is set" in line]
+    assert len(duty) == 1 and "warning ×6 (A-1, A-2, A-3, A-4, … (2 more))" in duty[0]
+    verbose = run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02", "--verbose").output
+    assert len([line for line in verbose.splitlines() if "no duty rate is set" in line]) == 6

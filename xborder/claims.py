@@ -117,6 +117,36 @@ class ClaimRules:
             return []
         return list(self._find(text, language))
 
+    def find_in(self, text: str, languages: Iterable[str]) -> list[ClaimHit]:
+        """Every claim in a text checked in several languages (a listing's own, then English), in that order. The
+        first language's `allow` phrases hold for the others: English '100% natural' is not a claim in Spanish
+        'madera 100% natural' (a composition), as Spanish says."""
+        languages = tuple(languages)
+        if not text or not languages:
+            return []
+        hits = list(self.find(text, languages[0]))
+        allowed: dict[str, list[tuple[int, int]]] | None = None
+        for language in languages[1:]:
+            for hit in self.find(text, language):
+                if allowed is None:
+                    allowed = self._allowed(text, languages[0])
+                if not any(a <= hit.start and hit.end <= b for a, b in allowed.get(hit.group, ())):
+                    hits.append(hit)
+        return hits
+
+    @lru_cache(maxsize=4096)
+    def _allowed(self, text: str, language: str) -> dict[str, list[tuple[int, int]]]:
+        """Where each group's `allow` phrases of one language stand in a text (NFKC, as hits are)."""
+        text = unicodedata.normalize("NFKC", text)
+        out = {}
+        for group in self.groups:
+            forms = group.forms(language)
+            if forms is not None and forms.allow:
+                pattern = _patterns(group.name, language, forms).allow
+                if pattern is not None:
+                    out[group.name] = [m.span() for m in pattern.finditer(text)]
+        return out
+
     @lru_cache(maxsize=16_384)  # the same catalog text is checked for every market, the same bullet in every field
     def _find(self, text: str, language: str) -> tuple[ClaimHit, ...]:
         text = unicodedata.normalize("NFKC", text)
@@ -186,18 +216,17 @@ class ClaimRules:
         not reported."""
         by_name = {g.name: g for g in self.groups}
         out, seen = [], set()
-        for language in languages:
-            for hit in self.find(text, language):
-                group = by_name[hit.group]
-                severity = group.severity_for(market_key, platform, in_source)
-                key = (group.name, hit.text.casefold())
-                if severity == "off" or (group.certificate and group.certificate in held) or key in seen:
-                    continue
-                seen.add(key)
-                message = (f"the catalog text says '{hit.text}', which {group.message}; keep it out of the listing "
-                           "and correct the catalog" if in_source else f"'{hit.text}' {group.message}")
-                out.append(Finding(("source-" if in_source else "") + group.check, severity, message, field,
-                                   hit.text))
+        for hit in self.find_in(text, languages):
+            group = by_name[hit.group]
+            severity = group.severity_for(market_key, platform, in_source)
+            key = (group.name, hit.text.casefold())
+            if severity == "off" or (group.certificate and group.certificate in held) or key in seen:
+                continue
+            seen.add(key)
+            message = (f"the catalog text says '{hit.text}', which {group.message}; keep it out of the listing "
+                       "and correct the catalog" if in_source else f"'{hit.text}' {group.message}")
+            out.append(Finding(("source-" if in_source else "") + group.check, severity, message, field,
+                               hit.text))
         return out
 
     def wording(self, language: str, held: frozenset[str] = frozenset()) -> dict[str, list[str]]:

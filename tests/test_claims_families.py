@@ -96,9 +96,13 @@ def test_food_contact_wording_needs_the_declaration_of_the_market():
     assert rules.held(["LFGB"], "US") == frozenset()  # a German test report says nothing of US rules
     assert rules.held(["EU 1935/2004"], "GB") == frozenset({"food_contact"})  # retained in Great Britain
     assert rules.held(["食品衛生法"], "JP") == frozenset({"food_contact"})
-    # China's GB 4806 is the factory's basis for testing, and a bare DoC may be an electrical one: neither counts
-    for token in ("GB 4806", "GB 4806.1-2016", "DoC", "declaration of conformity", "FDA"):
-        assert rules.held([token], "DE") == rules.held([token], "US") == frozenset(), token
+    # as the compliance checklist takes them: a DoC in the EU and Great Britain, 'FDA' in the US
+    assert rules.held(["DoC"], "DE") == rules.held(["FDA"], "US") == frozenset({"food_contact"})
+    assert rules.held(["DoC"], "US") == rules.held(["FDA"], "DE") == frozenset()
+    # China's GB 4806 is the factory's basis for testing: it counts nowhere xborder sells
+    for token in ("GB 4806", "GB 4806.1-2016", "GB4806"):
+        for country in ("DE", "US", "GB", "JP", "MX", "TH"):
+            assert rules.held([token], country) == frozenset(), (token, country)
     assert [f.severity for f in qa.check_source_claims("material", "食品级硅胶", DE)] == ["warning"]
     assert qa.check_source_claims("material", "食品级硅胶", DE, rules.held(["LFGB"], "DE")) == []
     assert [f.term for f in qa.check_claims("title", "Silicona de grado alimenticio, libre de BPA", MX)] == \

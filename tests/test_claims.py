@@ -41,7 +41,7 @@ def found(findings) -> list[tuple[str, str, str]]:
     ("紫外线杀菌", "杀菌", "source-claim-antimicrobial"),
     ("消炎止痒", "消炎", "source-claim-medical"),
     ("材质100%安全", "100%安全", "source-claim-safety"),
-    ("纯天然无副作用", "无副作用", "source-claim-safety"),
+    ("长期使用无副作用", "无副作用", "source-claim-safety"),  # 纯天然 is a claim of its own (natural, a warning)
     ("最好的雨伞", "最好", "source-claim-absolute"),
     ("销量第一", "第一", "source-claim-absolute"),
     ("国家级工艺", "国家级", "source-claim-absolute"),

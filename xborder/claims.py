@@ -1,6 +1,7 @@
-"""Claims a listing must not make: medical, antimicrobial, safety, absolute, environmental and organic wording, in the
-catalog's Chinese and in every listing language, with a severity per market or platform
-(xborder/data/claims.toml). Organic wording is a claim only for a product without an organic certificate."""
+"""Claims a listing must not make: medical and health-benefit, antimicrobial, safety, natural, absolute, price,
+guarantee, scarcity, environmental, organic and food-contact wording, in the catalog's Chinese and in every listing
+language, with a severity per market or platform (xborder/data/claims.toml). Organic and food-contact wording is a
+claim only for a product without the matching certificate or declaration."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class ClaimForms:
     verbs: tuple[str, ...] = ()
     objects: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()  # regular expressions, for what a list cannot hold ('only 3 left', 仅剩3件)
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,11 @@ class ClaimRules:
         self.also_checked = also_checked
         self._tokens = {_fold(t): kind for kind, tokens in certificates.items() for t in tokens}
         # a certificate that counts in one region only: 'USDA Organic' in the US, '有機JAS' in Japan
-        self._regional = {_fold(t): (kind, region) for kind, by_region in (regional or {}).items()
-                          for region, tokens in by_region.items() for t in tokens}
+        self._regional: dict[str, set[tuple[str, str]]] = {}
+        for kind, by_region in (regional or {}).items():
+            for region, tokens in by_region.items():
+                for token in tokens:
+                    self._regional.setdefault(_fold(token), set()).add((kind, region))
         self._region_of = {country: region for region, countries in (regions or {}).items() for country in countries}
 
     def region(self, country: str) -> str:
@@ -89,15 +94,16 @@ class ClaimRules:
     def held(self, certifications: Iterable[str], country: str) -> frozenset[str]:
         """The certificate kinds ('organic') a product's certifications name that count in a market's country:
         'organic' anywhere (the seller's own word), 'USDA Organic' only in the US, '欧盟有机认证' only in the EU;
-        China's '有机认证' nowhere xborder sells."""
+        China's '有机认证' nowhere xborder sells. A token may count in several regions ('1935/2004': the EU and the
+        UK, which kept the regulation)."""
         region = self.region(country)
         kinds = set()
         for certification in certifications:
             folded = _fold(certification)
             if folded in self._tokens:
                 kinds.add(self._tokens[folded])
-            elif folded in self._regional and self._regional[folded][1] == region:
-                kinds.add(self._regional[folded][0])
+            else:
+                kinds.update(kind for kind, where in self._regional.get(folded, ()) if where == region)
         return frozenset(kinds)
 
     def languages_for(self, market_key: str, language: str) -> tuple[str, ...]:
@@ -111,13 +117,44 @@ class ClaimRules:
             return []
         return list(self._find(text, language))
 
+    def find_in(self, text: str, languages: Iterable[str]) -> list[ClaimHit]:
+        """Every claim in a text checked in several languages (a listing's own, then English), in that order. The
+        first language's `allow` phrases hold for the others: English '100% natural' is not a claim in Spanish
+        'madera 100% natural' (a composition), as Spanish says."""
+        languages = tuple(languages)
+        if not text or not languages:
+            return []
+        hits = list(self.find(text, languages[0]))
+        allowed: dict[str, list[tuple[int, int]]] | None = None
+        for language in languages[1:]:
+            for hit in self.find(text, language):
+                if allowed is None:
+                    allowed = self._allowed(text, languages[0])
+                if not any(a <= hit.start and hit.end <= b for a, b in allowed.get(hit.group, ())):
+                    hits.append(hit)
+        return hits
+
+    @lru_cache(maxsize=4096)
+    def _allowed(self, text: str, language: str) -> dict[str, list[tuple[int, int]]]:
+        """Where each group's `allow` phrases of one language stand in a text (NFKC, as hits are)."""
+        text = unicodedata.normalize("NFKC", text)
+        out = {}
+        for group in self.groups:
+            forms = group.forms(language)
+            if forms is not None and forms.allow:
+                pattern = _patterns(group.name, language, forms).allow
+                if pattern is not None:
+                    out[group.name] = [m.span() for m in pattern.finditer(text)]
+        return out
+
     @lru_cache(maxsize=16_384)  # the same catalog text is checked for every market, the same bullet in every field
     def _find(self, text: str, language: str) -> tuple[ClaimHit, ...]:
         text = unicodedata.normalize("NFKC", text)
         lower = text.lower()
         words = set() if language in UNSPACED else set(_WORD.findall(lower))
-        if not self._quick(language)(lower, words):  # most text holds no form of any group: one cheap test
-            return ()
+        patterned = _any_pattern(self, language)
+        if not self._quick(language)(lower, words) and not (patterned and patterned.search(text)):
+            return ()  # most text holds no form of any group: one cheap test
         hits: list[ClaimHit] = []
         for group in self.groups:
             forms = group.forms(language)
@@ -127,11 +164,12 @@ class ClaimRules:
             has_words = bool(forms.words) and quick(("words",))(lower, words)
             has_near = (bool(forms.verbs and forms.objects) and quick(("verbs",))(lower, words)
                         and quick(("objects",))(lower, words))
-            if not (has_words or has_near):
+            if not (has_words or has_near or forms.patterns):
                 continue
             patterns = _patterns(group.name, language, forms)
             searched = (((patterns.words,) if has_words else ())
-                        + ((patterns.near, patterns.near_after) if has_near else ()))
+                        + ((patterns.near, patterns.near_after) if has_near else ())
+                        + ((patterns.patterns,) if forms.patterns else ()))
             allowed: list[tuple[int, int]] | None = None
             found: dict[tuple[int, int], ClaimHit] = {}
             for pattern in searched:  # verb first, then object first
@@ -141,6 +179,9 @@ class ClaimRules:
                         continue  # 'arthritis and prevents back pain': the verb already has its object
                     if allowed is None:
                         allowed = [m.span() for m in patterns.allow.finditer(text)] if patterns.allow else []
+                    if start == end or (pattern is patterns.patterns
+                                        and any(a < end and start < b for a, b in found)):
+                        continue  # a pattern's hit over a listed form's: the claim is named once
                     if not any(a <= start and end <= b for a, b in allowed):
                         found.setdefault((start, end), ClaimHit(group.name, match.group(0), start, end))
             hits += found.values()
@@ -175,18 +216,17 @@ class ClaimRules:
         not reported."""
         by_name = {g.name: g for g in self.groups}
         out, seen = [], set()
-        for language in languages:
-            for hit in self.find(text, language):
-                group = by_name[hit.group]
-                severity = group.severity_for(market_key, platform, in_source)
-                key = (group.name, hit.text.casefold())
-                if severity == "off" or (group.certificate and group.certificate in held) or key in seen:
-                    continue
-                seen.add(key)
-                message = (f"the catalog text says '{hit.text}', which {group.message}; keep it out of the listing "
-                           "and correct the catalog" if in_source else f"'{hit.text}' {group.message}")
-                out.append(Finding(("source-" if in_source else "") + group.check, severity, message, field,
-                                   hit.text))
+        for hit in self.find_in(text, languages):
+            group = by_name[hit.group]
+            severity = group.severity_for(market_key, platform, in_source)
+            key = (group.name, hit.text.casefold())
+            if severity == "off" or (group.certificate and group.certificate in held) or key in seen:
+                continue
+            seen.add(key)
+            message = (f"the catalog text says '{hit.text}', which {group.message}; keep it out of the listing "
+                       "and correct the catalog" if in_source else f"'{hit.text}' {group.message}")
+            out.append(Finding(("source-" if in_source else "") + group.check, severity, message, field,
+                               hit.text))
         return out
 
     def wording(self, language: str, held: frozenset[str] = frozenset()) -> dict[str, list[str]]:
@@ -214,6 +254,7 @@ class _Patterns:
     near: re.Pattern[str] | None  # a verb before one of its objects
     near_after: re.Pattern[str] | None  # an object before the verb ('Rückenschmerzen vorbeugen', '風邪を予防')
     allow: re.Pattern[str] | None
+    patterns: re.Pattern[str] | None = None  # the group's regular expressions, as one
 
 
 def _alternation(forms: Iterable[str], unspaced: bool) -> str:
@@ -247,7 +288,21 @@ def _patterns(group: str, language: str, forms: ClaimForms) -> _Patterns:
     return _Patterns(re.compile(words, flags) if words else None,
                      re.compile(near, flags) if near else None,
                      re.compile(near_after, flags) if near_after else None,
-                     re.compile(_alternation(forms.allow, unspaced), flags) if forms.allow else None)
+                     re.compile(_alternation(forms.allow, unspaced), flags) if forms.allow else None,
+                     _compile(forms.patterns))
+
+
+def _compile(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    """Regular expressions as one, matched case-insensitively against NFKC-normalised text (full-width digits and
+    letters are plain ones by then: '仅剩３件' is '仅剩3件'); the patterns are normalised the same way (Thai ำ)."""
+    listed = [f"(?:{unicodedata.normalize('NFKC', p)})" for p in patterns]
+    return re.compile("|".join(listed), re.IGNORECASE) if listed else None
+
+
+@lru_cache(maxsize=64)
+def _any_pattern(rules: ClaimRules, language: str) -> re.Pattern[str] | None:
+    """Every group's regular expressions in one language, for the cheap first test."""
+    return _compile([p for g in rules.groups if (forms := g.forms(language)) is not None for p in forms.patterns])
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -273,11 +328,20 @@ def read_claims(raw: dict[str, Any]) -> ClaimRules:
         certificate = table.get("certificate", "")
         if certificate and certificate not in certificates:
             raise ValueError(f"claims.toml [groups.{name}] certificate '{certificate}' is not under [certificates]")
-        kinds = ("words", "verbs", "objects", "allow")
+        kinds = ("words", "verbs", "objects", "allow", "patterns")
         languages = sorted({lang for kind in kinds for lang in table.get(kind, {})})
         forms = tuple((lang, ClaimForms(*(_strings(table[kind][lang], f"[groups.{name}.{kind}] {lang}")
                                           if lang in table.get(kind, {}) else () for kind in kinds)))
                       for lang in languages)
+        for lang, language_forms in forms:
+            for pattern in language_forms.patterns:
+                try:
+                    compiled = re.compile(pattern)
+                except re.error as error:
+                    raise ValueError(f"claims.toml [groups.{name}.patterns] {lang}: '{pattern}' is not a regular "
+                                     f"expression ({error})") from None
+                if compiled.match(""):
+                    raise ValueError(f"claims.toml [groups.{name}.patterns] {lang}: '{pattern}' matches empty text")
         groups.append(ClaimGroup(name, str(table["message"]), tuple(severity.items()), forms, certificate,
                                  tuple(table.get("sources", ()))))
     also = {key: _strings(langs, f"[also_checked] {key}") for key, langs in raw.get("also_checked", {}).items()}

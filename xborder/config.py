@@ -144,12 +144,13 @@ _SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "l
 
 
 def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> Seller:
-    """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons and
-    manufacturer address."""
+    """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons, manufacturer
+    address and declarations (a food-contact declaration of conformity, an LFGB report: held like a certificate,
+    so the product may make the claims it covers, see claims.toml [certificates])."""
     if not isinstance(compliance, dict):
         raise ConfigError(f"{path}: [compliance] must be a table such as eu_responsible_person = \"…\"")
     _check_keys(path, "compliance", compliance, {"eu_responsible_person", "uk_responsible_person",
-                                                 "manufacturer_address"})
+                                                 "manufacturer_address", "declarations"})
     texts = {}
     for section, table, key in (("project", project, "brand"), ("project", project, "manufacturer"),
                                 ("compliance", compliance, "eu_responsible_person"),
@@ -162,7 +163,11 @@ def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> 
     certifications = project.get("certifications", [])
     if not isinstance(certifications, list) or not all(isinstance(c, str) for c in certifications):
         raise ConfigError(f'{path}: [project] certifications must be a list such as ["organic-eu", "CE"]')
-    return Seller(certifications=tuple(c.strip() for c in certifications if c.strip()), **texts)
+    declarations = compliance.get("declarations", [])
+    if not isinstance(declarations, list) or not all(isinstance(d, str) for d in declarations):
+        raise ConfigError(f'{path}: [compliance] declarations must be a list such as ["food contact", "LFGB"]')
+    held = dict.fromkeys(c.strip() for c in [*certifications, *declarations] if c.strip())
+    return Seller(certifications=tuple(held), **texts)
 
 
 def _image_base_url(value: object, where: str) -> str:

@@ -32,7 +32,8 @@ class Seller:
     brand: str = ""
     manufacturer: str = ""
     manufacturer_address: str = ""  # [compliance]: postal and electronic address of [project] manufacturer
-    certifications: tuple[str, ...] = ()  # held for every product: "organic-eu", "CE", "FCC" …
+    # held for every product: "organic-eu", "CE", "FCC" … ([project] certifications and [compliance] declarations)
+    certifications: tuple[str, ...] = ()
     eu_responsible_person: str = ""  # GPSR (EU) 2023/988 Art. 16: name and address of the economic operator in the EU
     uk_responsible_person: str = ""
 

@@ -179,9 +179,21 @@ def test_a_build_holds_food_grade_until_the_project_declares_it(tmp_path, run_cl
         report = json.loads((tmp_path / dist / "report.json").read_text(encoding="utf-8"))
         return {(f["market"], f["sku"], f["severity"]) for f in report["findings"] if "food_contact" in f["check"]}
 
-    assert {("amazon-us", "SP-1", "error"), ("amazon-de", "SP-1", "error"), ("amazon-us", "SP-2", "error")} \
+    # without the declaration the glossary's food-grade term is not used (it requires food_contact, as 'organic'
+    # requires its certificate): the text stays pending and the listing out of the upload files; the factory's own
+    # word is a warning on the source
+    assert {("amazon-us", "SP-1", "warning"), ("amazon-de", "SP-1", "warning"), ("amazon-us", "SP-2", "warning")} \
         <= food("dist")
-    assert not {f for f in food("dist") if f[:2] == ("amazon-de", "SP-2")}  # LFGB counts in the EU only
+    assert not {f for f in food("dist") if f[2] == "error"}
+
+    def listing(dist: str, market: str, sku: str) -> dict:
+        data = json.loads((tmp_path / dist / f"{market}.json").read_text(encoding="utf-8"))
+        return next(item for item in data["listings"] if item["sku"] == sku)
+
+    assert listing("dist", "amazon-us", "SP-1")["status"] != "ready"
+    assert "food-grade" not in json.dumps(listing("dist", "amazon-us", "SP-1"))
+    assert "lebensmittelecht" in json.dumps(listing("dist", "amazon-de", "SP-2"))  # LFGB counts in the EU only
+    assert "food-grade" not in json.dumps(listing("dist", "amazon-us", "SP-2"))
     (tmp_path / "xborder.toml").write_text(config + '[compliance]\ndeclarations = ["food contact"]\n',
                                            encoding="utf-8")
     run_cli("build", "c.xlsx", *FX, "--out", "declared")

@@ -108,7 +108,7 @@ def _claim(always: bool):
         data = json.loads(write_listing(body))
         first = len(body["messages"]) == 2
         if is_script_prompt(body) and (always or first):
-            data["story"].insert(0, {"say": CLAIM, "do": "", "priority": 1})
+            data["hook"].insert(0, {"say": CLAIM, "do": "", "priority": 1})
         return Reply(json.dumps(data, ensure_ascii=False))
     return reply
 
@@ -120,7 +120,7 @@ def test_a_planted_claim_gets_one_repair_request_and_the_repaired_script_is_kept
     assert len(server.requests) == 2
     repair = server.requests[1]["messages"]
     assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
-    assert "arthritis" in repair[3]["content"] and "story" in repair[3]["content"]
+    assert "arthritis" in repair[3]["content"] and "hook" in repair[3]["content"]
     item = report(example)["scripts"][0]
     assert item["provenance"] == "model" and item["findings"] == []
     assert "arthritis" not in markdown(example, "UM-88")
@@ -134,11 +134,11 @@ def test_a_claim_the_model_repeats_is_rejected_shown_and_asked_again_only_when_a
     assert len(server.requests) == 2  # one repair only
     item = report(example)["scripts"][0]
     assert item["provenance"] == "model-rejected"
-    checks = {f["check"]: f["severity"] for f in item["findings"]}
-    assert checks["script-medical"] == "error" and checks["model-rejected"] == "error"
+    checks = {f["check"]: f for f in item["findings"]}
+    assert checks["model-rejected"]["severity"] == "error" and "script-medical" in checks["model-rejected"]["message"]
     text = markdown(example, "UM-88")
-    assert CLAIM in text and "REJECTED" in text and "script-medical" in text
-    assert "a medical or wellness claim" in " ".join(result.output.split())
+    # a rejected model script never replaces the phrase bank's: marked, with why, and its words are not said
+    assert CLAIM not in text and "REJECTED" in text and "script-medical" in text
     assert list(cache_origins(example).values()) == ["model-rejected"]
 
     server.default = Reply()
@@ -149,7 +149,7 @@ def test_a_claim_the_model_repeats_is_rejected_shown_and_asked_again_only_when_a
     assert item["provenance"] == "model-rejected"
     message = next(f["message"] for f in item["findings"] if f["check"] == "model-rejected")
     assert "earlier run" in message and "script-medical" in message and "--retry-rejected" in message
-    assert CLAIM in markdown(example, "UM-88")
+    assert CLAIM not in markdown(example, "UM-88")
 
     again = run_cli("script", "catalog.xlsx", "--lang", "en-US", "--sku", "UM-88", "--engine", "openai",
                     "--retry-rejected", *FX)
@@ -222,7 +222,8 @@ def test_a_server_without_json_schema_is_detected_once_and_a_new_duration_asks_a
     assert run_cli(*args).exit_code == 0 and len(server.requests) == 3
     longer = run_cli(*args, "--duration", "90s")  # the duration is part of the key: written again, to fit 90 s
     assert longer.exit_code == 0 and len(server.requests) == 3 + 1 + 2  # the mode is found once per run
-    assert all(81 <= item["estimated_seconds"] <= 99 for item in report(example)["scripts"])
+    assert all(81 <= item["estimated_seconds"] <= 99 or any(f["check"] == "under-time" for f in item["findings"])
+               for item in report(example)["scripts"])
 
 
 def test_build_scripts_and_listings_share_one_budget(server, example, run_cli):

@@ -39,10 +39,11 @@ def script_markdown(script: LiveScript) -> str:
            f"**{script.lang_tag}** · {market.name} (`{market.key}`) · price **{quote.formatted}**"
            f"{'' if quote.tax_included else ' + ' + quote.tax_name} · target {clock(script.target_seconds)} · "
            f"estimated **{clock(script.total_seconds)}** at {script.rate.label}", ""]
-    if script.model:
-        out += [f"Written by the model {script.model}" + (" — REJECTED: it still breaks a rule after a repair request; "
-                                                          "see the findings" if script.provenance != "model" else "")
-                + ".", ""]
+    if script.model and script.provenance == "model":
+        out += [f"Written by the model {script.model}.", ""]
+    elif script.model:
+        out += [f"The model {script.model}'s script was REJECTED (it still broke a rule after a repair request; see "
+                "the findings): these are the phrase bank's lines.", ""]
     others = [(o, p) for o, p in script.prices if o]
     if others:
         out += ["Variant prices: " + "; ".join(f"{o}: {p}" for o, p in others), ""]
@@ -54,9 +55,12 @@ def script_markdown(script: LiveScript) -> str:
         for beat in segment.beats:
             if beat.direction:
                 out += [f"> *[{beat.direction}]*", ""]
+            if beat.cue:  # not a line to say: the host's cue (text to translate, a claim left out)
+                out += [f"> **{beat.text}**", ""]
+                continue
             out += [f"## {beat.text}", ""]
-            if beat.pending:
-                out += [f"> *[pending translation: {', '.join(beat.pending)}]*", ""]
+            if beat.draft:
+                out += [f"> *[draft, check the word order: {', '.join(beat.draft)}]*", ""]
         start = end
     out += ["---", "", "#### Timing", "", "| # | segment | start | end | seconds | lines |",
             "| --- | --- | --- | --- | ---: | ---: |"]

@@ -22,10 +22,20 @@ class Beat:
     direction: str = ""
     priority: int = 5  # 1: always said; higher: dropped first to fit, added first to fill
     seconds: float = 0.0
-    pending: tuple[str, ...] = ()  # source texts (still in the catalog's language) the line says
+    pending: tuple[str, ...] = ()  # source texts (still in the catalog's language) the line would say
+    cue: bool = False  # not a spoken line: a bracketed cue for the host ("[to translate: 烧水快]", a claim left out)
+    draft: tuple[str, ...] = ()  # source texts the line says as a draft (glossary terms in the catalog's word order)
+    sources: tuple[str, ...] = ()  # every catalog text the line says
+
+    @property
+    def spoken(self) -> bool:
+        return not self.cue
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"say": self.text, "seconds": round(self.seconds, 1), "priority": self.priority}
+        out: dict[str, Any] = {("cue" if self.cue else "say"): self.text, "seconds": round(self.seconds, 1),
+                               "priority": self.priority}
+        if self.draft:
+            out["draft"] = list(self.draft)
         if self.direction:
             out["do"] = self.direction
         if self.pending:
@@ -44,7 +54,8 @@ class ScriptSegment:
 
     @property
     def lines(self) -> list[str]:
-        return [b.text for b in self.beats]
+        """The spoken lines (cues for the host are not said)."""
+        return [b.text for b in self.beats if not b.cue]
 
     @property
     def directions(self) -> list[str]:
@@ -102,6 +113,20 @@ class LiveScript:
     @property
     def pending(self) -> bool:
         return any(s.pending for s in self.segments)
+
+    @property
+    def drafts(self) -> list[tuple[str, str]]:
+        """(source, the line that says it as a draft), once per source."""
+        out: dict[str, str] = {}
+        for seg in self.segments:
+            for b in seg.beats:
+                for source in b.draft:
+                    out.setdefault(source, b.text)
+        return list(out.items())
+
+    @property
+    def beats(self) -> list[Beat]:
+        return [b for s in self.segments for b in s.beats]
 
     @property
     def spoken(self) -> str:

@@ -394,9 +394,7 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
                 rejection = Rejection.from_json(stored.get("rejected"))
                 before = rejection.attempts
                 if not rejection.asks_again(engine.retry_rejected, engine.retry_all_rejected):
-                    shown = model_script(beats, brief.facts, cached.model or engine.model, REJECTED)
-                    shown.findings.append(rejection.finding("script", "script", SCRIPT_RETRY))
-                    scripts[index] = shown
+                    scripts[index] = _instead_of_rejected(brief, rejection, cached.model or engine.model)
                     run.cached += 1
                     run.kept_rejected += 1
                     run.reasons.append(tuple(f.check for f in rejection.reasons))
@@ -423,7 +421,8 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
                                  facts.market.key, f"{engine.name}-script",
                                  origin="model" if outcome.accepted else REJECTED, model=engine.model,
                                  prompt_version=SCRIPT_PROMPT_VERSION)
-                    scripts[outcome.index] = outcome.script
+                    scripts[outcome.index] = outcome.script if outcome.rejection is None else \
+                        _instead_of_rejected(brief, outcome.rejection, engine.model)
                     run.done += outcome.accepted
                     run.rejected += not outcome.accepted
                     consecutive = 0
@@ -457,6 +456,16 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
                 "the phrase bank's lines; write the scripts again to ask the model", "script"))
         out.append(script)
     return out, run
+
+
+def _instead_of_rejected(brief: ScriptBrief, rejection: Rejection, model: str) -> LiveScript:
+    """A model's script the checks rejected never replaces the phrase bank's: the phrase bank's script, with the
+    rejection (its reasons, and how to ask again) as a finding."""
+    script = assemble(brief.facts, brief.facts.candidates)
+    script.model = model
+    script.provenance = REJECTED
+    script.findings.append(rejection.finding("script", "script", SCRIPT_RETRY))
+    return script
 
 
 def _fallback(brief: ScriptBrief, finding: Finding) -> LiveScript:

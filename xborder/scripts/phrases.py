@@ -10,9 +10,14 @@ from typing import Any
 from xborder import data
 from xborder.errors import XborderError
 
-SEGMENT_KINDS = ("hook", "story", "demo", "specs", "social_proof", "offer", "cta", "faq", "recap", "disclaimer")
-WHEN = ("description", "category", "origin", "colors", "sizes", "cn_sizes", "material", "electrical", "food")
-EACH = ("first_point", "more_points", "specs", "other_prices")
+SEGMENT_KINDS = ("hook", "story", "demo", "specs", "proof", "social_proof", "safety", "offer", "cta", "faq", "recap",
+                 "disclaimer")
+# the beats every product's script has (a 单品脚本): the first offered line of each is always said
+REQUIRED = ("hook", "demo", "proof", "offer", "cta")
+WHEN = ("description", "category", "origin", "colors", "sizes", "cn_sizes", "material", "electrical", "food",
+        "capacity", "power", "certs", "figure", "voltage_mismatch", "plug_mismatch", "food_contact", "age", "scene",
+        "demo_use")
+EACH = ("first_point", "more_points", "specs", "other_prices", "figures")
 _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?$")
 
 
@@ -24,7 +29,7 @@ class ScriptError(XborderError):
 class BeatTemplate:
     """One beat of a segment as the phrase bank gives it: a spoken line and, kept apart, a stage direction."""
 
-    say: str
+    say: tuple[str, ...]  # the variants of the line: a session says a different one for each product
     do: str = ""
     priority: int = 5
     when: str = ""
@@ -49,6 +54,9 @@ class ScriptPhrases:
     own_store_cta: str
     shop_cta: str
     show: dict[str, str]
+    angles: dict[str, dict[str, Any]] = field(default_factory=dict)  # noun, hooks and demo use per product angle
+    cta_variants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 'live' / 'shop' / 'own_store' lines
+    cue: dict[str, str] = field(default_factory=dict)  # the host's bracketed cues: to_translate, claim, draft
 
     def title(self, kind: str) -> str:
         return self.titles.get(kind, kind.replace("_", " ").capitalize())
@@ -121,9 +129,15 @@ def script_phrases(tag: str) -> ScriptPhrases:
                           "en-US, de-DE, ja-JP, es-MX)")
     merged: dict[str, Any] = {}
     beats: dict[str, list[dict[str, Any]]] = {}
-    for layer in (raw.get(language, {}), raw.get(tag, {}) if tag != language else {}):
+    rich = data.load("script_beats.toml")
+    layers = [raw.get(language, {}), raw.get(tag, {}) if tag != language else {}]
+    if language in rich:  # the 单品脚本 beats (hook, demo, proof, offer, cta with variants) replace the old ones
+        layers.insert(1, {"beats_replace": True, **rich[language]})
+    for layer in layers:
         for key, value in layer.items():
-            if key == "beats":
+            if key == "beats_replace":
+                beats.clear()
+            elif key == "beats":
                 beats.update(value)  # a locale's segment replaces the language's segment
             elif isinstance(value, dict):
                 merged.setdefault(key, {}).update(value)
@@ -134,7 +148,10 @@ def script_phrases(tag: str) -> ScriptPhrases:
         beats={kind: tuple(_beat(tag, kind, item) for item in items) for kind, items in beats.items()},
         polite=str(merged.get("polite", "")), tax_included=str(merged.get("tax_included", "")),
         tax_excluded=str(merged.get("tax_excluded", "")), own_store_cta=str(merged.get("own_store_cta", "")),
-        shop_cta=str(merged.get("shop_cta", "")), show={k: str(v) for k, v in merged.get("show", {}).items()})
+        shop_cta=str(merged.get("shop_cta", "")), show={k: str(v) for k, v in merged.get("show", {}).items()},
+        angles={k: dict(v) for k, v in merged.get("angles", {}).items()},
+        cta_variants={k: tuple(str(x) for x in v) for k, v in merged.get("cta", {}).items()},
+        cue={k: str(v) for k, v in merged.get("cue", {}).items()})
 
 
 def _beat(tag: str, kind: str, item: dict[str, Any]) -> BeatTemplate:
@@ -147,7 +164,9 @@ def _beat(tag: str, kind: str, item: dict[str, Any]) -> BeatTemplate:
     if each and each not in EACH:
         raise ScriptError(f"{where}: each = '{each}' is not one of {', '.join(EACH)}")
     priority = int(item.get("priority", 5))
-    return BeatTemplate(str(item["say"]), str(item.get("do", "")), priority, when, each, int(item.get("lead", 1)),
+    say = item["say"]
+    variants = tuple(str(v) for v in say) if isinstance(say, list) else (str(say),)
+    return BeatTemplate(variants, str(item.get("do", "")), priority, when, each, int(item.get("lead", 1)),
                         int(item["then"]) if "then" in item else None, int(item.get("repeat", 1)),
                         float(item["hold"]) if "hold" in item else None)
 

@@ -28,7 +28,7 @@ from xborder.scripts.model import LiveScript
 from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
 from xborder.scripts.model_engine import ScriptBrief, ScriptRun, model_scripts, script_brief
 from xborder.scripts.show import RunOfShow, run_of_show
-from xborder.scripts.write import script_facts, write_script
+from xborder.scripts.write import VariantPicker, script_facts, write_script
 from xborder.engines.engine import Rendering, RunControl
 from xborder.language.memory import TranslationMemory
 from xborder.engines.model import ModelEngine
@@ -156,6 +156,7 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
         for tag in languages:
             market = markets[tag]
             approved = memory.approved_lookup(config.source_language, market.language, market.key)
+            picker = VariantPicker(len(products))  # one session per language: no line in over a third of them
             for product in products:
                 quote = quote_price(product, market, config.pricing, fx)
 
@@ -164,12 +165,12 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
 
                 if writer is not None:
                     facts = script_facts(product, market, tag, options.duration, text=plan.text_for(product, market),
-                                         quote=quote, approved=approved, price_for=price_for)
+                                         quote=quote, approved=approved, price_for=price_for, picker=picker)
                     briefs.append(script_brief(facts, writer, config.source_language))
                     continue
                 result.scripts[tag].append(write_script(
                     product, market, tag, options.duration, text=plan.text_for(product, market), quote=quote,
-                    approved=approved, price_for=price_for))
+                    approved=approved, price_for=price_for, picker=picker))
         if writer is not None:
             control = options.control or RunControl(options.max_requests, options.max_tokens)
             written, result.model = model_scripts(briefs, writer, memory, control, config.source_language)
@@ -180,6 +181,10 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
             for source in script.pending_sources:
                 pending.setdefault((source, market.language), PendingSegment(
                     source, config.source_language, market.language, f"{script.product.sku} script ({market.key})"))
+            for source, line in script.drafts:  # said as a draft: a target for the translator to review
+                pending.setdefault((source, market.language), PendingSegment(
+                    source, config.source_language, market.language, f"{script.product.sku} script ({market.key})",
+                    draft=line))
     result.pending = list(pending.values())
     if options.session is not None:
         for tag in languages:

@@ -116,7 +116,27 @@ def test_price_says_a_repeated_finding_once_and_verbose_lists_each(tmp_path, run
     (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["amazon-de"]\n[pricing]\nfulfilment = "direct"\n',
                                            encoding="utf-8")
     grouped = run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02").output
-    duty = [line for line in grouped.splitlines() if "no duty rate is set" in line]
+    duty = [line for line in grouped.splitlines() if "no duty rate on the goods" in line]
     assert len(duty) == 1 and "warning ×6 (A-1, A-2, A-3, A-4, … (2 more))" in duty[0]
     verbose = run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02", "--verbose").output
-    assert len([line for line in verbose.splitlines() if "no duty rate is set" in line]) == 6
+    assert len([line for line in verbose.splitlines() if "no duty rate on the goods" in line]) == 6
+
+
+def test_messages_that_state_duty_agree_with_what_explain_charges(tmp_path, run_cli):
+    write_xlsx(tmp_path / "catalog.xlsx", [["款号", "品名", "出厂价", "毛重(kg)"], ["A-1", "硅胶铲", 30, 0.1]])
+    (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["amazon-de"]\n[pricing]\nfulfilment = "direct"\n',
+                                           encoding="utf-8")
+    explained = " ".join(run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02", "--explain", "A-1").output
+                         .replace("\u00a0", " ").replace("│", " ").split())
+    assert "3,00 € per item" in explained  # the EU's per-item duty on direct parcels is charged …
+    assert "only the 3,00 € per item on direct parcels is charged" in explained  # … and the warning says so
+    assert "none is charged" not in explained
+    assert "% of the price before tax" in explained and " %" in explained  # percentages as German money reads
+
+
+def test_rates_are_formatted_by_the_locale():
+    from decimal import Decimal
+
+    from xborder.language.money_format import format_rate
+    assert format_rate(Decimal("0.3017"), "de_DE") == "30,17\u00a0%"
+    assert format_rate(Decimal("0.3"), "en_US") == "30%" and format_rate(Decimal("0.0218"), "ja_JP") == "2.18%"

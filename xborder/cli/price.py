@@ -95,7 +95,7 @@ def _tables(quotes, markets, verbose: bool = False) -> None:
     out = console()
     for market in markets:
         rows = quotes[market.key]
-        tax = f"{market.tax.name} {format_rate(market.tax.rate)} " + \
+        tax = f"{market.tax.name} {format_rate(market.tax.rate, market.locale)} " + \
               ("included" if market.tax.included_in_price else "not included")
         fx = rows[0].fx if rows else None
         title = f"{market.name} ({market.key}) – {market.currency}, {tax}" + \
@@ -105,7 +105,7 @@ def _tables(quotes, markets, verbose: bool = False) -> None:
             table.add_column(name, justify="left" if name in ("sku", "name") else "right", no_wrap=name != "name")
         for q in rows:
             table.add_row(q.sku, q.name, q.money(q.cost), q.money(q.landed), q.money(q.fees),
-                          q.money(q.tax) if q.tax_included else "–", q.money(q.profit), format_rate(q.margin),
+                          q.money(q.tax) if q.tax_included else "–", q.money(q.profit), format_rate(q.margin, q.locale),
                           f"[bold]{q.formatted}[/]")
         out.print(table)
         found = [(q.sku, f.severity, f.code, str(f)) for q in rows for f in q.findings]

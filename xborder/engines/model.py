@@ -805,6 +805,7 @@ class ModelEngine(Engine):
         self.note = ""  # a line for the user about how the engine was set up (the model it chose)
         self._noted = False
         self._found_mode = ""  # the mode last kept in the memory
+        self._probe_from = 0  # the first of MODES to try (past a remembered mode the endpoint refused)
         self._detect = threading.Lock()
         self._offline = OfflineEngine()
         self._stream_usage = True  # ask a streamed reply for its usage (stream_options), until a server refuses it
@@ -1057,7 +1058,9 @@ class ModelEngine(Engine):
                     except openai.APIStatusError as error:
                         if error.status_code not in _FORMAT_REFUSALS or mode == MODES[-1]:
                             raise
-                        self.mode = None  # the endpoint changed: find the mode again
+                        self.refused_modes.append(f"{mode} (HTTP {error.status_code})")
+                        self.mode = None  # the endpoint changed: find the mode again, from the next one
+                        self._probe_from = MODES.index(mode) + 1
                     else:
                         self._recalled = False
                         return text
@@ -1067,7 +1070,7 @@ class ModelEngine(Engine):
         if self.mode is None:
             with self._detect:
                 if self.mode is None:
-                    for mode in MODES:
+                    for mode in MODES[self._probe_from:]:
                         try:
                             text = self._call(mode, schema, messages_for(mode), control, usage,
                                               detecting=mode != MODES[-1])

@@ -51,6 +51,9 @@ class Reply:
     usage_values: dict[str, object] | None = None  # the `usage` object as sent, however wrong
     drip: float = 0.0  # seconds between the bytes of the body, sent one at a time (a server that trickles)
     echo: bool = False  # "{authorization}" in `content` becomes the request's Authorization header (it echoes)
+    tokens: int = 0  # streamed (stream=true): the content in this many chunks, one token each (0: ~4 characters each)
+    tokens_per_second: float = 0.0  # streamed: how fast the tokens come (0: the server's rate)
+    pings: int = 0  # streamed: keep-alive comments (": ping") sent before the first token, one a second, no token
 
 
 Script = Reply | Callable[[dict], Reply]
@@ -94,6 +97,8 @@ def write_listing(body: dict) -> str:
     """What a careful model would answer to xborder's prompt, as JSON text ({"ok": true} to `xborder doctor`)."""
     if is_script_prompt(body):
         return write_script(body)
+    if body["messages"][-1]["content"].startswith("Count from 1 to 100"):  # `xborder doctor`'s speed test
+        return " ".join(str(n) for n in range(1, 101))
     if "PRODUCT\n" not in body["messages"][-1]["content"] and "ok" in body["messages"][-1]["content"]:
         return '{"ok": true}'
     market, request = prompt_parts(body)
@@ -342,6 +347,9 @@ class FakeOpenAI:
         self.script: list[Script] = []  # consumed first, in order
         self.default: Script = Reply()
         self.latency = 0.0
+        self.tokens_per_second = 0.0  # streamed replies: how fast a model writes (0: at once)
+        self.stream = True  # False: a server that ignores stream=true and answers with one JSON body
+        self.stream_options = True  # False: a server that refuses stream_options (HTTP 400)
         self.refuse = ""  # "schema": HTTP 500 to json_schema (llama.cpp); "json": 400 to json_schema and json_object
         self.page: bytes | None = None  # every request answered with this, HTTP 200 text/html (a proxy's login page)
         self.strict = True  # refuse (400) a strict json_schema with what OpenAI's strict mode does not support
@@ -512,6 +520,46 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (its timeout): as a real server would, carry on
 
+            def _stream(self, body: dict, content: str, reply: Reply) -> None:
+                """The reply as server-sent events: one chunk per token at the reply's (or server's) tokens per second,
+                then, when asked for (stream_options include_usage), a last chunk with the usage, then [DONE]."""
+                count = reply.tokens or max(1, math.ceil(len(content) / 4))
+                size = len(content) / count
+                pieces = [content[round(i * size):round((i + 1) * size)] for i in range(count)]
+                rate = reply.tokens_per_second or server.tokens_per_second
+                prompt = sum(len(m["content"]) for m in body["messages"]) // 4
+
+                def event(choices: list, usage: dict | None = None) -> bytes:
+                    chunk = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0,
+                             "model": body["model"], "choices": choices, **({"usage": usage} if usage else {})}
+                    return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
+
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Cache-Control", "no-cache")
+                    self.end_headers()
+                    for _ in range(reply.pings):
+                        self.wfile.write(b": ping\n\n")
+                        self.wfile.flush()
+                        time.sleep(1)
+                    began = time.monotonic()
+                    for number, piece in enumerate(pieces):
+                        if rate:  # the n-th token at n / rate seconds, whatever sleep() oversleeps
+                            time.sleep(max(0.0, began + number / rate - time.monotonic()))
+                        delta = {"role": "assistant", "content": piece} if number == 0 else {"content": piece}
+                        self.wfile.write(event([{"index": 0, "delta": delta, "finish_reason": None}]))
+                        self.wfile.flush()
+                    self.wfile.write(event([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+                    if (body.get("stream_options") or {}).get("include_usage") and reply.usage:
+                        usage = reply.usage_values if reply.usage_values is not None else {
+                            "prompt_tokens": prompt, "completion_tokens": count, "total_tokens": prompt + count}
+                        self.wfile.write(event([], usage))
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (its timeout)
+
             def _page(self) -> bool:
                 """Answer with the server's page, if it has one (True: answered)."""
                 if server.page is None:
@@ -579,6 +627,9 @@ class FakeOpenAI:
                     server.in_flight += 1
                     server.most_in_flight = max(server.most_in_flight, server.in_flight)
                 try:
+                    if body.get("stream_options") is not None and not server.stream_options:
+                        self._send(400, {"error": {"message": "Unrecognized request argument supplied: stream_options"}})
+                        return
                     if body.get("model") not in server.models:
                         self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
                                                    "code": "model_not_found"}})
@@ -611,6 +662,12 @@ class FakeOpenAI:
                         content = content.replace("{authorization}", self.headers.get("Authorization") or "")
                     with server.lock:
                         admitted[1] += len(content) // 4
+                    if body.get("stream") and server.stream and not reply.drip:
+                        self._stream(body, content, reply)
+                        return
+                    rate = reply.tokens_per_second or server.tokens_per_second
+                    if rate:  # not streamed: the whole answer once written, silent until then
+                        time.sleep((reply.tokens or math.ceil(len(content) / 4)) / rate)
                     payload = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0,
                                "model": body["model"],
                                "choices": [{"index": 0, "finish_reason": "stop",

@@ -138,7 +138,9 @@ def test_a_batch_file_holds_the_first_request_the_live_path_sends_under_stable_i
     assert len(server.requests) == 4
     by_prompt = {item["body"]["messages"][1]["content"]: item["body"] for item in items}
     for sent in server.requests:
-        assert sent == by_prompt[sent["messages"][1]["content"]]  # byte for byte the same request
+        streamed = {key: sent.pop(key) for key in ("stream", "stream_options")}
+        assert streamed == {"stream": True, "stream_options": {"include_usage": True}}  # live replies are streamed
+        assert sent == by_prompt[sent["messages"][1]["content"]]  # otherwise byte for byte the same request
 
 
 def test_a_batch_answered_offline_fills_the_memory_so_the_next_build_asks_nothing(server, project, run_cli):

@@ -102,7 +102,9 @@ def test_a_reply_that_trickles_in_is_cut_at_the_request_deadline(server, project
 
 
 def test_the_deadline_is_a_setting_of_its_own_derived_from_the_timeout_when_left_out():
-    assert ModelSettings(timeout=30).deadline == 60
+    assert ModelSettings(timeout=30, stream=False).deadline == 60
+    # streamed: two silences plus the longest answer written at min_tokens_per_second (a slow local model finishes)
+    assert ModelSettings(timeout=30, max_output_tokens=4096, min_tokens_per_second=2).deadline == 60 + 2048
     settings = model_settings({"timeout": 30, "request_deadline": 3600})
     assert (settings.timeout, settings.deadline) == (30, 3600)  # a slow model: short silences, a long whole
 

@@ -183,8 +183,10 @@ class ModelSettings:
     base_url: str = ""  # used when OPENAI_BASE_URL is not set
     temperature: float = 0.3
     concurrency: int = 4
-    timeout: float = 120.0  # seconds of silence: the longest wait for the next bytes of a reply (per read)
-    request_deadline: float = 0.0  # seconds for a whole request, sending to last byte; 0: DEADLINE_TIMEOUTS × timeout
+    timeout: float = 120.0  # seconds of silence: the longest wait for a reply's next token (first: the prompt's)
+    request_deadline: float = 0.0  # hard cap, seconds for a whole request (send to last byte); 0: derived
+    stream: bool = True  # replies streamed token by token (SSE): a slow model that keeps writing is not cut
+    min_tokens_per_second: float = 2.0  # the slowest writing a streamed reply is given time for (default deadline)
     retries: int = 4  # further attempts after a transient failure (429, 5xx, timeout, dropped connection)
     retry_wait: float = 1.0  # first backoff in seconds; doubles with jitter up to max_wait
     max_wait: float = 60.0  # the longest any one wait lasts, whatever a Retry-After asks
@@ -197,8 +199,14 @@ class ModelSettings:
 
     @property
     def deadline(self) -> float:
-        """Seconds one request may take in all, however steadily the endpoint keeps sending."""
-        return self.request_deadline or DEADLINE_TIMEOUTS * self.timeout
+        """Seconds one request may take in all, however steadily the endpoint keeps sending: request_deadline when
+        set; else, streamed, the silences allowed (DEADLINE_TIMEOUTS × timeout) plus the time the longest answer
+        (max_output_tokens) takes at min_tokens_per_second, so a slow local model that keeps writing finishes;
+        not streamed, DEADLINE_TIMEOUTS × timeout."""
+        if self.request_deadline:
+            return self.request_deadline
+        writing = self.max_output_tokens / self.min_tokens_per_second if self.stream else 0.0
+        return min(DEADLINE_TIMEOUTS * self.timeout + writing, MAX_SECONDS)
 
     def check(self, where: str = "[model]") -> None:
         """Refuse settings no run can keep: a limit below one request, a wait that cannot end, a timeout of 0."""
@@ -227,6 +235,9 @@ class ModelSettings:
             raise ConfigError(f"{where} request_deadline = {self.request_deadline:g} s is shorter than timeout = "
                               f"{self.timeout:g} s: the deadline is for the whole request, the timeout for each "
                               "silence within it; raise request_deadline or lower timeout")
+        if self.min_tokens_per_second <= 0:
+            raise ConfigError(f"{where} min_tokens_per_second must be above 0 (the slowest writing a reply is given "
+                              "time for), e.g. min_tokens_per_second = 2")
         if self.max_wait < self.retry_wait:
             raise ConfigError(f"{where} max_wait = {self.max_wait:g} s is shorter than retry_wait = "
                               f"{self.retry_wait:g} s, the first wait; raise max_wait or lower retry_wait")
@@ -242,6 +253,7 @@ DEADLINE_TIMEOUTS = 2  # a request's deadline when none is set: this many times 
 MAX_CONCURRENCY = 256
 MAX_SECONDS = 86_400.0  # no wait or timeout is longer than a day (a longer one is a mistake, and sleep() refuses some)
 SECONDS = ("timeout", "request_deadline", "retry_wait", "max_wait", "give_up_after")
+TYPICAL_LISTING_TOKENS = 600  # about the answer of one listing (title, bullets, description, keywords, translations)
 # tokens of a prompt at the least: the instructions and one market's brief come to some 1,400 before any product
 SMALLEST_PROMPT = 1_000
 
@@ -258,6 +270,12 @@ def model_settings(table: dict[str, Any], where: str = "[model]", base: ModelSet
         if key not in known:
             raise ConfigError(f"{where} has no setting '{key}'; known: {', '.join(sorted(known))}")
         kind = type(getattr(base, key))
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} {key} must be true or false, e.g. "
+                                  f"{key} = {str(getattr(base, key)).lower()}")
+            changes[key] = value
+            continue
         if kind is str:
             if not isinstance(value, str):
                 raise ConfigError(f'{where} {key} must be text, e.g. {key} = "…"')
@@ -279,7 +297,7 @@ def model_settings(table: dict[str, Any], where: str = "[model]", base: ModelSet
             raise ConfigError(f"{where} {key} = '{value}' must be a whole number")
         if key == "request_deadline" and number <= 0:
             raise ConfigError(f"{where} request_deadline must be above 0 (seconds for a whole request); leave it "
-                              f"out for {DEADLINE_TIMEOUTS} times timeout")
+                              "out for one derived from timeout, max_output_tokens and min_tokens_per_second")
         changes[key] = number
     settings = replace(base, **changes)
     settings.check(where)

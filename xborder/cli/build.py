@@ -179,6 +179,8 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
             task = progress.add_task(Path(info["path"]).name, total=info["products"] * info["markets"], detail=usage)
         elif kind == "product" and task is not None:
             progress.advance(task)
+        elif kind == "note" and not as_json:  # the engine's setup, said once (the model it chose)
+            click.echo(f"xborder: {info['message']}", err=True)
 
     with progress:
         result = build_and_write(files, config, options, on_event)

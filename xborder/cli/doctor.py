@@ -1,4 +1,4 @@
-"""`xborder doctor`: is the model endpoint there, does it have the model, which JSON replies does it take."""
+"""`xborder doctor`: is the model endpoint there, does it have the model, which JSON replies does it take, how fast."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ _MODES = {"json_schema": "yes: JSON-schema replies (response_format json_schema)
 @config_option
 def doctor(model_name: str | None, as_json: bool, config_path: Path | None) -> None:
     """Check the model endpoint (OPENAI_BASE_URL, OPENAI_API_KEY): that it answers, that it has the model, and
-    whether it accepts JSON-schema replies. Makes at most a few tiny requests. Exit 0 when usable, 3 when not."""
+    whether it accepts JSON-schema replies; and how fast the model writes (tokens per second) and so how long one
+    listing takes. Makes at most a few small requests. Exit 0 when usable, 3 when not."""
     config = project_config(config_path, [])
     settings = model_settings(config.model, "xborder.toml [model]")
     settings = model_settings({"name": model_name} if model_name else {}, "the command line", base=settings)
@@ -38,7 +39,23 @@ def doctor(model_name: str | None, as_json: bool, config_path: Path | None) -> N
                       + (" …" if len(found.models) > 20 else ""), highlight=False)
         if found.structured_output:
             out.print(f"structured output: {_MODES[found.structured_output]}", highlight=False)
+        if found.tokens_per_second:
+            longest = _duration(found.listing_seconds(found.max_output_tokens))
+            out.print(f"speed: {found.tokens_per_second:.1f} tokens/s (the first after {found.first_token_seconds:.1f} "
+                      f"s); one listing (about {found.listing_tokens} tokens) takes about "
+                      f"{_duration(found.listing_seconds())}, at most {longest} (max_output_tokens = "
+                      f"{found.max_output_tokens})", highlight=False, soft_wrap=True)
         if found.error:
             out.print(f"[red]problem[/]: {found.error}", highlight=False, soft_wrap=True)  # one line, however long
     if not found.ok:
         raise SystemExit(ExitStatus.PROVIDER_FAILURE)
+
+
+def _duration(seconds: float) -> str:
+    """12 s, 4 min 10 s, 1 h 5 min."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{max(whole, 1)} s" if seconds >= 0.5 else f"{seconds:.1f} s"
+    if whole < 3600:
+        return f"{whole // 60} min" + (f" {whole % 60} s" if whole % 60 else "")
+    return f"{whole // 3600} h" + (f" {whole % 3600 // 60} min" if whole % 3600 // 60 else "")

@@ -198,6 +198,13 @@ class Engine(ABC):
     def close(self) -> None:
         """Release what start() opened."""
 
+    def recall(self, memory: TranslationMemory) -> None:
+        """Before a run's jobs: take what earlier runs found out about the endpoint from the memory (on the caller's
+        thread, as every use of the memory)."""
+
+    def remember(self, memory: TranslationMemory) -> None:
+        """After a run's jobs: keep in the memory what this run found out about the endpoint."""
+
     @abstractmethod
     def run(self, job: Job, control: RunControl) -> JobResult:
         """Do one job; thread-safe, never touches the memory. A segment it cannot do is left out."""

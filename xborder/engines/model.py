@@ -26,20 +26,23 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
+import httpx2
 import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
-from xborder.settings import LIMITS, MODES, ModelSettings, model_settings  # noqa: F401 - the API
+from xborder.settings import (LIMITS, MODES, TYPICAL_LISTING_TOKENS, ModelSettings,  # noqa: F401 - the API
+                              model_settings)
 from xborder.errors import ConfigError, ProviderError
 from xborder.markets import ListingLimits, Market
 from xborder.engines.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
 from xborder.findings import Finding
 from xborder.language.glossary import Glossary
-from xborder.language.memory import cache_key
+from xborder.language.memory import MemoryFileError, TranslationMemory, cache_key
 from xborder.engines.offline import OfflineEngine
 from xborder.engines.rejection import Rejection
 from xborder.engines.stages import segment_sources
@@ -96,6 +99,25 @@ def make_client(settings: ModelSettings) -> openai.OpenAI:
     return client
 
 
+def only_model(settings: ModelSettings) -> tuple[ModelSettings, str]:
+    """The settings with a model named when none is and the endpoint lists exactly one (a local server), and the
+    line that says which; else a ConfigError that says what the endpoint has."""
+    base = _base(settings)
+    client = make_client(settings)
+    try:
+        models = sorted(str(m.id) for m in within_deadline(settings.timeout, client.models.list))
+    except (openai.APIError, json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError, ValueError):
+        models = []
+    finally:
+        client.close()
+    if len(models) == 1:
+        return replace(settings, name=models[0]), f"model: {models[0]}, the only model {base} lists"
+    listed = f"{base} lists {', '.join(models[:10])}" + (" …" if len(models) > 10 else "") if models else (
+        f"{base} lists no model")
+    raise ConfigError("name the model: --model NAME, or name = \"…\" under [model] in xborder.toml (" + listed + "; "
+                      "`xborder doctor` lists what an endpoint has)")
+
+
 class ReplyError(Exception):
     """A reply that is not the JSON asked for."""
 
@@ -132,14 +154,32 @@ class _DeadlinePassed(Exception):
     """Raised inside the HTTP client by a read or write after the deadline; within_deadline turns it into Overdue."""
 
 
+class _SilencePassed(Exception):
+    """Raised inside the HTTP client by a read after `timeout` seconds without a token of a streamed reply (bytes
+    that are no token, such as keep-alive comments, do not count); within_deadline turns it into a timeout."""
+
+
 def _left(timeout: float | None) -> float | None:
     at: float | None = getattr(_deadline, "at", None)
     if at is None:
         return timeout
-    left = at - time.monotonic()
+    now = time.monotonic()
+    left = at - now
     if left <= 0:
         raise _DeadlinePassed()
+    quiet: float | None = getattr(_deadline, "quiet", None)
+    if quiet is not None:
+        if quiet <= now:
+            raise _SilencePassed()
+        left = min(left, quiet - now)
     return left if timeout is None else min(timeout, left)
+
+
+def heard_token() -> None:
+    """A streamed reply's token arrived on this thread: the silence allowed starts again."""
+    silence: float | None = getattr(_deadline, "silence", None)
+    if silence is not None:
+        _deadline.quiet = time.monotonic() + silence
 
 
 class _DeadlineStream:
@@ -202,20 +242,26 @@ def keep_deadlines(client: openai.OpenAI) -> bool:
     return kept
 
 
-def within_deadline(seconds: float, call: Callable[[], T]) -> T:
-    """call(), one request on this thread, given `seconds` in all (Overdue after that)."""
-    at = time.monotonic() + seconds
+def within_deadline(seconds: float, call: Callable[[], T], silence: float | None = None) -> T:
+    """call(), one request on this thread, given `seconds` in all (Overdue after that); with `silence`, also at
+    most that long from its start, and from each token it reports (heard_token), to the next (a timeout after)."""
+    now = time.monotonic()
+    at = now + seconds
     _deadline.at = at
+    _deadline.silence = silence
+    _deadline.quiet = None if silence is None else now + silence
     try:
         return call()
     except _DeadlinePassed:
         raise Overdue() from None
+    except _SilencePassed:
+        raise openai.APITimeoutError(request=None) from None  # type: ignore[arg-type]  # as the client's own
     except openai.APIConnectionError as error:  # a timeout the deadline shortened, or a connection it cut
         if time.monotonic() >= at and not isinstance(error, Overdue):
             raise Overdue(getattr(error, "request", None)) from None
         raise
     finally:
-        _deadline.at = None
+        _deadline.at = _deadline.silence = _deadline.quiet = None
 
 
 Reported = tuple[int | None, int | None] | None  # prompt and completion tokens as a reply reports them
@@ -362,6 +408,81 @@ def retry_after(error: BaseException) -> float | None:
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
     return max(seconds, 0.0) if seconds == seconds else None  # NaN is no answer
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A reply read to its end: its text, the usage it reported (None: it reported none), and how it came: the
+    seconds to its first token (the prompt's processing), the seconds from the first token to the last, and the
+    tokens (the usage's completion tokens, else the chunks with text)."""
+
+    text: str | None
+    usage: Reported
+    first_token: float = 0.0
+    writing: float = 0.0
+    tokens: int = 0
+
+    @property
+    def tokens_per_second(self) -> float:
+        """How fast the reply was written, first token to last (0: too short to tell)."""
+        return (self.tokens - 1) / self.writing if self.tokens > 1 and self.writing > 0 else 0.0
+
+
+def read_stream(stream: Any) -> Streamed:
+    """A streamed chat completion (server-sent events) read to its end, each token restarting the silence allowed
+    (heard_token). A server that answers with one JSON body instead (it does not stream) is read as a completion;
+    a body that is not JSON raises json.JSONDecodeError."""
+    began = time.monotonic()
+    response = stream.response
+    if "event-stream" not in response.headers.get("content-type", ""):
+        _deadline.silence = _deadline.quiet = None  # no tokens to wait for: each read's timeout, and the deadline
+        try:
+            raw = response.read()
+        except httpx2.TimeoutException:  # as the openai client turns the HTTP client's errors into its own
+            raise openai.APITimeoutError(request=response.request) from None
+        except httpx2.RequestError:
+            raise openai.APIConnectionError(request=response.request) from None
+        data = json.loads(raw)
+        try:
+            choices = data.get("choices") or []
+            text = choices[0]["message"].get("content") if choices else None
+            usage = data.get("usage")
+            counted = _usage(SimpleNamespace(**usage) if isinstance(usage, dict) else None)
+        except (AttributeError, IndexError, KeyError, TypeError):
+            raise MalformedReply("answered with something that is not a chat completion (an HTML page from a "
+                                 "proxy?)") from None
+        if text is not None and not isinstance(text, str):
+            raise MalformedReply("answered with a reply that has no text")
+        took = time.monotonic() - began
+        return Streamed(text, counted, took, 0.0, 0)
+    parts: list[str] = []
+    reported: Reported = None
+    first = last = 0.0
+    chunks = 0
+    try:
+        for chunk in stream:
+            if getattr(chunk, "usage", None) is not None:
+                reported = _usage(chunk.usage)
+            for choice in getattr(chunk, "choices", None) or []:
+                delta = choice.delta
+                text = getattr(delta, "content", None)
+                thinking = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+                if text or thinking:
+                    heard_token()  # a model that thinks aloud first is still writing
+                    last = time.monotonic()
+                    first = first or last
+                    chunks += 1
+                if text:
+                    if not isinstance(text, str):
+                        raise MalformedReply("answered with a reply that has no text")
+                    parts.append(text)
+    except (AttributeError, TypeError):
+        raise MalformedReply("answered with a stream that is not a chat completion's") from None
+    finally:
+        stream.close()
+    tokens = reported[1] if reported is not None and reported[1] is not None else chunks
+    return Streamed("".join(parts) if parts or chunks else None, reported,
+                    (first or time.monotonic()) - began, last - first, tokens)
 
 
 def _transient(error: BaseException) -> bool:
@@ -680,8 +801,15 @@ class ModelEngine(Engine):
                         if settings.requests_per_minute or settings.tokens_per_minute else None)
         self.mode: str | None = settings.structured_output or None  # None: found on the first request
         self.refused_modes: list[str] = []
+        self._recalled = False  # self.mode came from the memory and no reply in it has come yet
+        self.note = ""  # a line for the user about how the engine was set up (the model it chose)
+        self._noted = False
+        self._found_mode = ""  # the mode last kept in the memory
+        self._probe_from = 0  # the first of MODES to try (past a remembered mode the endpoint refused)
         self._detect = threading.Lock()
         self._offline = OfflineEngine()
+        self._stream_usage = True  # ask a streamed reply for its usage (stream_options), until a server refuses it
+        self.last_reply: Streamed | None = None  # how the last streamed reply came (xborder doctor's speed)
 
     # keys -------------------------------------------------------------------------------------
     def listing_key(self, product: Product, market: Market, glossary: Glossary, source_lang: str) -> str:
@@ -703,6 +831,9 @@ class ModelEngine(Engine):
     def start(self, on_event=None) -> None:
         self._key = endpoint(self.settings)[1]
         _ = self.client
+        if on_event is not None and self.note and not self._noted:
+            on_event("note", {"message": self.note})  # which model was chosen, said once a run
+            self._noted = True
 
     def close(self) -> None:
         if self._client is not None:
@@ -892,14 +1023,54 @@ class ModelEngine(Engine):
         return self.complete(request.schema(), lambda mode: self.messages(request, mode) + (tail or []), control,
                              usage)
 
+    # the structured-output mode, remembered per endpoint and model --------------------------------------------
+    def _endpoint_id(self) -> str:
+        return endpoint(self.settings)[0] or "https://api.openai.com/v1"
+
+    def recall(self, memory: TranslationMemory) -> None:
+        """The mode an earlier run found for this endpoint and model, unless one is set or found already: its first
+        request then tells whether it still holds (complete), and only if it is refused are the modes tried."""
+        if self.mode is None:
+            known = memory.endpoint_setting(self._endpoint_id(), self.model, "structured_output")
+            if known in MODES:
+                self.mode, self._recalled = known, True
+
+    def remember(self, memory: TranslationMemory) -> None:
+        """Keep the mode this run found (not one set in [model]) for the next run."""
+        if self.mode and not self.settings.structured_output and self._found_mode != self.mode:
+            try:
+                memory.keep_endpoint_setting(self._endpoint_id(), self.model, "structured_output", self.mode)
+                self._found_mode = self.mode
+            except MemoryFileError:
+                pass  # a read-only memory: the next run finds it out again
+
     def complete(self, schema: dict[str, Any], messages_for: Callable[[str], list[Message]], control: RunControl,
                  usage: Usage) -> str:
         """The reply text to the messages for the run's structured-output mode, found on the first request:
-        JSON schema, else JSON mode, else JSON asked for in the prompt (for servers that refuse the others)."""
+        JSON schema, else JSON mode, else JSON asked for in the prompt (for servers that refuse the others). A mode
+        an earlier run remembered is used at once; should the endpoint refuse it now, the modes are tried again."""
+        if self._recalled:
+            with self._detect:
+                if self._recalled and self.mode is not None:
+                    mode = self.mode
+                    try:
+                        text = self._call(mode, schema, messages_for(mode), control, usage, detecting=mode != MODES[-1])
+                    except openai.APIStatusError as error:
+                        if error.status_code not in _FORMAT_REFUSALS or mode == MODES[-1]:
+                            raise
+                        self.refused_modes.append(f"{mode} (HTTP {error.status_code})")
+                        self.mode = None  # the endpoint changed: find the mode again, from the next one
+                        self._probe_from = MODES.index(mode) + 1
+                    else:
+                        self._recalled = False
+                        return text
+                    finally:
+                        if self.mode is None:
+                            self._recalled = False
         if self.mode is None:
             with self._detect:
                 if self.mode is None:
-                    for mode in MODES:
+                    for mode in MODES[self._probe_from:]:
                         try:
                             text = self._call(mode, schema, messages_for(mode), control, usage,
                                               detecting=mode != MODES[-1])
@@ -975,23 +1146,27 @@ class ModelEngine(Engine):
 
     def _send(self, body: dict[str, Any], control: RunControl) -> tuple[str | None, Reported]:
         """One request within its deadline: the reply's text and the usage it reports. A 429 holds every worker
-        (the shared gate), and refusals that go on for give_up_after seconds stop the run."""
+        (the shared gate), and refusals that go on for give_up_after seconds stop the run. Streamed (the
+        default), a reply may take as long as its tokens keep coming, up to the deadline."""
         settings = self.settings
+        if settings.stream:
+            try:
+                reply = within_deadline(settings.deadline, lambda: self._streamed(body), settings.timeout)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise MalformedReply("answered with something that is not JSON (an HTML page from a proxy?)") from None
+            except openai.APIStatusError as error:
+                self._refused(error, control)
+                raise
+            self.gate.speed_up()
+            self.last_reply = reply
+            return reply.text, reply.usage
         try:
             response = within_deadline(settings.deadline, lambda: self.client.chat.completions.create(**body))
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise MalformedReply("answered with something that is not JSON (an HTML page from a proxy?)") from None
-        except openai.RateLimitError as error:
-            if getattr(error, "code", None) == "insufficient_quota":
-                raise ProviderError(self._describe(error) + ": the key has no quota left; check the account's plan "
-                                    "and billing") from None
-            refused = self.gate.slow_down(self._asked_wait(error) or min(settings.retry_wait * 2, settings.max_wait))
-            if refused >= settings.give_up_after:
-                control.stop("provider", self._storm(error, refused))
-                raise _Stopped() from None
+        except openai.APIStatusError as error:
+            self._refused(error, control)
             raise
-        except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as error:
-            raise ProviderError(self._describe(error)) from None
         self.gate.speed_up()
         try:
             # create(**body) matches no single overload of openai's, so mypy sees the response as Any
@@ -1003,6 +1178,36 @@ class ModelEngine(Engine):
         if content is not None and not isinstance(content, str):
             raise MalformedReply("answered with a reply that has no text")
         return content, reported
+
+    def _refused(self, error: openai.APIStatusError, control: RunControl) -> None:
+        """What an HTTP refusal means for the run: a 429 holds every worker (and a storm of them stops the run), a
+        refused key or model stops it at once (ProviderError); otherwise the caller raises the error on."""
+        settings = self.settings
+        if isinstance(error, openai.RateLimitError):
+            if getattr(error, "code", None) == "insufficient_quota":
+                raise ProviderError(self._describe(error) + ": the key has no quota left; check the account's plan "
+                                    "and billing") from None
+            refused = self.gate.slow_down(self._asked_wait(error) or min(settings.retry_wait * 2, settings.max_wait))
+            if refused >= settings.give_up_after:
+                control.stop("provider", self._storm(error, refused))
+                raise _Stopped() from None
+        elif isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError)):
+            raise ProviderError(self._describe(error)) from None
+
+    def _streamed(self, body: dict[str, Any]) -> Streamed:
+        """One streamed chat completion, read to its end on this thread (within_deadline's): usage asked for with
+        stream_options where the server takes it (a server that refuses the option is asked again without it,
+        and not asked with it again this run)."""
+        if self._stream_usage:
+            try:
+                stream = self.client.chat.completions.create(**body, stream=True,
+                                                             stream_options={"include_usage": True})
+                return read_stream(stream)
+            except openai.APIStatusError as error:
+                if error.status_code not in (400, 422) or "stream_options" not in f"{error.message} {error.body}":
+                    raise
+                self._stream_usage = False
+        return read_stream(self.client.chat.completions.create(**body, stream=True))
 
     def received(self, text: str) -> str:
         """The one door every reply's text comes in by (live and batch): a reply that holds the API key, or a long
@@ -1112,6 +1317,17 @@ class EndpointCheck:
     structured_output: str = ""  # the best mode the endpoint accepted: json_schema | json_object | prompted
     refused: list[str] = field(default_factory=list)
     error: str = ""
+    tokens_per_second: float = 0.0  # how fast the model wrote a short streamed reply (0: not measured)
+    first_token_seconds: float = 0.0  # how long it took to start writing it (reading a short prompt)
+    listing_tokens: int = TYPICAL_LISTING_TOKENS  # the answer of one listing, about
+    max_output_tokens: int = 0
+
+    def listing_seconds(self, tokens: int | None = None) -> float:
+        """About how long one listing's reply takes at the measured speed (0: unknown); a listing's prompt, longer
+        than the test's, adds its reading time."""
+        if not self.tokens_per_second:
+            return 0.0
+        return self.first_token_seconds + (tokens or self.listing_tokens) / self.tokens_per_second
 
     @property
     def ok(self) -> bool:
@@ -1120,7 +1336,15 @@ class EndpointCheck:
     def to_json(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "model": self.model, "models": self.models,
                 "model_listed": self.model in self.models, "structured_output": self.structured_output,
-                "refused": self.refused, "ok": self.ok, "error": self.error}
+                "refused": self.refused, "ok": self.ok, "error": self.error,
+                "tokens_per_second": round(self.tokens_per_second, 1),
+                "first_token_seconds": round(self.first_token_seconds, 2),
+                "listing_seconds": round(self.listing_seconds(), 1),
+                "listing_tokens": self.listing_tokens,
+                "max_output_seconds": round(self.listing_seconds(self.max_output_tokens), 1)}
+
+
+SPEED_PROMPT = "Count from 1 to 100, the numbers as digits separated by spaces, and nothing else."
 
 
 def check_endpoint(settings: ModelSettings) -> EndpointCheck:
@@ -1154,6 +1378,12 @@ def check_endpoint(settings: ModelSettings) -> EndpointCheck:
         except _Stopped:
             raise ProviderError(control.stop_message or "the endpoint kept refusing requests") from None
         report.structured_output, report.refused = engine.mode or "", engine.refused_modes
+        report.max_output_tokens = settings.max_output_tokens
+        if settings.stream:  # one short streamed reply of some 100 tokens: how fast the model writes
+            engine._call(MODES[-1], {}, [{"role": "user", "content": SPEED_PROMPT}], control, Usage())
+            if engine.last_reply is not None:
+                report.tokens_per_second = engine.last_reply.tokens_per_second
+                report.first_token_seconds = engine.last_reply.first_token
     except ProviderError as error:
         report.error = str(error)
     except (openai.APIError, ReplyError) as error:

@@ -22,10 +22,16 @@ def make_engine(name: str, config: Config, overrides: dict[str, Any] | None = No
 
         return OfflineEngine()
     if name == "openai":
-        from xborder.engines.model import ModelEngine, model_settings
+        from xborder.engines.model import ModelEngine, model_settings, only_model
 
         settings = model_settings(config.model, "xborder.toml [model]")
-        return ModelEngine(model_settings(overrides or {}, "the command line", base=settings))
+        settings = model_settings(overrides or {}, "the command line", base=settings)
+        note = ""
+        if not settings.name:  # a local server with one model needs none named
+            settings, note = only_model(settings)
+        engine = ModelEngine(settings)
+        engine.note = note
+        return engine
     raise ConfigError(f"unknown engine '{name}'; available: {', '.join(ENGINES)}")
 
 

@@ -219,6 +219,7 @@ def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, contr
     if not plan.jobs:
         return report if chunked else report.finish(control)
     consecutive = report.consecutive_failures
+    engine.recall(memory)
     engine.start(emit)
     try:
         for result in _results(engine, plan.jobs, control):
@@ -243,6 +244,7 @@ def fetch_texts(plan: TextPlan, engine: Engine, memory: TranslationMemory, contr
                          "error": result.error})
     finally:
         engine.close()
+        engine.remember(memory)
         report.consecutive_failures = consecutive
     return report if chunked else report.finish(control)
 

@@ -29,6 +29,19 @@ ENV_VAR = "XBORDER_MEMORY"
 SCHEMA_VERSION = 2  # 2: the identifiers table
 _BUSY_MS = 15_000
 
+# what a run found out about a model endpoint (the structured-output mode it takes), so the next need not ask;
+# created in a memory of any schema version without changing it, so an older xborder still opens the file
+_ENDPOINTS = """
+CREATE TABLE IF NOT EXISTS endpoints (
+    base_url TEXT NOT NULL,
+    model TEXT NOT NULL,
+    setting TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (base_url, model, setting)
+);
+"""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS approved (
     source TEXT NOT NULL,
@@ -66,7 +79,7 @@ CREATE TABLE IF NOT EXISTS identifiers (
     PRIMARY KEY (kind, scope, key)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS identifiers_value ON identifiers (kind, scope, value);
-"""
+""" + _ENDPOINTS
 
 
 class MemoryFileError(XborderError):
@@ -246,7 +259,7 @@ class TranslationMemory:
                 raise MemoryFileError(f"{self.path}: written by a newer xborder (schema {version}); upgrade xborder")
             if version == 0:
                 tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if tables - {"approved", "cache", "identifiers"}:  # another program's database: leave it alone
+                if tables - {"approved", "cache", "identifiers", "endpoints"}:  # another program's database: left alone
                     raise MemoryFileError(f"{self.path}: not a translation memory (an SQLite file with other "
                                           "tables); point --memory / XBORDER_MEMORY at the right file")
                 if readonly and not tables:
@@ -259,6 +272,8 @@ class TranslationMemory:
                     self.db.executescript(_SCHEMA)
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                     version = SCHEMA_VERSION
+                else:
+                    self.db.executescript(_ENDPOINTS)
         except sqlite3.DatabaseError as error:
             self._close_quietly()
             raise MemoryFileError(_explain(self.path, error)) from None
@@ -421,6 +436,24 @@ class TranslationMemory:
                                     "VALUES (?, ?, ?, ?, ?)", [(*row, now) for row in rows])
         except sqlite3.DatabaseError as error:
             raise MemoryFileError(_explain(self.path, error)) from None
+
+    # endpoints -----------------------------------------------------------------------------
+    def endpoint_setting(self, base_url: str, model: str, setting: str) -> str | None:
+        """What a run found out about a model at an endpoint ('structured_output' → 'json_object'); None if
+        nothing (or a read-only memory from before the table)."""
+        try:
+            rows = self.db.execute("SELECT value FROM endpoints WHERE base_url = ? AND model = ? AND setting = ?",
+                                   (base_url, model, setting)).fetchall()
+        except sqlite3.OperationalError:
+            return None  # no such table: a read-only memory an older xborder wrote
+        except sqlite3.DatabaseError as error:
+            raise MemoryFileError(_explain(self.path, error)) from None
+        return str(rows[0][0]) if rows else None
+
+    def keep_endpoint_setting(self, base_url: str, model: str, setting: str, value: str) -> None:
+        """Remember what a run found out about a model at an endpoint, for the runs after it."""
+        self._write("INSERT OR REPLACE INTO endpoints (base_url, model, setting, value, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)", (base_url, model, setting, value, _now()))
 
     def stats(self) -> dict[str, Any]:
         """Counts of approved translations and cached segments per language and origin."""

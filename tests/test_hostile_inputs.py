@@ -1,0 +1,183 @@
+"""Issue 21, items 11–13 (input rows, console lines, market limits, listing text): each hostile file is built here."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import csv_text, write_xlsx
+
+from xborder.catalog import EmptyCatalog, read_catalog
+from xborder.catalog.options import ReadLimits
+from xborder.catalog.sources import read_text_grid
+
+HEADER = ["货号", "品名", "出厂价"]
+GOOD = [[f"A-{n}", f"不锈钢保温杯{n}号", 10 + n] for n in range(1, 5)]
+
+
+def _utf8_csv_with(path: Path, bad_line: bytes) -> Path:
+    """A UTF-8 catalog whose third product row was pasted in another encoding."""
+    head = csv_text([HEADER] + GOOD[:2]).encode("utf-8")
+    tail = csv_text(GOOD[2:]).encode("utf-8")
+    path.write_bytes(head + bad_line + b"\r\n" + tail)
+    return path
+
+
+BAD_LINES = {
+    "gbk": "B-9,保温杯旧款,12".encode("gbk"),
+    "latin1": "B-9,café cup,12".encode("latin-1"),
+    "0xff": b"B-9,\xff\xfe cup,12",
+}
+
+
+# --- 11a: an encoding slip or a giant cell is a problem of its row, not of the file ----------------------------------
+
+@pytest.mark.parametrize("kind", list(BAD_LINES))
+def test_one_row_in_another_encoding_is_left_out_by_row(tmp_path, kind):
+    path = _utf8_csv_with(tmp_path / "catalog.csv", BAD_LINES[kind])
+    catalog = read_catalog(path)
+    assert [p.sku for p in catalog.products] == ["A-1", "A-2", "A-3", "A-4"]
+    [problem] = catalog.errors
+    assert (problem.code, problem.row, problem.column) == ("bad-encoding", 4, "品名 (B)")
+    assert "CSV UTF-8" in problem.message
+
+
+def test_a_csv_wholly_in_another_encoding_is_still_refused_whole(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(csv_text([["Artikel", "Name", "Preis"], ["1", "Tasse groß", "2"]]).encode("latin-1"))
+    with pytest.raises(Exception, match="neither UTF-8 nor GBK"):
+        read_catalog(path)
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_a_giant_cell_leaves_out_its_row_only(tmp_path, multiline):
+    """A 50 MB cell (on one line, or quoted over several) is over [limits] cell_chars: its row is bad, the rows
+    after it are read, and the csv reader never holds more than the cap for it."""
+    giant = ("x" * (25 * 2**20) + "\n") * 2 if multiline else "x" * (50 * 2**20)
+    path = tmp_path / "catalog.csv"
+    path.write_text(csv_text([HEADER] + GOOD[:2] + [["B-9", giant, 12]] + GOOD[2:]), encoding="utf-8")
+    catalog = read_catalog(path)
+    assert [p.sku for p in catalog.products] == ["A-1", "A-2", "A-3", "A-4"]
+    [problem] = catalog.errors
+    assert (problem.code, problem.row) == ("cell-too-long", 4)
+    assert "cell_chars in [limits]" in problem.message
+
+
+def test_cell_cap_is_a_setting(tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text(csv_text([HEADER, ["A-1", "杯" * 50, 9], ["A-2", "碗", 8]]), encoding="utf-8")
+    grid = read_text_grid(path, ReadLimits(cell_chars=20))
+    assert list(grid.faults) == [2] and grid.rows[2] == ["A-2", "碗", "8"]
+
+
+def test_cell_chars_is_read_from_limits(tmp_path, run_cli):
+    (tmp_path / "xborder.toml").write_text("[limits]\ncell_chars = 10\n", encoding="utf-8")
+    path = tmp_path / "catalog.csv"
+    path.write_text(csv_text([HEADER, ["A-1", "杯" * 50, 9], ["A-2", "碗", 8]]), encoding="utf-8")
+    result = run_cli("inspect", path, "--json")
+    assert result.exit_code == 2
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["code"], p["row"]) for p in problems] == [("cell-too-long", 2)]
+
+
+# --- 11b: a catalog that yields no product is an error -----------------------------------------------------------------
+
+def _merged_to_the_end(path: Path) -> Path:
+    """A workbook whose products sit under a merge A2:XFD1048576 (built by editing the sheet's XML: openpyxl would
+    make every cell of the range)."""
+    plain = write_xlsx(path.with_name("plain.xlsx"), [HEADER] + GOOD)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                                      b'<mergeCell ref="A2:XFD1048576"/></mergeCells>')
+            target.writestr(info, data)
+    return path
+
+
+def test_a_merge_to_the_sheet_end_is_no_catalog(tmp_path, run_cli):
+    path = _merged_to_the_end(tmp_path / "merged.xlsx")
+    with pytest.raises(EmptyCatalog, match="section headings"):
+        read_catalog(path)
+    result = run_cli("build", path, "-q", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert "merged.xlsx, sheet 产品: no product rows under the header on row 1: rows 2–5" in result.stderr
+    assert not (tmp_path / "out" / "amazon-us.json").exists()
+
+
+def test_a_catalog_whose_every_row_is_bad_is_no_catalog(xlsx, run_cli, tmp_path):
+    path = xlsx([HEADER] + [[f"A-{n}", "杯", "abc"] for n in range(1, 4)])
+    with pytest.raises(EmptyCatalog) as caught:
+        read_catalog(path)
+    assert len(caught.value.problems) == 3
+    result = run_cli("build", path, "-q", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "all 3 rows under the header (row 1) have errors (first: row 2, column 出厂价 (C): 'abc' is not a price" \
+        in line
+
+
+def test_header_only_csv_is_no_catalog(csv_file, run_cli):
+    result = run_cli("price", csv_file([HEADER]))
+    assert result.exit_code == 2
+    assert "no product rows under it" in result.stderr
+
+
+# --- 11c: every command names the file, row and column of each row it left out, on stderr, also with -q ----------------
+
+def _two_bad_rows(tmp_path: Path) -> Path:
+    rows = [HEADER, ["A-1", "保温杯", 12], ["A-2", "水壶", "abc"], ["A-3", "", 15], ["A-4", "饭盒", 9]]
+    return write_xlsx(tmp_path / "bad rows.xlsx", rows)
+
+
+EXPECTED = ["xborder: {file}, sheet 产品, row 3, column 出厂价 (C): 'abc' is not a price",
+            "xborder: {file}, sheet 产品, row 4, column 品名 (B): the row has no product name"]
+
+
+def _assert_row_lines(stderr: str, file: Path) -> None:
+    lines = [line for line in stderr.splitlines() if ", row " in line]
+    assert len(lines) == 2, stderr
+    for line, expected in zip(lines, EXPECTED):
+        assert line.startswith(expected.format(file=file)), line
+
+
+@pytest.mark.parametrize("command", [["build", "-q"], ["build", "--json"], ["build"], ["price"], ["price", "--json"],
+                                     ["script", "-l", "en-US"], ["inspect"], ["inspect", "--json"]])
+def test_every_command_names_row_and_column_of_bad_rows(tmp_path, run_cli, command):
+    path = _two_bad_rows(tmp_path)
+    args = [command[0], path, *command[1:]]
+    if command[0] in ("build", "script"):
+        args += ["-o", tmp_path / "out"]
+    result = run_cli(*args)
+    assert result.exit_code == 2, result.output
+    _assert_row_lines(result.stderr, path)
+    if command[0] == "build":
+        written = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+        assert written["totals"]["catalog_errors"] == 2
+
+
+def test_many_bad_rows_are_counted_after_the_first(xlsx, run_cli, tmp_path):
+    rows = [HEADER, ["A-0", "保温杯", 12]] + [[f"A-{n}", "杯", "abc"] for n in range(1, 60)]
+    result = run_cli("build", xlsx(rows), "-q", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 26 and "34 more row problems" in lines[-1] and "rows 28–61" in lines[-1]
+
+
+def test_csv_rows_name_no_sheet(tmp_path, run_cli):
+    path = _utf8_csv_with(tmp_path / "catalog.csv", BAD_LINES["0xff"])
+    result = run_cli("build", path, "-q", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"xborder: {path}, row 4, column 品名 (B): the text is not UTF-8")
+
+
+def test_report_keeps_the_rows(tmp_path, run_cli):
+    path = _utf8_csv_with(tmp_path / "catalog.csv", BAD_LINES["gbk"])
+    run_cli("build", path, "-q", "-o", tmp_path / "out")
+    listings = json.loads((tmp_path / "out" / "amazon-us.json").read_text(encoding="utf-8"))
+    assert sorted(item["sku"] for item in listings["listings"]) == ["A-1", "A-2", "A-3", "A-4"]

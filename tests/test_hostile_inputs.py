@@ -181,3 +181,33 @@ def test_report_keeps_the_rows(tmp_path, run_cli):
     run_cli("build", path, "-q", "-o", tmp_path / "out")
     listings = json.loads((tmp_path / "out" / "amazon-us.json").read_text(encoding="utf-8"))
     assert sorted(item["sku"] for item in listings["listings"]) == ["A-1", "A-2", "A-3", "A-4"]
+
+
+# --- 11d: market limits from project files are checked when the project is loaded ------------------------------------
+
+@pytest.mark.parametrize("setting, fragment", [
+    ("[markets.amazon-us.limits]\ntitle_chars = -5", "limits.title_chars = -5 must be a whole number of 0 or more"),
+    ("[markets.amazon-de.limits]\ntitle_chars = 3", "limits.title_chars = 3 is out of range"),
+    ("[markets.amazon-de.limits]\nbullet_count = 1000", "limits.bullet_count = 1000 is out of range"),
+    ("[markets.amazon-de.limits]\ntitle_chars = 50\ntitle_min_chars = 60", "title_min_chars = 60 is above"),
+    ("[markets.amazon-de.limits]\nprice_min = \"-1\"", "limits.price_min = '-1' must be an amount of 0 or more"),
+    ("[markets.amazon-de.rules]\nmax_word_repeats = 999", "rules.max_word_repeats = 999 is out of range"),
+    ("[markets.amazon-de.limits]\ntitle_chars = \"80\"", "must be a whole number"),
+])
+def test_bad_market_limit_is_refused_at_load_naming_file_and_key(tmp_path, run_cli, setting, fragment):
+    """Even for a market the project does not build (amazon-de here), and for a command that prices nothing."""
+    toml = tmp_path / "xborder.toml"
+    toml.write_text('[project]\nmarkets = ["amazon-us"]\n' + setting + "\n", encoding="utf-8")
+    catalog = write_xlsx(tmp_path / "catalog.xlsx", [HEADER] + GOOD)
+    for args in (["inspect", catalog], ["build", catalog, "-q", "-o", tmp_path / "out"]):
+        result = run_cli(*args)
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.splitlines()
+        assert line.startswith(f"xborder: {toml} [markets.") and fragment in line, line
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_preset_is_within_the_ranges():
+    from xborder.markets import get_markets, preset_keys
+
+    assert len(get_markets(preset_keys())) == len(preset_keys())

@@ -211,3 +211,42 @@ def test_every_preset_is_within_the_ranges():
     from xborder.markets import get_markets, preset_keys
 
     assert len(get_markets(preset_keys())) == len(preset_keys())
+
+
+# --- 13b: a stored workbook part whose CRC does not match is refused --------------------------------------------------
+
+def _stored_with_bad_crc(path: Path, part: str) -> Path:
+    """A workbook (XlsxWriter's: shared strings) stored without compression, one byte of a product's name (in
+    xl/sharedStrings.xml) or cost (in the sheet) changed after the CRC was written."""
+    import xlsxwriter
+
+    stored = path.with_name("stored.xlsx")
+    book = xlsxwriter.Workbook(str(path.with_name("plain.xlsx")))
+    sheet = book.add_worksheet("产品")
+    for number, row in enumerate([HEADER] + GOOD):
+        sheet.write_row(number, 0, row)
+    book.close()
+    with zipfile.ZipFile(path.with_name("plain.xlsx")) as source, \
+            zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info), zipfile.ZIP_STORED)
+    raw = stored.read_bytes()
+    old, new = ("保温杯1号".encode("utf-8"), "保温杯7号".encode("utf-8")) if part == "strings" else \
+        (b"<v>11</v>", b"<v>19</v>")
+    assert raw.count(old) == 1
+    path.write_bytes(raw.replace(old, new))
+    return path
+
+
+@pytest.mark.parametrize("part", ["strings", "sheet"])
+def test_a_stored_part_with_a_bad_crc_is_refused(tmp_path, run_cli, part):
+    path = _stored_with_bad_crc(tmp_path / "crc.xlsx", part)
+    with pytest.raises(Exception, match="fails its checksum"):
+        read_catalog(path)
+    result = run_cli("build", path, "-q", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "crc.xlsx: the workbook is damaged: a part of it fails its checksum" in line
+    assert not (tmp_path / "out").exists()
+    # the same workbook with its CRC intact is read
+    assert len(read_catalog(tmp_path / "stored.xlsx").products) == 4

@@ -108,7 +108,8 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
     if size > limits.file_mb * 2**20:
         raise InputError(f"the file is {size / 2**20:,.0f} MB, over the limit of {limits.file_mb} MB "
                          "(file_mb in [limits]); split the catalog", file=str(path))
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    suffix = path.suffix.lower()
+    if suffix not in _ZIP_SUFFIXES:
         return
     try:
         with zipfile.ZipFile(path) as archive:
@@ -117,7 +118,8 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
                 raise InputError(f"the workbook unpacks to more than {limits.unpacked_mb} MB (unpacked_mb in "
                                  "[limits]); it is damaged or not a catalog", file=str(path))
             for member in members:
-                if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                if suffix in (".xlsx", ".xlsm") and member.filename.startswith("xl/worksheets/") \
+                        and member.filename.endswith(".xml"):
                     rows, columns = _farthest_cell(archive, member)
                     if columns > limits.columns or rows * columns > limits.cells:
                         raise InputError(
@@ -125,9 +127,26 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
                             f"limit of {limits.cells:,} cells and {limits.columns:,} columns (cells per sheet: cells "
                             "and columns in [limits]); delete the stray far cells or copy the table into a new "
                             "workbook", file=str(path))
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+                else:
+                    _check_member(archive, member)
+    except zipfile.BadZipFile as error:
+        if "CRC" in str(error):  # the reader does not check: a damaged part would be read as it is
+            raise InputError(f"the workbook is damaged: a part of it fails its checksum ({_first_line(error)}); get "
+                             "the file again or re-save it in Excel", file=str(path)) from None
         raise InputError(f"the workbook cannot be read ({_first_line(error)}); open it in Excel or WPS and save it "
                          "again as .xlsx", file=str(path)) from None
+    except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as error:
+        raise InputError(f"the workbook cannot be read ({_first_line(error)}); open it in Excel or WPS and save it "
+                         "again as .xlsx", file=str(path)) from None
+
+
+def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Read one part through to its end, which checks its CRC-32 (zipfile raises BadZipFile when it is wrong)."""
+    if member.is_dir():
+        return
+    with archive.open(member) as handle:
+        while handle.read(1 << 20):
+            pass
 
 
 def _farthest_cell(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:

@@ -250,3 +250,32 @@ def test_a_stored_part_with_a_bad_crc_is_refused(tmp_path, run_cli, part):
     assert not (tmp_path / "out").exists()
     # the same workbook with its CRC intact is read
     assert len(read_catalog(tmp_path / "stored.xlsx").products) == 4
+
+
+# --- 13c: Ctrl-C while the command line loads is one line and exit 130 -------------------------------------------------
+
+_CTRL_C_WHILE_LOADING = """
+import builtins, os, signal, sys
+real_import = builtins.__import__
+def ctrl_c_on(name, *args, **kwargs):
+    if name == {module!r}:
+        builtins.__import__ = real_import
+        os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, in the middle of loading the library
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = ctrl_c_on
+sys.argv = ["xborder", "build", "catalog.xlsx", "-q"]
+from xborder.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("module", ["xborder.cli.app", "openpyxl", "xborder.build", "rich.progress"])
+def test_ctrl_c_while_loading_is_one_line_and_130(tmp_path, module):
+    import subprocess
+    import sys
+
+    write_xlsx(tmp_path / "catalog.xlsx", [HEADER] + GOOD)
+    done = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_LOADING.format(module=module)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, "xborder: interrupted\n")
+    assert not (tmp_path / "dist").exists()

@@ -279,3 +279,38 @@ def test_ctrl_c_while_loading_is_one_line_and_130(tmp_path, module):
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (130, "xborder: interrupted\n")
     assert not (tmp_path / "dist").exists()
+
+
+# --- 13a: invisible characters: a row error in a SKU, removed with a warning elsewhere ---------------------------------
+
+RLO, ZWSP, LRI, PDI = "\u202e", "\u200b", "\u2066", "\u2069"
+
+
+@pytest.mark.parametrize("sku, named", [(f"A-{RLO}9-B", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+                                        (f"A-9{ZWSP}", "U+200B ZERO WIDTH SPACE"),
+                                        (f"{LRI}A-9{PDI}", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+                                        ("A-\x0b9", "U+000B")])
+def test_invisible_characters_in_a_sku_are_a_row_error(tmp_path, run_cli, sku, named):
+    path = tmp_path / "catalog.csv"  # a CSV: openpyxl refuses to write a NUL
+    path.write_text(csv_text([HEADER] + GOOD[:2] + [[sku, "保温杯", 12]]), encoding="utf-8")
+    catalog = read_catalog(path)
+    assert [p.sku for p in catalog.products] == ["A-1", "A-2"]
+    [problem] = catalog.errors
+    assert (problem.code, problem.row, problem.column) == ("invisible-in-sku", 4, "货号 (A)")
+    assert named in problem.message
+    result = run_cli("build", path, "-q", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"row 4, column 货号 (A): the 货号 holds invisible characters ({named}" in result.stderr
+    listings = json.loads((tmp_path / "out" / "amazon-us.json").read_text(encoding="utf-8"))["listings"]
+    published = json.dumps(listings, ensure_ascii=False)
+    assert sorted(item["sku"] for item in listings) == ["A-1", "A-2"] and RLO not in published
+
+
+def test_invisible_characters_in_other_cells_are_removed_with_a_warning(tmp_path):
+    path = write_xlsx(tmp_path / "catalog.xlsx", [HEADER + ["卖点"], ["A-1", f"保温{ZWSP}杯{RLO}", 12, f"{LRI}真空{PDI}"]])
+    catalog = read_catalog(path)
+    [product] = catalog.products
+    assert (product.name, product.selling_points) == ("保温杯", ["真空"])
+    [warning] = [p for p in catalog.problems if p.code == "control-characters"]
+    assert (warning.severity, warning.row, warning.column) == ("warning", 2, "品名 (B)")
+    assert "U+200B ZERO WIDTH SPACE" in warning.message and "U+2066 LEFT-TO-RIGHT ISOLATE" in warning.message

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xborder.catalog import cells
-from xborder.catalog.cells import CellError, normalize, to_text
+from xborder.catalog.cells import IDENTIFIER_FIELDS, INVISIBLE, CellError, invisible_names, normalize, to_text
 from xborder.catalog.facts import Fact, expand_sizes, facts_in, packing_count, weight_header_basis
 from xborder.catalog.header import HeaderMap, find_header
 from xborder.catalog.model import (Catalog, ColumnMapping, EmptyCatalog, ExtraAttribute, Problem, Product, SheetNote,
@@ -245,9 +245,8 @@ class _SheetReader:
         self.problem("info", "blank-row", f"{span} blank; skipped", row=first + 1)
 
     def _read_row(self, number: int, row: list[object]) -> None:
-        if any(isinstance(cell, str) and CONTROL_CHARACTERS.search(cell) for cell in row):
-            self.problem("warning", "control-characters", "invisible control characters (such as NUL or \\x0b) "
-                         "were removed from this row; check its text", row=number)
+        if not self._check_invisible(number, row):
+            return
         texts = [to_text(cell) for cell in row]
         filled = [t for t in texts if t]
         first = normalize(filled[0])
@@ -321,6 +320,29 @@ class _SheetReader:
         # the product is made now and its weights settled once the sheet has said which columns are per carton:
         # holding every row's values until then would hold the catalog twice
         self.pending.append((number, self._add(number, values), weights))
+
+    def _check_invisible(self, number: int, row: list[object]) -> bool:
+        """Invisible characters (bidi controls such as U+202E, zero-width spaces, NUL): in a SKU they are a row
+        error, since a SKU must be exactly what the seller typed; elsewhere they are removed, with a warning.
+        False when the row is left out."""
+        marked = [(index, cell) for index, cell in enumerate(row) if isinstance(cell, str)
+                  and (CONTROL_CHARACTERS.search(cell) or INVISIBLE.search(cell))]
+        if not marked:
+            return True
+        identifiers = {c.index: c for c in self.columns if c.field in IDENTIFIER_FIELDS}
+        bad = [(identifiers[index], cell) for index, cell in marked if index in identifiers]
+        for column, cell in bad:
+            self.problem("error", "invisible-in-sku", f"the {column.header or 'SKU'} holds invisible characters "
+                         f"({', '.join(invisible_names(cell))}), so it is not what it shows; retype it; the row is "
+                         "skipped", number, column)
+        if bad:
+            return False
+        labels = {c.index: c for c in self.all_columns}
+        first = labels.get(marked[0][0])
+        names = sorted({name for _, cell in marked for name in invisible_names(cell)})
+        self.problem("warning", "control-characters", f"invisible characters ({', '.join(names[:4])}) were removed "
+                     "from this row; check its text", number, first)
+        return True
 
     def _read_facts(self, row: list[object], values: dict[str, Any]) -> None:
         """Facts in remarks and other text cells fill the fields the row has no column for; the columns with no

@@ -314,3 +314,160 @@ def test_invisible_characters_in_other_cells_are_removed_with_a_warning(tmp_path
     [warning] = [p for p in catalog.problems if p.code == "control-characters"]
     assert (warning.severity, warning.row, warning.column) == ("warning", 2, "品名 (B)")
     assert "U+200B ZERO WIDTH SPACE" in warning.message and "U+2066 LEFT-TO-RIGHT ISOLATE" in warning.message
+
+
+# --- 12a: markup and links in listing text, from the catalog or a model ----------------------------------------------
+
+SCRIPT = "<script>alert(document.cookie)</script>"
+IMG = '<img src=x onerror="alert(1)">'
+US_PROJECT = """\
+[project]
+markets = ["amazon-us"]
+brand = "Lumi"
+{engine}
+[pricing]
+fx_max_age_days = "0"
+fulfilment = "direct"
+freight_per_unit = "2"
+[model]
+name = "test-model"
+concurrency = 2
+timeout = 5
+retry_wait = 0.01
+max_wait = 0.5
+"""
+
+
+def _flat_file(out: Path) -> str:
+    return (out / "amazon-us-flatfile.txt").read_text(encoding="utf-8")
+
+
+def _listings(out: Path, market: str = "amazon-us") -> dict[str, dict]:
+    data = json.loads((out / f"{market}.json").read_text(encoding="utf-8"))
+    return {item["sku"]: item for item in data["listings"]}
+
+
+def _checks(item: dict) -> set[str]:
+    """Every finding's check on a listing: its own and its fields'."""
+    fields = [f for field in item["fields"].values() for f in field["findings"]]
+    return {f["check"] for f in item["findings"] + fields}
+
+
+def test_markup_from_the_catalog_never_reaches_the_flat_file(tmp_path, run_cli):
+    (tmp_path / "xborder.toml").write_text(US_PROJECT.format(engine=""), encoding="utf-8")
+    rows = [["货号", "品名", "出厂价", "卖点", "颜色"],
+            ["A-1", f"Steel Flask {IMG} &lt;i&gt;new&lt;/i&gt;", 30, f"Keeps drinks hot for 12 hours {SCRIPT}\n"
+             "Double <b>wall</b>", "black"],
+            ["A-2", "Glass Cup", 9, "Visit https://evil.example/buy for a coupon", "clear"],
+            ["A-3", "Tea Cup", 8, "Fine porcelain, hand painted", "white"]]
+    write_xlsx(tmp_path / "catalog.xlsx", rows)
+    result = run_cli("build", "catalog.xlsx", "--include-held", "-q", "-o", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    flat = _flat_file(tmp_path / "out")
+    for markup in ("<script", "onerror", "<img", "&lt;", "<b>", "alert("):
+        assert markup not in flat
+    items = _listings(tmp_path / "out")
+    assert "markup-removed" in _checks(items["A-1"]) and items["A-1"]["status"] == "ready"
+    assert items["A-1"]["bullets"][:2] == ["Keeps drinks hot for 12 hours", "Double wall"]
+    assert items["A-1"]["title"] == "Lumi Steel Flask new"
+    # a web address holds the listing (Amazon allows none): a person rewords it, nothing is cut silently
+    link = next(f for field in items["A-2"]["fields"].values() for f in field["findings"] if f["check"] == "link")
+    assert link["severity"] == "error" and "https://evil.example/buy" in link["message"]
+    assert items["A-2"]["status"] == "held" and items["A-3"]["status"] == "ready"
+    assert run_cli("build", "catalog.xlsx", "-q", "-o", tmp_path / "ready").exit_code == 1
+    assert "evil.example" not in _flat_file(tmp_path / "ready")
+
+
+def _model_project(tmp_path: Path) -> Path:
+    from test_model_engine import ROWS
+
+    write_xlsx(tmp_path / "catalog.xlsx", ROWS)
+    (tmp_path / "xborder.toml").write_text(US_PROJECT.format(engine='engine = "openai"'), encoding="utf-8")
+    return tmp_path
+
+
+def _replying(change, names: tuple[str, ...] = ("雨伞",)):
+    """The fake model's careful reply, changed by `change(data)` for the products named, repair request or not."""
+    from fake_openai import Reply, write_listing
+
+    def reply(body: dict) -> Reply:
+        data = json.loads(write_listing(body))
+        if any(name in body["messages"][1]["content"] for name in names) and "title" in data:
+            change(data)
+        return Reply(json.dumps(data, ensure_ascii=False))
+    return reply
+
+
+def _inject_markup(data: dict) -> None:
+    data["description"] += f"\n{SCRIPT} https://evil.example"
+    data["bullets"][0] = f"{IMG} {data['bullets'][0]}"
+
+
+def test_markup_in_a_model_reply_is_rejected_and_never_written(server, tmp_path, run_cli):
+    project = _model_project(tmp_path)
+    server.default = _replying(_inject_markup)
+    result = run_cli("build", "catalog.xlsx", "--include-held", "-q")
+    assert result.exit_code == 1, result.output
+    items = _listings(project / "dist")
+    umbrella = items["UM-88"]
+    assert umbrella["status"] == "held"
+    rejected = next(f for f in umbrella["findings"] if f["check"] == "model-rejected")
+    assert "markup-removed" in rejected["message"] and "link" in rejected["message"]
+    flat = _flat_file(project / "dist")
+    for markup in ("<script", "onerror", "<img", "alert("):
+        assert markup not in flat
+    assert all(items[sku]["status"] == "ready" for sku in items if sku != "UM-88")
+
+
+# --- 12b: a reply in another language than the market's is rejected -------------------------------------------------
+
+GERMAN = ("Der Regenschirm ist leicht und stabil. Die Farbe ändert sich, wenn er nass wird, und das macht ihn zu einem "
+          "schönen Geschenk für Kinder und Erwachsene. Er passt in jede Tasche und ist mit einem Griff aus Holz "
+          "ausgestattet.")
+
+
+def _in_german(data: dict) -> None:
+    data["description"] = GERMAN
+    data["bullets"] = [f"{bullet} – mit Liebe für die Familie gemacht" for bullet in data["bullets"]]
+
+
+def test_a_reply_in_german_for_amazon_us_is_rejected(server, tmp_path, run_cli):
+    project = _model_project(tmp_path)
+    server.default = _replying(_in_german)
+    result = run_cli("build", "catalog.xlsx", "-q")
+    assert result.exit_code == 1, result.output
+    items = _listings(project / "dist")
+    rejected = next(f for f in items["UM-88"]["findings"] if f["check"] == "model-rejected")
+    assert "wrong-language" in rejected["message"]
+    repair = server.requests[-1]["messages"][-1]["content"]
+    assert "written in German, not in English: write it in English (en-US)" in repair
+    assert "GF-500" in items and all(items[sku]["status"] == "ready" for sku in items if sku != "UM-88")
+    assert "schönen Geschenk" not in _flat_file(project / "dist")
+
+
+def test_the_offline_example_build_has_no_language_or_markup_findings(tmp_path, run_cli):
+    from conftest import ROOT
+
+    for name in ("catalog.xlsx", "xborder.toml", "translations.tmx"):
+        (tmp_path / name).write_bytes((ROOT / "examples" / name).read_bytes())
+    result = run_cli("build", "catalog.xlsx", "-q", "-o", tmp_path / "out")
+    assert result.exit_code in (0, 1), result.output
+    markets = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["totals"]["status"]
+    assert len(markets) == 5
+    for market in markets:
+        for item in _listings(tmp_path / "out", market).values():
+            assert not _checks(item) & {"wrong-language", "markup-removed", "link", "invisible-characters"}, item
+
+
+@pytest.mark.parametrize("text", [
+    "Lumi Der Die Das",  # short: says nothing
+    "Lumi Kaffeebecher 350 ml, Keramik, spülmaschinenfest, Farbe Schwarz, mit Deckel und Henkel",  # terse
+    "Die-cast aluminium frame with a non-stick coating; the lid and the handle are made of bamboo for a warm feel",
+    "Stainless steel flask by Der Sonne: keeps drinks hot for 12 hours and cold for 24 hours, fits your bag",
+])
+def test_the_language_check_is_silent_on_english_short_text_and_brand_names(text):
+    from xborder.listing import qa
+    from xborder.markets import get_markets
+
+    [us] = get_markets(["amazon-us"])
+    assert qa.check_language("listing", text, us) == []

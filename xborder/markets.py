@@ -135,6 +135,7 @@ class TextRules:
     html_description: bool = False
     allowed_html_tags: tuple[str, ...] = ()
     max_word_repeats: int = 0  # 0: any number
+    links_allowed: bool = False  # web addresses in listing text (an own shop); else they hold the listing
     banned_phrases: tuple[str, ...] = ()
 
 

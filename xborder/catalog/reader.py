@@ -81,11 +81,11 @@ def _empty_reason(problems: list[Problem], header_row: int) -> str:
                 f"(row {header_row}) {'has' if rows == 1 else 'have'} errors (first: row {first.row}"
                 + (f", column {first.column}" if first.column else "") + f": {first.message}); fix "
                 "them and run again (`xborder inspect` lists them all)")
-    skipped = [p for p in problems if p.code in _SKIPPED]
+    skipped = [p for p in problems if p.code in _SKIPPED and p.row is not None]
     if skipped:
         kinds = ", ".join(dict.fromkeys(_SKIPPED[p.code] for p in skipped))
-        rows = sorted({p.row for p in skipped if p.row is not None})
-        span = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}–{rows[-1]}"
+        numbers = sorted({p.row for p in skipped if p.row is not None})
+        span = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}–{numbers[-1]}"
         return (f"no product rows under the header on row {header_row}: {span} read as {kinds}; unmerge the "
                 "cells and give each product its own row, or pick the sheet that has them with --sheet")
     return (f"the sheet has a header on row {header_row} but no product rows under it; fill in the products, "

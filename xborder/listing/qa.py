@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
 import babel
 
@@ -211,7 +212,7 @@ def check_numbers(field: str, source: str, text: str) -> list[Finding]:
 # --- markup, links, invisible characters and language: listing text is plain words for a buyer ------------------------
 
 @lru_cache(maxsize=1)
-def _text_rules() -> dict:
+def _text_rules() -> dict[str, Any]:
     return data.load("listing_text.toml")
 
 
@@ -260,7 +261,9 @@ class _Structure(HTMLParser):
 
     def __init__(self, keep: set[str]):
         super().__init__(convert_charrefs=True)
-        self.keep, self.out, self.removed = keep, [], []
+        self.keep = keep
+        self.out: list[str] = []
+        self.removed: list[str] = []
         self.dropped = set(_text_rules()["markup"]["drop_with_content"])
         self.skipping = 0
 
@@ -312,8 +315,8 @@ def remove_markup(field: str, text: str, html_tags: Sequence[str] = ()) -> tuple
     invisible = invisible_names(text)
     if invisible:
         text = INVISIBLE.sub("", CONTROL_CHARACTERS.sub("", text))
-        found.append(Finding("invisible-characters", "warning", f"removed invisible characters "
-                                                                 f"({', '.join(invisible[:4])}); check the text", field))
+        found.append(Finding("invisible-characters", "warning",
+                             f"removed invisible characters ({', '.join(invisible[:4])}); check the text", field))
     if "<" not in text and "&" not in text:
         return text, found
     keep = set(html_tags) & set(_text_rules()["markup"]["structure_tags"])
@@ -413,5 +416,5 @@ def _wrong_language(field: str, market: Market, found: str) -> Finding:
     names = babel.Locale("en").languages
     wanted = names.get(market.language, market.language)
     seen = f"in {names.get(found, found)}, " if found else ""
-    return Finding("wrong-language", "error", f"written {seen}not in {wanted}: write it in {wanted} ({market.lang_tag})",
-                   field)
+    return Finding("wrong-language", "error",
+                   f"written {seen}not in {wanted}: write it in {wanted} ({market.lang_tag})", field)

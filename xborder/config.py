@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from xborder.errors import ConfigError
 from xborder.catalog.options import CatalogSettings
+from xborder.markets import check_overrides
 from xborder.settings import PricingSettings, Seller, model_settings, pricing_settings, read_limits
 
 __all__ = ["CatalogSettings", "Config", "PricingSettings", "Seller", "find_config", "load_config", "parse_date"]
@@ -136,6 +137,7 @@ def load_config(path: Path | None) -> Config:
     overrides = raw.get("markets", {})
     if not isinstance(overrides, dict):
         raise ConfigError(f"{path}: [markets] must hold tables such as [markets.amazon-de]")
+    check_overrides(overrides, path)  # a bad limit stops every command at load, used market or not
     config.market_overrides = overrides
     return config
 

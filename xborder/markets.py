@@ -90,17 +90,39 @@ class ListingLimits:
     price_max: Decimal | None = None
 
 
+def _in_range(section: str, name: str, value: int, where: str) -> None:
+    """A limit or rule number within xborder/data/market_limits.toml's range (0: none, always allowed)."""
+    if value == 0:
+        return
+    bounds = data.load("market_limits.toml").get(section, {}).get(name)
+    if bounds and not bounds[0] <= value <= bounds[1]:
+        raise ConfigError(f"{where}: {section}.{name} = {value} is out of range: use 0 (no limit) or "
+                          f"{bounds[0]:,} to {bounds[1]:,}")
+
+
 def listing_limits(table: dict[str, Any], where: str) -> ListingLimits:
-    """Check a limits table: whole numbers of 0 or more, prices as amounts; ConfigError names the bad value."""
+    """Check a limits table: whole numbers of 0 or more within their ranges, prices as amounts of 0 or more, the
+    lowest below the highest; ConfigError names the bad value."""
     values: dict[str, Any] = {}
     for name, value in table.items():
         if name in ("price_min", "price_max"):
-            values[name] = decimal_setting(value, f"{where}: limits.{name}") if value not in ("", None) else None
+            amount = decimal_setting(value, f"{where}: limits.{name}") if value not in ("", None) else None
+            if amount is not None and amount < 0:
+                raise ConfigError(f"{where}: limits.{name} = {value!r} must be an amount of 0 or more")
+            values[name] = amount
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{where}: limits.{name} = {value!r} must be a whole number of 0 or more (0: no limit)")
+        _in_range("limits", name, value, where)
         values[name] = value
-    return ListingLimits(**values)
+    limits = ListingLimits(**values)
+    if limits.title_min_chars and limits.title_chars and limits.title_min_chars > limits.title_chars:
+        raise ConfigError(f"{where}: limits.title_min_chars = {limits.title_min_chars} is above limits.title_chars "
+                          f"= {limits.title_chars}: no title could be both")
+    if limits.price_min is not None and limits.price_max is not None and limits.price_min > limits.price_max:
+        raise ConfigError(f"{where}: limits.price_min = {limits.price_min} is above limits.price_max = "
+                          f"{limits.price_max}")
+    return limits
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,7 @@ class TextRules:
     html_description: bool = False
     allowed_html_tags: tuple[str, ...] = ()
     max_word_repeats: int = 0  # 0: any number
+    links_allowed: bool = False  # web addresses in listing text (an own shop); else they hold the listing
     banned_phrases: tuple[str, ...] = ()
 
 
@@ -127,6 +150,8 @@ def text_rules(table: dict[str, Any], where: str) -> TextRules:
             value = tuple(value)
         elif kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ConfigError(f"{where}: rules.{name} = {value!r} must be a whole number of 0 or more")
+        elif kind is int:
+            _in_range("rules", name, value, where)
         elif not isinstance(value, kind):
             wanted = "true or false" if kind is bool else "text"
             raise ConfigError(f"{where}: rules.{name} = {value!r} must be {wanted}")
@@ -246,9 +271,10 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build_market(key: str, record: dict[str, Any]) -> Market:
-    """Check one merged market record and turn it into a Market; ConfigError names the bad value."""
-    where = f"market {key}"
+def build_market(key: str, record: dict[str, Any], where: str = "") -> Market:
+    """Check one merged market record and turn it into a Market; ConfigError names the bad value (`where`: the
+    file and table it was set in; by default the market)."""
+    where = where or f"market {key}"
     missing = [name for name in _REQUIRED if name not in record]
     if missing:
         raise ConfigError(f"{where}: missing {', '.join(missing)}; start a new market from a preset "
@@ -406,6 +432,14 @@ def _rounding(where: str, table: dict[str, Any], currency: str, precision: int) 
     if bands[-1].below is not None:
         raise ConfigError(f"{where}: the last rounding band must leave out `below` so every price has a rule")
     return RoundingRule(direction, tuple(bands))
+
+
+def check_overrides(overrides: dict[str, Any], path: object) -> None:
+    """Every market a project file sets or changes ([markets.KEY]), checked when the file is loaded, used or not:
+    a bad value (title_chars = -5) is a ConfigError naming the file and the key."""
+    records = load_markets(overrides)
+    for key in overrides:
+        build_market(key, records[key], f"{path} [markets.{key}]")
 
 
 def get_markets(keys: list[str], overrides: dict[str, Any] | None = None) -> list[Market]:

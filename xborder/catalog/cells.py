@@ -18,6 +18,25 @@ class CellError(ValueError):
     """The cell's text cannot be read as the column's kind; the message says what to write."""
 
 
+def _invisible_pattern() -> re.Pattern[str]:
+    parts = []
+    for item in data.load("invisible.toml")["ranges"]:
+        first, _, last = item.partition("-")
+        parts.append(f"\\u{int(first, 16):04x}" + (f"-\\u{int(last, 16):04x}" if last else ""))
+    return re.compile("[" + "".join(parts) + "]")
+
+
+# bidi controls and zero-width characters (xborder/data/invisible.toml): removed from text, a row error in a SKU
+INVISIBLE = _invisible_pattern()
+IDENTIFIER_FIELDS = frozenset(data.load("invisible.toml")["identifier_fields"])
+
+
+def invisible_names(text: str) -> list[str]:
+    """The invisible and control characters in text, named: ['U+202E RIGHT-TO-LEFT OVERRIDE', 'U+0000']."""
+    found = dict.fromkeys(INVISIBLE.findall(text) + CONTROL_CHARACTERS.findall(text))
+    return [f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip() for ch in found]
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width), lower case, collapsed spaces."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -37,7 +56,7 @@ def to_text(value: object) -> str:
         return str(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    return CONTROL_CHARACTERS.sub("", str(value)).strip()
+    return INVISIBLE.sub("", CONTROL_CHARACTERS.sub("", str(value))).strip()
 
 
 @dataclass(frozen=True)

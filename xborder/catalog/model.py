@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from xborder.catalog.facts import Fact, is_ignored_header, is_internal_header
-from xborder.errors import locate
+from xborder.errors import InputError, locate
 from xborder.values import Dimensions, Money, Quantity
 
 
@@ -194,6 +194,15 @@ class Product:
 
 
 PRODUCT_FIELDS = {f.name for f in fields(Product)}
+
+
+class EmptyCatalog(InputError):
+    """A catalog that yields no product (only a header, every row bad, everything merged into one heading): an
+    error, not an empty build. `problems`: the rows' problems, for the command line to list."""
+
+    def __init__(self, message: str, problems: list[Problem], *, file: str, sheet: str | None = None):
+        super().__init__(message, file=file, sheet=sheet)
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

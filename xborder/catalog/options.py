@@ -13,6 +13,7 @@ class ReadLimits:
     unpacked_mb: int = 2048  # the XML inside an .xlsx
     cells: int = 20_000_000  # rows × columns of one sheet, as far as its farthest cell
     columns: int = 1_000
+    cell_chars: int = 1_000_000  # one cell of a CSV; a longer cell makes its row bad, not the file
 
 
 @dataclass

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from xborder.catalog import cells
-from xborder.catalog.cells import CellError, normalize, to_text
+from xborder.catalog.cells import IDENTIFIER_FIELDS, INVISIBLE, CellError, invisible_names, normalize, to_text
 from xborder.catalog.facts import Fact, expand_sizes, facts_in, packing_count, weight_header_basis
 from xborder.catalog.header import HeaderMap, find_header
-from xborder.catalog.model import Catalog, ColumnMapping, ExtraAttribute, Problem, Product, SheetNote, VariantCost
+from xborder.catalog.model import (Catalog, ColumnMapping, EmptyCatalog, ExtraAttribute, Problem, Product, SheetNote,
+                                   VariantCost)
 from xborder.catalog.pictures import attach_images
 from xborder.catalog.sources import SheetGrid, read_grids
 from xborder.catalog.weights import RowWeights, WeightReading, cell_basis, column_bases, settle
@@ -53,12 +54,10 @@ def read_catalog(path: str | Path, settings: CatalogSettings | None = None,
     _require_columns(path, grid, header_index, columns, header_map)
     reader = _SheetReader(path, grid, header_index, columns, header_map, settings)
     reader.read()
-    if not reader.products and not any(p.severity == "error" for p in reader.problems):
-        # a header with nothing under it (or only totals and headings) is not a catalog: building it would
-        # report 0 listings and succeed
-        raise InputError(f"the sheet has a header on row {header_index + 1} but no product rows under it; "
-                         "fill in the products, or pick the sheet that has them with --sheet",
-                         file=str(path), sheet=None if grid.text else grid.name)
+    if not reader.products:
+        # a catalog that yields nothing is not a catalog: building it would report 0 listings and succeed
+        raise EmptyCatalog(_empty_reason(reader.problems, header_index + 1), reader.problems, file=str(path),
+                           sheet=None if grid.text else grid.name)
     notes = _notes_above(grid, header_index) + reader.notes + _notes_sheets(grids, grid)
     # pictures after the rows: a merged variant row's pictures follow its product's
     problems = reader.problems + attach_images(path, grid, reader.products, reader.by_field.get("image"),
@@ -66,6 +65,31 @@ def read_catalog(path: str | Path, settings: CatalogSettings | None = None,
     return Catalog(file=str(path), sheet=grid.name, header_row=header_index + 1, columns=columns,
                    products=reader.products, problems=problems,
                    sheets=[g.name for g in grids], notes=notes)
+
+
+_SKIPPED = {"section-row": "section headings (one text across the row, as a merged cell gives)",
+            "summary-row": "totals or notes", "repeated-header": "repeated headers"}
+
+
+def _empty_reason(problems: list[Problem], header_row: int) -> str:
+    """Why no product came out of the rows under the header, in one line."""
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        rows = len({p.row for p in errors})
+        first = errors[0]
+        return (f"no product could be read: {'the row' if rows == 1 else f'all {rows:,} rows'} under the header "
+                f"(row {header_row}) {'has' if rows == 1 else 'have'} errors (first: row {first.row}"
+                + (f", column {first.column}" if first.column else "") + f": {first.message}); fix "
+                "them and run again (`xborder inspect` lists them all)")
+    skipped = [p for p in problems if p.code in _SKIPPED and p.row is not None]
+    if skipped:
+        kinds = ", ".join(dict.fromkeys(_SKIPPED[p.code] for p in skipped))
+        numbers = sorted({p.row for p in skipped if p.row is not None})
+        span = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}–{numbers[-1]}"
+        return (f"no product rows under the header on row {header_row}: {span} read as {kinds}; unmerge the "
+                "cells and give each product its own row, or pick the sheet that has them with --sheet")
+    return (f"the sheet has a header on row {header_row} but no product rows under it; fill in the products, "
+            "or pick the sheet that has them with --sheet")
 
 
 MAX_NOTES = 100
@@ -156,6 +180,7 @@ class _SheetReader:
                  header_map: HeaderMap, settings: CatalogSettings):
         self.file, self.grid, self.header_index = str(path), grid, header_index
         self.columns = [c for c in columns if c.field]
+        self.all_columns = columns
         self.by_field = {c.field: c for c in self.columns}
         # columns read for facts (remarks, packing, terms) and those that become a product's attributes
         self.fact_columns = [c for c in columns if c.role in ("internal", "attribute")] + \
@@ -181,16 +206,22 @@ class _SheetReader:
 
     def read(self) -> None:
         rows = self.grid.rows
-        last = max((i for i, row in enumerate(rows) if _filled(row)), default=self.header_index)
+        last = max((i for i, row in enumerate(rows) if _filled(row) or i + 1 in self.grid.faults),
+                   default=self.header_index)
         blank_start = None
         for index in range(self.header_index + 1, last + 1):
             row = rows[index]
-            if not _filled(row):
+            fault = self.grid.faults.get(index + 1)
+            if fault is None and not _filled(row):
                 blank_start = index if blank_start is None else blank_start
                 continue
             if blank_start is not None:
                 self._report_blank(blank_start, index - 1)
                 blank_start = None
+            if fault is not None:  # the file could not give this row (its encoding, a giant cell): the rest is read
+                column = next((c for c in self.all_columns if c.index == fault.column), None)
+                self.problem("error", fault.code, f"{fault.message}; the row is skipped", index + 1, column)
+                continue
             self._read_row(index + 1, row)
         # whether a weight column is per carton is the sheet's to say, not one row's
         bases = column_bases([weights for _, _, weights in self.pending])
@@ -214,9 +245,8 @@ class _SheetReader:
         self.problem("info", "blank-row", f"{span} blank; skipped", row=first + 1)
 
     def _read_row(self, number: int, row: list[object]) -> None:
-        if any(isinstance(cell, str) and CONTROL_CHARACTERS.search(cell) for cell in row):
-            self.problem("warning", "control-characters", "invisible control characters (such as NUL or \\x0b) "
-                         "were removed from this row; check its text", row=number)
+        if not self._check_invisible(number, row):
+            return
         texts = [to_text(cell) for cell in row]
         filled = [t for t in texts if t]
         first = normalize(filled[0])
@@ -290,6 +320,29 @@ class _SheetReader:
         # the product is made now and its weights settled once the sheet has said which columns are per carton:
         # holding every row's values until then would hold the catalog twice
         self.pending.append((number, self._add(number, values), weights))
+
+    def _check_invisible(self, number: int, row: list[object]) -> bool:
+        """Invisible characters (bidi controls such as U+202E, zero-width spaces, NUL): in a SKU they are a row
+        error, since a SKU must be exactly what the seller typed; elsewhere they are removed, with a warning.
+        False when the row is left out."""
+        marked = [(index, cell) for index, cell in enumerate(row) if isinstance(cell, str)
+                  and (CONTROL_CHARACTERS.search(cell) or INVISIBLE.search(cell))]
+        if not marked:
+            return True
+        identifiers = {c.index: c for c in self.columns if c.field in IDENTIFIER_FIELDS}
+        bad = [(identifiers[index], cell) for index, cell in marked if index in identifiers]
+        for column, cell in bad:
+            self.problem("error", "invisible-in-sku", f"the {column.header or 'SKU'} holds invisible characters "
+                         f"({', '.join(invisible_names(cell))}), so it is not what it shows; retype it; the row is "
+                         "skipped", number, column)
+        if bad:
+            return False
+        labels = {c.index: c for c in self.all_columns}
+        first = labels.get(marked[0][0])
+        names = sorted({name for _, cell in marked for name in invisible_names(cell)})
+        self.problem("warning", "control-characters", f"invisible characters ({', '.join(names[:4])}) were removed "
+                     "from this row; check its text", number, first)
+        return True
 
     def _read_facts(self, row: list[object], values: dict[str, Any]) -> None:
         """Facts in remarks and other text cells fill the fields the row has no column for; the columns with no

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 _ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
 
-MAX_CSV_CELL = 1_000_000  # characters; the csv module's default of 131,072 rejected a whole file for one cell
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")  # a worksheet's rows and cells
 _REF = re.compile(rb'\br="([^"]*)"')
 _ROW_NUMBER = re.compile(rb"[0-9]{1,9}")
@@ -38,6 +36,7 @@ class SheetGrid:
     rows: list[list[Any]]
     hidden: bool = False
     text: bool = False  # a CSV/TSV: its one "sheet" is the file, so messages name no sheet
+    faults: dict[int, RowFault] = field(default_factory=dict)  # row number → why the row cannot be read
 
 
 def read_grids(path: Path, limits: ReadLimits | None = None) -> list[SheetGrid]:
@@ -53,7 +52,7 @@ def read_grids(path: Path, limits: ReadLimits | None = None) -> list[SheetGrid]:
                          "the catalog as a file and give that", file=str(path))
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        return [SheetGrid(path.stem, read_text_table(path), text=True)]
+        return [read_text_grid(path, limits)]
     if suffix in WORKBOOK_SUFFIXES:
         return _read_workbook(path, limits or ReadLimits())
     raise InputError(f"'{path.suffix or 'no extension'}' is not a spreadsheet type xborder reads; "
@@ -114,7 +113,8 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
     if size > limits.file_mb * 2**20:
         raise InputError(f"the file is {size / 2**20:,.0f} MB, over the limit of {limits.file_mb} MB "
                          "(file_mb in [limits]); split the catalog", file=str(path))
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    suffix = path.suffix.lower()
+    if suffix not in _ZIP_SUFFIXES:
         return
     try:
         with zipfile.ZipFile(path) as archive:
@@ -123,7 +123,8 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
                 raise InputError(f"the workbook unpacks to more than {limits.unpacked_mb} MB (unpacked_mb in "
                                  "[limits]); it is damaged or not a catalog", file=str(path))
             for member in members:
-                if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                if suffix in (".xlsx", ".xlsm") and member.filename.startswith("xl/worksheets/") \
+                        and member.filename.endswith(".xml"):
                     rows, columns = _farthest_cell(archive, member)
                     if columns > limits.columns or rows * columns > limits.cells:
                         raise InputError(
@@ -131,9 +132,26 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
                             f"limit of {limits.cells:,} cells and {limits.columns:,} columns (cells per sheet: cells "
                             "and columns in [limits]); delete the stray far cells or copy the table into a new "
                             "workbook", file=str(path))
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+                else:
+                    _check_member(archive, member)
+    except zipfile.BadZipFile as error:
+        if "CRC" in str(error):  # the reader does not check: a damaged part would be read as it is
+            raise InputError(f"the workbook is damaged: a part of it fails its checksum ({_first_line(error)}); get "
+                             "the file again or re-save it in Excel", file=str(path)) from None
         raise InputError(f"the workbook cannot be read ({_first_line(error)}); open it in Excel or WPS and save it "
                          "again as .xlsx", file=str(path)) from None
+    except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as error:
+        raise InputError(f"the workbook cannot be read ({_first_line(error)}); open it in Excel or WPS and save it "
+                         "again as .xlsx", file=str(path)) from None
+
+
+def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Read one part through to its end, which checks its CRC-32 (zipfile raises BadZipFile when it is wrong)."""
+    if member.is_dir():
+        return
+    with archive.open(member) as handle:
+        while handle.read(1 << 20):
+            pass
 
 
 def _farthest_cell(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
@@ -214,31 +232,105 @@ def _decode(raw: bytes, partial: bool = False) -> tuple[str, str]:
     raise UnicodeDecodeError("unknown", raw, 0, 1, "neither UTF-8 nor GBK/GB18030")
 
 
-def read_text_table(path: Path) -> list[list[Any]]:
-    """A CSV/TSV file as rows of text, encoding and delimiter detected."""
+_UNREADABLE = "\ufffd"  # what a byte the file's encoding cannot read becomes, so its row can be named
+
+
+def _decode_lines(raw: bytes) -> tuple[str, str, bool]:
+    """The text of a CSV whose lines are not all in one encoding (a GBK, Latin-1 or 0xFF row pasted into a UTF-8
+    file): the encoding most of its non-ASCII lines are in, the other lines' unreadable bytes as U+FFFD so that
+    their rows, not the file, are refused. The third value says whether any byte was unreadable."""
+    lines = [line for line in raw.split(b"\n") if not line.isascii()]
+    for encoding in ("utf-8", "gb18030"):
+        readable = sum(1 for line in lines if _decodes(line, encoding))
+        if readable and readable * 2 >= len(lines):
+            return raw.decode(encoding, errors="replace"), encoding, True
+    raise UnicodeDecodeError("unknown", raw, 0, 1, "neither UTF-8 nor GBK/GB18030")
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class RowFault:
+    """Why one row of a CSV cannot be read although the file can: its bytes are not in the file's encoding, or a
+    cell is over [limits] cell_chars. `column` is the 0-based column, when known."""
+
+    code: str
+    message: str
+    column: int | None = None
+
+
+def read_text_table(path: Path, limits: ReadLimits | None = None) -> list[list[Any]]:
+    """A CSV/TSV file as rows of text, encoding and delimiter detected (see read_text_grid)."""
+    return read_text_grid(path, limits).rows
+
+
+def read_text_grid(path: Path, limits: ReadLimits | None = None) -> SheetGrid:
+    """A CSV/TSV file as its one grid, encoding and delimiter detected. A row the file's encoding cannot read, or
+    with a cell over [limits] cell_chars, is emptied and named in the grid's faults: the other rows are read."""
+    limits = limits or ReadLimits()
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("the file is empty; export the catalog again", file=str(path))
     if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError("this is a binary file, not a CSV; give the catalog as .xlsx or .csv",
                          file=str(path))
+    mixed = False
     try:
-        text, _ = _decode(raw)
+        text, encoding = _decode(raw)
     except UnicodeDecodeError:
-        raise InputError("the text is neither UTF-8 nor GBK; save it from Excel as "
-                         "'CSV UTF-8 (comma delimited)'", file=str(path)) from None
+        if raw.startswith(tuple(bom for bom, _ in _BOMS)):
+            raise InputError("the text is damaged: it does not match the encoding its byte-order mark says; save "
+                             "it from Excel as 'CSV UTF-8 (comma delimited)'", file=str(path)) from None
+        try:
+            text, encoding, mixed = _decode_lines(raw)
+        except UnicodeDecodeError:
+            raise InputError("the text is neither UTF-8 nor GBK; save it from Excel as "
+                             "'CSV UTF-8 (comma delimited)'", file=str(path)) from None
+    del raw
     sample = text[:20000]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    csv.field_size_limit(MAX_CSV_CELL)  # a long cell is an error on its row (max_chars), not on the whole file
-    try:
-        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as error:
-        raise InputError(f"the CSV is malformed ({error}); check for an unclosed quote",
-                         file=str(path)) from None
+    # the csv module's cap, [limits] cell_chars, keeps what one cell may hold bounded; a cell over it is a problem
+    # of its row, whose lines are then skipped, not of the file
+    csv.field_size_limit(limits.cell_chars)
+    grid = SheetGrid(path.stem, [], text=True)
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
+    while True:
+        number = len(grid.rows) + 1
+        lines.record_pos = lines.pos
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            if "field larger than field limit" not in str(error):
+                raise InputError(f"row {number}: the CSV is malformed ({error}); check for an unclosed quote",
+                                 file=str(path)) from None
+            if not lines.skip_record():
+                raise InputError(f"row {number}: a quote (\") is left open, so the rest of the file was read as one "
+                                 "cell; close the quote or remove it", file=str(path)) from None
+            grid.faults[number] = RowFault("cell-too-long", f"a cell is longer than the {limits.cell_chars:,} "
+                                           "characters a cell may have (cell_chars in [limits]); shorten it or move "
+                                           "the text elsewhere")
+            grid.rows.append([])
+            continue
+        fault = _row_fault(row, mixed, encoding)
+        if fault is not None:
+            grid.faults[number] = fault
+            row = [""] * len(row)  # nothing of it is read
+        grid.rows.append(row)
+    del text
+    rows = grid.rows
     width = Counter(len(row) for row in rows[:200]).most_common(1)[0][0] if rows else 0
     for number, row in enumerate(rows, start=1):
         # a quote left open swallows the rows after it into one cell: line breaks and delimiters inside it
@@ -246,4 +338,54 @@ def read_text_table(path: Path) -> list[list[Any]]:
                                                    for line in cell.splitlines()[1:]) for cell in row):
             raise InputError(f"row {number}: a quote (\") is left open, so the rows after it were read as one cell; "
                              "close the quote or remove it", file=str(path))
-    return rows
+    return grid
+
+
+class _Lines:
+    """A text's lines with their endings, one at a time, for the csv reader (a StringIO would hold a second, wider
+    copy of the text); after a cell over the cap, skip_record() moves past the rest of its record."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.end = "\n" if "\n" in text else "\r"
+        self.pos = 0  # where the next line starts
+        self.record_pos = 0  # where the record being read starts
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.text):
+            raise StopIteration
+        stop = self._stop(self.pos)
+        line = self.text[self.pos:stop]
+        self.pos = stop
+        return line
+
+    def _stop(self, start: int) -> int:
+        stop = self.text.find(self.end, start)
+        return len(self.text) if stop < 0 else stop + 1
+
+    def skip_record(self) -> bool:
+        """After an error inside a record: continue after the first line, from the one the reader stopped in, at
+        which the record's quotes are balanced; False when they never are (a quote left open)."""
+        quotes, pos = 0, self.record_pos
+        while pos < len(self.text):
+            stop = self._stop(pos)
+            quotes += self.text.count('"', pos, stop)
+            pos = stop
+            if pos >= self.pos and quotes % 2 == 0:
+                self.pos = pos
+                return True
+        return False
+
+
+def _row_fault(row: list[str], mixed: bool, encoding: str) -> RowFault | None:
+    if mixed:
+        for index, cell in enumerate(row):
+            if _UNREADABLE in cell:
+                name = "UTF-8" if encoding == "utf-8" else "GBK"
+                return RowFault("bad-encoding", f"the text is not {name} like the rest of the file (another encoding "
+                                "was pasted in); retype the row, or save the whole file from Excel as 'CSV UTF-8'",
+                                index)
+    return None

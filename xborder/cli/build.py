@@ -16,6 +16,7 @@ from xborder.engines.setup import ENGINES
 from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
+from xborder.cli.rows import echo_row_errors
 from xborder.config import parse_date
 from xborder.cli.tm import memory_option
 from xborder.errors import InputError
@@ -184,6 +185,9 @@ def build(inputs: tuple[Path, ...], market_keys: tuple[str, ...], out: Path, eng
 
     with progress:
         result = build_and_write(files, config, options, on_event)
+    for error in result.unreadable:
+        click.echo(f"xborder: left out: {error}", err=True)
+    echo_row_errors(result.problems)
     report = summarize(result)
     if as_json:
         print_json({k: v for k, v in report.items() if k != "findings"})
@@ -227,15 +231,13 @@ def _summary(report: dict[str, Any]) -> None:
     out = console()
     totals = report["totals"]
     usage = report["usage"]
-    for line in report["unreadable"]:
-        out.print(f"[red]left out[/] {line}", highlight=False)
     for c in report["catalogs"]:
         listings = sum(c["listings"].values())
         out.print(f"[bold]{c['file']}[/]: {_count(c['products'], 'product')} × "
                   f"{_count(len(c['listings']), 'market')} = {_count(listings, 'listing')} → {c['out']}/")
         if c["rows_with_errors"]:
-            out.print(f"  [red]{_count(c['rows_with_errors'], 'row')} left out[/]: see the Issues sheet or "
-                      f"`xborder inspect {c['file']}`")
+            out.print(f"  [red]{_count(c['rows_with_errors'], 'row')} left out[/] (listed on stderr): see the Issues "
+                      f"sheet or `xborder inspect {escape(c['file'])}`", highlight=False)
     provenance = ", ".join(f"{k} {v}" for k, v in totals["provenance"].items())
     out.print(f"Fields by source: {provenance}")
     if report["engine"]["name"] != "offline":

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 import click
 
 from xborder.cli.app import cli
+from xborder.cli.common import config_option, console, load_project, print_json
+from xborder.cli.rows import echo_row_errors
 
 if TYPE_CHECKING:
     from xborder.catalog import Catalog
     from xborder.catalog.model import Product
-from xborder.cli.common import config_option, console, load_project, print_json
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
@@ -33,6 +34,7 @@ def inspect(file: Path, sheet: str | None, as_json: bool, config_path: Path | No
         print_json(catalog.to_json())
     else:
         _show(catalog)
+    echo_row_errors(catalog.errors)
     if catalog.errors:
         raise SystemExit(2)
 
@@ -50,6 +52,7 @@ def pictures_summary(product: Product) -> str:
 
 
 def _show(catalog: Catalog) -> None:
+    from rich.markup import escape
     from rich.table import Table
     out = console()
     others = [s for s in catalog.sheets if s != catalog.sheet]
@@ -85,7 +88,7 @@ def _show(catalog: Catalog) -> None:
             problems.add_column(name, overflow="fold")
         for problem in catalog.problems:
             problems.add_row(f"[{_SEVERITY_STYLE[problem.severity]}]{problem.severity}[/]", str(problem.row or ""),
-                             problem.column or "", problem.message)
+                             escape(problem.column or ""), escape(problem.message))
         out.print(problems)
     else:
         out.print("No problems found.")

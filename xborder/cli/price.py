@@ -11,6 +11,7 @@ from rich.table import Table
 from xborder.catalog import read_catalog
 from xborder.cli.app import cli
 from xborder.cli.common import config_option, console, grouped_lines, print_json, project_config
+from xborder.cli.rows import echo_row_errors
 from xborder.config import Config, parse_date
 from xborder.errors import ConfigError
 from xborder.markets import get_markets
@@ -77,10 +78,8 @@ def price(file: Path, market_keys: tuple[str, ...], explain: str | None, sheet: 
     else:
         _tables(quotes, markets, verbose)
     unconfirmed = [q for qs in quotes.values() for q in qs if not q.confirmed]
-    if catalog.errors:
-        click.echo(f"xborder: {len(catalog.errors)} problem(s) in {file} left rows out; "
-                   f"see `xborder inspect {file}`", err=True)
-    elif unconfirmed:
+    echo_row_errors(catalog.errors)
+    if unconfirmed and not catalog.errors:
         first = unconfirmed[0]
         reason = next(f for f in first.findings if f.severity == "error")
         click.echo(f"xborder: {len(unconfirmed)} price(s) unconfirmed: something they need is unknown "

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from xborder.cli.app import cli
 from xborder.cli.build import _catalog_files, engine_options, model_overrides
+from xborder.cli.rows import echo_row_errors
 from xborder.cli.common import config_option, console, print_json, project_config
 from xborder.cli.price import with_fx_options
 from xborder.cli.tm import memory_option
@@ -99,8 +100,7 @@ def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tu
     run = result.model
     if run is not None and run.message:
         click.echo(f"xborder: {run.message}", err=True)
-    if result.problems:
-        click.echo(f"xborder: {result.problems} row(s) with errors were left out; see `xborder inspect`", err=True)
+    echo_row_errors(result.row_problems)
     raise SystemExit(exit_status(run.stop_reason if run is not None else "", result.problems,
                                  sum(f.severity == "error" for s in scripts for f in s.findings)))
 

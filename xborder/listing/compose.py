@@ -77,8 +77,16 @@ class ListingTextChecks:
         return found
 
     def segment(self, source: str, text: str, job: Job) -> list[Finding]:
-        return BASIC_CHECKS.segment(source, text, job) + (qa.check_numbers("translation", source, text)
-                                                          if text else [])
+        found = BASIC_CHECKS.segment(source, text, job)
+        if not text:
+            return found
+        found += qa.check_numbers("translation", source, text)
+        # markup or a link the source did not have (the listing's fields remove or hold what the catalog has)
+        if not qa.remove_markup("translation", source)[1]:
+            found += qa.remove_markup("translation", text)[1]
+        if not qa.check_links("translation", source, job.market):
+            found += qa.check_links("translation", text, job.market)
+        return found + qa.check_language("translation", text, job.market)
 
 
 class ListingComposer:
@@ -99,6 +107,11 @@ class ListingComposer:
         self.bank: PhraseBank = phrasebank(market.lang_tag)
         self.limits = market.limits
         self.rules = market.rules
+
+    @property
+    def _html_description(self) -> bool:
+        """Whether this market's description is HTML the composer writes (paragraphs and lists)."""
+        return self.rules.html_description and {"p", "ul", "li"} <= set(self.rules.allowed_html_tags)
 
     def field_names(self) -> list[str]:
         """The fields this market's listings have: title, its bullets, description, keywords and tags."""
@@ -126,13 +139,15 @@ class ListingComposer:
             fields += self._keywords(product, r, fields[0].text, glossary)
             for field in fields:
                 self.check(field, glossary, product)
+            fields[-1].findings += self.check_language(fields)
         variants = self._variants(product, r, quote, price_for)
         category = r(product.category).text if product.category else ""
-        listing = Listing(product, self.market, quote, fields, [(k, v.text) for k, v in attributes], variants,
+        shown, category, cleaned = _plain_attributes([(k, v.text) for k, v in attributes], variants, category)
+        listing = Listing(product, self.market, quote, fields, shown, variants,
                           handle_for(product, fields[0].text), category)
         listing.images = listing_images(product, self.image_base_url)
         listing.findings += [qa.Finding(f.code, f.severity, f.message, "price") for f in quote.findings]
-        listing.findings += text.findings
+        listing.findings += text.findings + cleaned
         if text.copy is not None and text.rejection is not None:
             listing.findings += rejection_findings(text.rejection, fields)
         listing.findings += _same_options(variants)
@@ -172,7 +187,17 @@ class ListingComposer:
         for field in fields:
             self.check(field, glossary, product)
         fields[-1].findings += check_copy_coverage(product, fields, glossary, self.market.lang_tag)
+        fields[-1].findings += self.check_language(fields)
         return fields
+
+    def check_language(self, fields: list[ListingField]) -> list[Finding]:
+        """The listing's words, taken together, in the market's language (not a model's German for Amazon US); a
+        field still pending is the untranslated check's."""
+        shown = "\n".join(f.text for f in fields if not f.pending and (f.name in ("title", "description")
+                                                                       or f.name.startswith("bullet_")))
+        if self._html_description:
+            shown, _ = qa.remove_markup("listing", shown)
+        return qa.check_language("listing", shown, self.market)
 
     def _copy_description(self, text: str) -> str:
         """A model's plain-text description; as HTML paragraphs and lists where the market takes HTML."""
@@ -423,8 +448,14 @@ class ListingComposer:
         rules, market = self.rules, self.market
         held = claim_rules().held(product.certifications if product is not None else certifications, market.country)
         banned = (rules.banned_title_chars if field.name == "title" else rules.banned_text_chars)
-        field.text, found = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
+        # markup and invisible characters go first, at this one place every field passes (the catalog's, a
+        # person's and a model's text): the files that join lines with <br> only ever see plain words
+        html_tags = rules.allowed_html_tags if field.name == "description" and self._html_description else ()
+        field.text, found = qa.remove_markup(field.name, field.text, html_tags)
+        field.text, removed = qa.remove_characters(field.name, field.text, banned)  # the field must obey the market
+        found += removed
         text = field.text
+        found += qa.check_links(field.name, text, market)
         found += qa.check_source_language(field.name, text, market, field.pending)
         found += qa.check_draft(field.name, field.draft)
         if field.name == "title":
@@ -474,6 +505,25 @@ def rejection_findings(rejection: Rejection, fields: list[ListingField]) -> list
     if not written or (rejection.reasons and not any(still_wrong(r.field) for r in rejection.reasons)):
         return []
     return [rejection.finding("text", "listing", LISTING_RETRY)]
+
+
+def _plain_attributes(attributes: list[tuple[str, str]], variants: list[Variant],
+                      category: str) -> tuple[list[tuple[str, str]], str, list[Finding]]:
+    """Attributes, variant options and the category as plain words (they go into upload files beside the fields);
+    the variants' options are cleaned in place. One warning names what went."""
+    found: list[Finding] = []
+
+    def clean(text: str) -> str:
+        cleaned, findings = qa.remove_markup("attributes", text)
+        found.extend(findings)
+        return cleaned
+
+    shown = [(clean(label), clean(value)) for label, value in attributes]
+    for variant in variants:
+        variant.options = [(label, clean(value)) for label, value in variant.options]
+    category = clean(category)
+    unique = list({(f.check, f.message): f for f in found}.values())
+    return shown, category, unique
 
 
 def _same_options(variants: list[Variant]) -> list[qa.Finding]:

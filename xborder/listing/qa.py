@@ -3,13 +3,21 @@ function returning Findings with a message that says what to change."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
+from html.parser import HTMLParser
+from typing import Any
 
+import babel
+
+from xborder import data
+from xborder.catalog.cells import INVISIBLE, invisible_names
 from xborder.claims import SOURCE_LANGUAGE, claim_rules
+from xborder.files import CONTROL_CHARACTERS
 from xborder.markets import Market
 from xborder.engines.engine import has_cjk
 from xborder.findings import Finding
@@ -199,3 +207,214 @@ def check_numbers(field: str, source: str, text: str) -> list[Finding]:
         return [Finding("number-mismatch", "warning", f"the source has {', '.join(missing)} but the translation "
                                                        "does not; check figures and units", field)]
     return []
+
+
+# --- markup, links, invisible characters and language: listing text is plain words for a buyer ------------------------
+
+@lru_cache(maxsize=1)
+def _text_rules() -> dict[str, Any]:
+    return data.load("listing_text.toml")
+
+
+@lru_cache(maxsize=1)
+def _markup_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    rules = _text_rules()["markup"]
+    dropped = "|".join(map(re.escape, rules["drop_with_content"]))
+    with_content = re.compile(rf"<\s*({dropped})\b[^>]*>.*?(?:<\s*/\s*\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+    comment = re.compile(r"<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<![^>]*>|<\?[^>]*>", re.DOTALL)
+    tag = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9:-]*)\b[^<>]*>?")
+    entity = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+    return with_content, comment, tag, entity
+
+
+def _plain(text: str, multiline: bool) -> tuple[str, list[str]]:
+    """Text without any markup (entities decoded first, so '&lt;script&gt;' is markup too), and the tags removed."""
+    with_content, comment, tag, entity = _markup_patterns()
+    line_tags = set(_text_rules()["markup"]["line_tags"])
+    removed: list[str] = []
+    for _ in range(3):  # '&amp;lt;script&amp;gt;' decodes twice
+        if "&" in text and entity.search(text):
+            text = html.unescape(text)
+        if "<" not in text:
+            break
+        for match in with_content.finditer(text):
+            removed.append(match.group(1).lower())
+        text = with_content.sub(" ", text)
+        if comment.search(text):
+            removed.append("!--")
+            text = comment.sub(" ", text)
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1).lower()
+            removed.append(name)
+            return "\n" if multiline and name in line_tags else " "
+
+        text = tag.sub(replace, text)
+    if removed:
+        lines = (" ".join(line.split()) for line in text.split("\n"))
+        text = "\n".join(line for line in lines if line) if multiline else " ".join(text.split())
+    return text, removed
+
+
+class _Structure(HTMLParser):
+    """An HTML description rebuilt from its structure tags (no attributes) and its text, cleaned as plain text."""
+
+    def __init__(self, keep: set[str]):
+        super().__init__(convert_charrefs=True)
+        self.keep = keep
+        self.out: list[str] = []
+        self.removed: list[str] = []
+        self.dropped = set(_text_rules()["markup"]["drop_with_content"])
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in self.dropped:
+            self.skipping += 1
+            self.removed.append(tag)
+        elif tag in self.keep and not self.skipping:
+            self.out.append(f"<{tag}>")
+            if attrs:
+                self.removed.append(f"{tag} attributes")
+        else:
+            self.removed.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in self.dropped:
+            self.skipping -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.dropped:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.keep and not self.skipping and tag != "br":
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping:
+            return
+        text, removed = _plain(data, multiline=False)
+        self.removed += removed
+        self.out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+    def handle_comment(self, data: str) -> None:
+        self.removed.append("!--")
+
+    def handle_decl(self, decl: str) -> None:
+        self.removed.append("!")
+
+    def handle_pi(self, data: str) -> None:
+        self.removed.append("?")
+
+
+def remove_markup(field: str, text: str, html_tags: Sequence[str] = ()) -> tuple[str, list[Finding]]:
+    """Listing text without HTML or other markup, whoever wrote it: tags are removed (script, style and the like with
+    their content, entities decoded first); in a description the market takes as HTML (`html_tags`: the market's
+    allowed tags), its structure tags are kept without attributes and its text escaped. Also removes invisible
+    characters (bidi controls, zero-width spaces). A warning names what went."""
+    found: list[Finding] = []
+    invisible = invisible_names(text)
+    if invisible:
+        text = INVISIBLE.sub("", CONTROL_CHARACTERS.sub("", text))
+        found.append(Finding("invisible-characters", "warning",
+                             f"removed invisible characters ({', '.join(invisible[:4])}); check the text", field))
+    if "<" not in text and "&" not in text:
+        return text, found
+    keep = set(html_tags) & set(_text_rules()["markup"]["structure_tags"])
+    if keep:
+        parser = _Structure(keep)
+        parser.feed(text)
+        parser.close()
+        cleaned, removed = "".join(parser.out), parser.removed
+    else:
+        cleaned, removed = _plain(text, multiline=field == "description")
+    if removed:
+        names = ", ".join(f"<{name}>" for name in dict.fromkeys(removed))
+        found.append(Finding("markup-removed", "warning", f"removed HTML or markup ({names[:120]}): listing text is "
+                                                          "plain words here; check it still reads well", field))
+        return cleaned, found
+    return text, found
+
+
+@lru_cache(maxsize=1)
+def _link_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in _text_rules()["links"]["patterns"]), re.IGNORECASE)
+
+
+def check_links(field: str, text: str, market: Market) -> list[Finding]:
+    """A web address in listing text, where the market allows none (rules.links_allowed): the listing is held for a
+    person to reword, not cut silently."""
+    if market.rules.links_allowed:
+        return []
+    found = sorted(set(m.group(0)[:60] for m in _link_pattern().finditer(text)))
+    if found:
+        return [Finding("link", "error", f"remove the web address {', '.join(found[:3])}: {market.name} does not allow "
+                                         "links in listing text", field, found[0])]
+    return []
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    if name.startswith("CJK") or name.startswith("KANGXI"):
+        return "Han"
+    return name.split(" ", 1)[0].title() if name else ""
+
+
+def detect_language(text: str) -> tuple[str, dict[str, int], int] | None:
+    """The Latin-script language whose function words a text uses most, with each language's count and the number
+    of words, when it has enough words to tell (xborder/data/listing_text.toml [language]); None for a short text."""
+    rules = _text_rules()["language"]
+    words = [w.casefold() for w in _WORD.findall(text) if w.isascii() or _script(w[0]) == "Latin"]
+    if len(words) < rules["min_words"]:
+        return None
+    counts = {lang: sum(1 for w in words if w in stop) for lang, stop in _stopwords().items()}
+    distinct = {lang: len(stop.intersection(words)) for lang, stop in _stopwords().items()}
+    best = max(counts, key=lambda lang: (counts[lang], distinct[lang]))
+    return best, {lang: counts[lang] if distinct[lang] >= rules["min_distinct"] else 0 for lang in counts}, len(words)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> dict[str, frozenset[str]]:
+    return {lang: frozenset(words) for lang, words in _text_rules()["language"]["stopwords"].items()}
+
+
+def check_language(field: str, text: str, market: Market) -> list[Finding]:
+    """Text in another language than the market's: a model that answered in German for Amazon US. Latin-script
+    languages by their common words, others by their script; silent on short text and on languages it has no
+    words for. An error: the listing is held (a model's reply is rejected)."""
+    rules = _text_rules()["language"]
+    language = market.language
+    letters = [ch for ch in text if ch.isalpha()]
+    scripts = rules["scripts"].get(language)
+    if scripts is not None:
+        if len(letters) >= rules["min_words"] * 3:
+            share = sum(1 for ch in letters if _script(ch) in scripts["scripts"]) / len(letters)
+            if share < scripts["share"]:
+                return [_wrong_language(field, market, "")]
+        return []
+    if language not in _stopwords():
+        return []
+    if len(letters) >= rules["min_words"] * 3:
+        # Cyrillic, Thai, Hangul …: not a Latin-script language's text (Chinese is the untranslated check's)
+        other = sum(1 for ch in letters if _script(ch) not in ("Latin", "Han", ""))
+        if other / len(letters) > 0.5:
+            return [_wrong_language(field, market, "")]
+    detected = detect_language(text)
+    if detected is None:
+        return []
+    best, counts, words = detected
+    own = counts.get(language, 0)
+    if best != language and counts[best] >= rules["min_hits"] and counts[best] > rules["ratio"] * own \
+            and counts[best] >= rules["min_share"] * words:
+        return [_wrong_language(field, market, best)]
+    return []
+
+
+def _wrong_language(field: str, market: Market, found: str) -> Finding:
+    names = babel.Locale("en").languages
+    wanted = names.get(market.language, market.language)
+    seen = f"in {names.get(found, found)}, " if found else ""
+    return Finding("wrong-language", "error",
+                   f"written {seen}not in {wanted}: write it in {wanted} ({market.lang_tag})", field)

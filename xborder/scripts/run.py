@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xborder.catalog import read_catalog
-from xborder.catalog.model import Product
+from xborder.catalog.model import Problem, Product
 from xborder.catalog.select import select_products
 from xborder.config import Config
 from xborder.errors import InputError
@@ -74,6 +74,7 @@ class ScriptResult:
     shows: dict[str, RunOfShow] = field(default_factory=dict)
     pending: list[PendingSegment] = field(default_factory=list)
     problems: int = 0  # catalog rows left out for errors
+    row_problems: list[Problem] = field(default_factory=list)  # those rows' problems, for the console to name
     files: list[Path] = field(default_factory=list)
     model: ScriptRun | None = None  # what the model engine did, when it wrote the scripts
 
@@ -121,12 +122,14 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     markets = markets_for(languages, options.markets, config)
     products: list[Product] = []
     problems = 0
+    row_problems: list[Problem] = []
     if options.products is not None:  # a build's products, read once and already chosen
         products = list(options.products)
     else:
         for path in paths:
             catalog = read_catalog(path, config.catalog, sheet=options.sheet)
             problems += len(catalog.errors)
+            row_problems += catalog.errors
             for product in catalog.products:
                 config.seller.fill(product)
             products += catalog.products
@@ -134,7 +137,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
         if options.skus and len(unknown) == len(options.skus):
             raise ScriptError(f"no product with SKU {', '.join(unknown)}")
     if not products and (options.shard is not None or options.products is not None):
-        return ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems)
+        return ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems,
+                            row_problems=row_problems)
     if not products:
         raise InputError("no products to write scripts for (the catalog has no product rows)",
                          file=", ".join(str(p) for p in paths))
@@ -143,7 +147,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     engine = OfflineEngine()
     writer = _model_engine(options, config)
     briefs: list[ScriptBrief] = []
-    result = ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems)
+    result = ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems,
+                            row_problems=row_problems)
     pending: dict[tuple[str, str], PendingSegment] = {}
     with open_memory(config, options.memory) as memory:
         import_translations(memory, config.translations, config.source_language)

@@ -83,7 +83,9 @@ def test_inflected_claims_are_caught_in_german_spanish_and_japanese(market, text
 def test_specifications_and_physical_prevention_are_not_claims():
     assert qa.check_claims("bullet_1", "Prevents rust and prevents slipping; heat treatment; self-healing mat", US) \
         == []
-    assert qa.check_claims("bullet_1", "Verhindert Rost, biologisch abbaubar", DE) == []
+    # 'biologisch abbaubar' is no organic ('bio') claim; a degradability claim wants its test, a warning
+    found = qa.check_claims("bullet_1", "Verhindert Rost, biologisch abbaubar", DE)
+    assert [(f.check, f.severity) for f in found] == [("claim-degradable", "warning")]
     assert qa.check_source_claims("title", "最大功率 600W，最小 10W，最高温度200℃，第一次使用前充满电", US) == []
     assert qa.check_source_claims("title", "腐熟羊粪有机肥，有机玻璃外壳", US) == []  # a product name and acrylic
     assert qa.check_claims("title", "Composted Sheep Manure Organic Fertilizer", US) == []

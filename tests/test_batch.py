@@ -315,7 +315,7 @@ def test_submit_status_and_collect_through_the_batch_api(server, project, run_cl
     text = run_cli("batch", "status", batch_id)
     assert f"batch {batch_id}: completed, 3 of 4 requests answered, 1 failed" in text.output
 
-    result = run_cli("batch", "collect", batch_id, "-o", "results.jsonl")
+    result = run_cli("batch", "collect", batch_id, "--output", "results.jsonl")
     assert result.exit_code == 0, result.output
     assert "results.jsonl: 4 results" in result.output
     report = import_(project, project / "results.jsonl")  # the output and the error file, as one
@@ -328,7 +328,7 @@ def test_a_batch_still_running_an_unknown_batch_and_a_refused_key_are_one_line_e
     server.batch_hold = 2
     batch_id = json.loads(run_cli("batch", "submit", "requests.jsonl", "--json").stdout)["id"]
     assert json.loads(run_cli("batch", "status", batch_id, "--json").stdout)["status"] == "in_progress"
-    result = run_cli("batch", "collect", batch_id, "-o", "results.jsonl")
+    result = run_cli("batch", "collect", batch_id, "--output", "results.jsonl")
     assert result.exit_code == 1 and "is in_progress (0 of 0 requests answered)" in result.stderr
     assert not (project / "results.jsonl").exists()
 

@@ -35,7 +35,7 @@ def test_check_finds_what_a_person_broke_while_editing(tmp_path, run_cli, monkey
     assert {("title", "banned-phrase"), ("title", "too-long"), ("title", "banned-character"),
             ("bullet_1", "untranslated")} <= checks
     assert payload["fields_with_errors"] == 2
-    assert run_cli("check", "--format", "junit", "-o", "report.xml").exit_code == 1
+    assert run_cli("check", "--format", "junit", "--output", "report.xml").exit_code == 1
     suites = {s.get("name"): s for s in ET.parse(tmp_path / "report.xml").getroot()}
     assert suites["amazon-us"].get("failures") == "2" and suites["amazon-de"].get("failures") == "0"
 

@@ -250,7 +250,7 @@ def test_export_csv_and_tbx_then_import_the_tbx_elsewhere(run_cli, tmp_path):
     (tmp_path / "glossary.csv").write_text(
         "type,zh,en,de,case_sensitive,note\nterm,钳,pliers,Zange | Zangen,,tools\nkeep,VDE,,,true,mark\n"
         "forbidden,汉服,costume | kimono,,,\n", encoding="utf-8")
-    ok(run_cli("glossary", "export", "-o", "out/project.csv", "--project-only"))
+    ok(run_cli("glossary", "export", "--output", "out/project.csv", "--project-only"))
     exported = csv_rows(tmp_path / "out" / "project.csv")
     written = csv_rows(tmp_path / "glossary.csv")
     assert set(exported) == set(written)
@@ -259,12 +259,12 @@ def test_export_csv_and_tbx_then_import_the_tbx_elsewhere(run_cli, tmp_path):
             {k: v for k, v in row.items() if k != "case_sensitive"}
     assert exported["term", "钳"]["de"] == "Zange | Zangen" and exported["keep", "VDE"]["case_sensitive"] == "true"
 
-    result = ok(run_cli("glossary", "export", "-o", "all.tbx"))
+    result = ok(run_cli("glossary", "export", "--output", "all.tbx"))
     entries = read_tbx((tmp_path / "all.tbx").read_bytes(), "all.tbx")
     assert f"wrote {len(entries)} entries to all.tbx" in result.output
     keys = {(e.type, e.source) for e in entries}
     assert {("term", "钳"), ("keep", "VDE"), ("forbidden", "汉服"), ("term", "马面裙")} <= keys
-    ok(run_cli("glossary", "export", "--format", "tbx", "-o", "project.xml", "--project-only"))
+    ok(run_cli("glossary", "export", "--format", "tbx", "--output", "project.xml", "--project-only"))
     assert etree.parse(str(tmp_path / "project.xml")).getroot().tag == "martif"
 
     other = tmp_path / "other"
@@ -280,7 +280,7 @@ def test_export_csv_and_tbx_then_import_the_tbx_elsewhere(run_cli, tmp_path):
 
 
 def test_export_needs_a_known_format(run_cli, tmp_path):
-    one_line_error(run_cli("glossary", "export", "-o", "terms.txt"), "terms.txt", "--format csv or tbx")
+    one_line_error(run_cli("glossary", "export", "--output", "terms.txt"), "terms.txt", "--format csv or tbx")
     assert not (tmp_path / "terms.txt").exists()
 
 
@@ -298,7 +298,7 @@ def test_suggest_prints_candidates_and_adds_nothing(run_cli, example):
     assert ("term", "腐熟羊粪有机肥") in candidates  # shared by two product names
     assert not (example / "glossary.csv").exists()
 
-    result = ok(run_cli("glossary", "suggest", "catalog.xlsx", "-o", "candidates.csv"))
+    result = ok(run_cli("glossary", "suggest", "catalog.xlsx", "--output", "candidates.csv"))
     assert "glossary import candidates.csv" in result.output
     rows = csv_rows(example / "candidates.csv")
     with (example / "candidates.csv").open(encoding="utf-8") as handle:
@@ -369,11 +369,11 @@ def test_tm_import_export_and_stats(run_cli, tmp_path):
                                  {"lang": "ja", "origin": "import", "count": 1}]
     assert "5 approved, 0 cached" in ok(run_cli("tm", "stats", "--memory", "tm.sqlite")).output
 
-    assert "wrote 5 approved translations to out.tmx" in ok(run_cli("tm", "export", "-o", "out.tmx",
+    assert "wrote 5 approved translations to out.tmx" in ok(run_cli("tm", "export", "--output", "out.tmx",
                                                                     "--memory", "tm.sqlite")).output
     assert sorted(read_tmx(tmp_path / "out.tmx")) == sorted((s, t, sl, tl, m) for s, t, sl, tl, m, _ in
                                                             memory_rows(tmp_path / "tm.sqlite"))
-    ok(run_cli("tm", "export", "-o", "de.tmx", "--lang", "de", "--memory", "tm.sqlite"))
+    ok(run_cli("tm", "export", "--output", "de.tmx", "--lang", "de", "--memory", "tm.sqlite"))
     assert sorted(row[1] for row in read_tmx(tmp_path / "de.tmx")) == ["Farbwechsel bei Nässe", "Mamianqun",
                                                                       "Regenschirm"]
     # the exported file imports into a new memory as the same translations
@@ -405,7 +405,7 @@ def test_tm_stats_of_a_garbage_file(run_cli, tmp_path):
 
 def test_tm_stats_and_export_before_there_is_a_memory(run_cli, tmp_path):
     one_line_error(run_cli("tm", "stats"), str(Path(".xborder") / "memory.sqlite"), "no translation memory here yet")
-    one_line_error(run_cli("tm", "export", "-o", "out.tmx"), "no translation memory here yet")
+    one_line_error(run_cli("tm", "export", "--output", "out.tmx"), "no translation memory here yet")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 

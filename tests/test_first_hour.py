@@ -140,3 +140,28 @@ def test_rates_are_formatted_by_the_locale():
     from xborder.language.money_format import format_rate
     assert format_rate(Decimal("0.3017"), "de_DE") == "30,17\u00a0%"
     assert format_rate(Decimal("0.3"), "en_US") == "30%" and format_rate(Decimal("0.0218"), "ja_JP") == "2.18%"
+
+
+def test_o_is_a_folder_everywhere_and_a_file_is_written_with_output(tmp_path, run_cli):
+    for command in (["build", "--help"], ["script", "--help"], ["init", "--help"]):
+        assert "-o, --out" in run_cli(*command).output
+    for command in (["check", "--help"], ["tm", "export", "--help"], ["glossary", "export", "--help"],
+                    ["glossary", "suggest", "--help"], ["batch", "collect", "--help"]):
+        page = run_cli(*command).output
+        assert "--output" in page and "-o," not in page, command
+    assert "--json" in run_cli("check", "--help").output
+    assert "-l, --lang" in run_cli("glossary", "list", "--help").output
+    assert "-l, --lang" in run_cli("tm", "export", "--help").output
+    # the old -o still writes the file, and says what to write instead
+    result = run_cli("glossary", "export", "-o", "terms.csv")
+    assert result.exit_code == 0 and (tmp_path / "terms.csv").exists()
+    assert "use --output FILE" in result.output
+
+
+def test_every_help_page_says_what_the_command_writes_and_its_exit_codes(run_cli):
+    from xborder.cli.app import WRITES
+    for path in [*(name for name in COMMANDS if name not in ("glossary", "tm", "batch")), *WRITES]:
+        page = " ".join(run_cli(*path.split(), "--help").output.split())
+        assert "Exit codes: 0 done; 1 findings to fix; 2 bad input" in page and "130 interrupted" in page, path
+        assert "Writes: " in page, path
+    assert "the upload files" in " ".join(run_cli("build", "--help").output.split())

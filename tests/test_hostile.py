@@ -162,7 +162,7 @@ def test_glossary_csv_exports_hold_no_live_formula(tmp_path, run_cli):
     (tmp_path / "g.csv").write_text(f'type,zh,en\nterm,雨伞,"{FORMULA.replace(chr(34), chr(34) * 2)}"\n',
                                     encoding="utf-8")
     assert run_cli("glossary", "import", "g.csv").exit_code == 0
-    assert run_cli("glossary", "export", "-o", "out.csv", "--project-only").exit_code == 0
+    assert run_cli("glossary", "export", "--output", "out.csv", "--project-only").exit_code == 0
     text = (tmp_path / "out.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
 

@@ -213,7 +213,7 @@ def test_glossary_commands_read_and_write_an_es_mx_column(run_cli, tmp_path):
     assert (tmp_path / "glossary.csv").read_text(encoding="utf-8").splitlines()[0] == \
         "type,zh,es,es-MX,case_sensitive,note"
     for name in ("terms.tbx", "terms.csv"):
-        assert run_cli("glossary", "export", "-o", name).exit_code == 0
+        assert run_cli("glossary", "export", "--output", name).exit_code == 0
         entry = {e.source: e for e in load_glossary(tmp_path / name)}["雨伞"]
         assert (entry.target("es-MX"), entry.target("es-ES")) == ("sombrilla", "paraguas")
 

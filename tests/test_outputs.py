@@ -252,13 +252,13 @@ def test_tm_export_never_replaces_a_link_to_a_device_or_a_pipe(tmp_path, run_cli
     memory = _memory_with_one_translation(tmp_path / "m.sqlite")
     (tmp_path / "stdout.tmx").symlink_to("/proc/self/fd/1")
     os.mkfifo(tmp_path / "pipe.tmx")
-    one_line(run_cli("tm", "export", "-o", "stdout.tmx", "--memory", memory), "stdout.tmx", "not a regular file")
+    one_line(run_cli("tm", "export", "--output", "stdout.tmx", "--memory", memory), "stdout.tmx", "not a regular file")
     assert (tmp_path / "stdout.tmx").is_symlink()
-    one_line(run_cli("tm", "export", "-o", "pipe.tmx", "--memory", memory), "named pipe")
-    one_line(run_cli("tm", "export", "-o", "/dev/null", "--memory", memory), "a device")
+    one_line(run_cli("tm", "export", "--output", "pipe.tmx", "--memory", memory), "named pipe")
+    one_line(run_cli("tm", "export", "--output", "/dev/null", "--memory", memory), "a device")
     (tmp_path / "kept.tmx").write_text("old", encoding="utf-8")
     (tmp_path / "link.tmx").symlink_to("kept.tmx")  # a link to an ordinary file: the file is written, the link stays
-    assert run_cli("tm", "export", "-o", "link.tmx", "--memory", memory).exit_code == 0
+    assert run_cli("tm", "export", "--output", "link.tmx", "--memory", memory).exit_code == 0
     assert (tmp_path / "link.tmx").is_symlink() and "umbrella" in (tmp_path / "kept.tmx").read_text(encoding="utf-8")
 
 
@@ -278,7 +278,7 @@ def test_tm_merge_and_export_create_nothing_beside_the_files_they_only_read(tmp_
     before = sorted(p.name for p in other.parent.iterdir())
     result = run_cli("tm", "merge", other, "--memory", "memory.sqlite")
     assert result.exit_code == 0, result.output
-    assert run_cli("tm", "export", "-o", "out.tmx", "--memory", other).exit_code == 0
+    assert run_cli("tm", "export", "--output", "out.tmx", "--memory", other).exit_code == 0
     assert run_cli("tm", "stats", "--memory", other).exit_code == 0
     assert sorted(p.name for p in other.parent.iterdir()) == before  # no -wal, no -shm
     with TranslationMemory(tmp_path / "memory.sqlite", readonly=True) as memory:
@@ -334,7 +334,7 @@ def test_a_full_disk_while_writing_one_file_keeps_the_old_file(tmp_path, run_cli
     import xborder.files as files
 
     monkeypatch.setattr(files.os, "fsync", _no_space)
-    one_line(run_cli("tm", "export", "-o", "memory.tmx", "--memory", memory), "the disk is full",
+    one_line(run_cli("tm", "export", "--output", "memory.tmx", "--memory", memory), "the disk is full",
              "memory.tmx is as it was")
     assert (tmp_path / "memory.tmx").read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

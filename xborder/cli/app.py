@@ -30,6 +30,46 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# What each command writes, for its help page (with the exit codes every command shares).
+WRITES: dict[str, str] = {
+    "init": "xborder.toml in --out (the current folder by default)",
+    "inspect": "nothing; the table (or --json) on stdout",
+    "price": "nothing; the prices (or --json) on stdout",
+    "rates": "nothing; the rates (or --json) on stdout",
+    "build": "--out (dist/): listings.xlsx, <market>.json, the upload files, pending.xlf, images/, report.json; the "
+             "memory (.xborder/memory.sqlite); --batch-out FILE",
+    "check": "nothing, or the JSON / JUnit report to --output FILE",
+    "script": "--out (dist/): scripts/<lang>/<sku>.md, the run of show, pending.xlf, report.json",
+    "glossary add": "the project glossary file ([glossary] files, the last one)",
+    "glossary import": "the project glossary file ([glossary] files, the last one)",
+    "glossary export": "--output FILE (.csv or .tbx)",
+    "glossary suggest": "nothing, or the candidates CSV to --output FILE",
+    "glossary list": "nothing; the entries (or --json) on stdout",
+    "glossary check": "nothing; the terms (or --json) on stdout",
+    "tm import": "the memory (.xborder/memory.sqlite or --memory)",
+    "tm merge": "the memory (.xborder/memory.sqlite or --memory)",
+    "tm export": "--output FILE (.tmx)",
+    "tm stats": "nothing; the counts (or --json) on stdout",
+    "batch submit": "nothing here; uploads FILE to the provider",
+    "batch status": "nothing; the status (or --json) on stdout",
+    "batch collect": "--output FILE (JSON Lines), for build --batch-in",
+    "doctor": "nothing; the findings (or --json) on stdout",
+}
+EXIT_CODES = ("Exit codes: 0 done; 1 findings to fix; 2 bad input, configuration or outputs that cannot be written; "
+              "3 the model endpoint failed; 4 a --max-requests/--max-tokens limit reached; 70 a bug; 130 interrupted.")
+
+
+def _with_epilog(command: click.Command, path: str) -> None:
+    """Give a command and its subcommands the lines on what they write and how they exit."""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            _with_epilog(sub, f"{path} {name}")
+        return
+    if not command.epilog:
+        writes = WRITES.get(path)
+        command.epilog = (f"Writes: {writes}.\n\n" if writes else "") + EXIT_CODES
+
+
 class XborderGroup(click.Group):
     """Turns XborderError into one line on stderr and its exit code; never a traceback. Loads each command's module
     only when it is used."""
@@ -43,6 +83,7 @@ class XborderGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None and cmd_name in COMMANDS:
             command.short_help = COMMANDS[cmd_name][1]
+            _with_epilog(command, cmd_name)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

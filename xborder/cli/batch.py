@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, print_json, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, output_file, print_json, project_config
 from xborder.engines.batch import BatchClient, check_batch_file
 from xborder.engines.model import model_settings
 
@@ -77,19 +77,23 @@ def status(batch_id: str, as_json: bool, config_path: Path | None) -> None:
     for error in found["errors"]:
         out.print(f"[red]error[/]: {error}", highlight=False)
     if found["status"] in ("completed", "expired", "cancelled"):
-        out.print(f"Next: xborder batch collect {found['id']} -o results.jsonl", highlight=False)
+        out.print(f"Next: xborder batch collect {found['id']} --output results.jsonl", highlight=False)
 
 
 @batch.command()
 @click.argument("batch_id")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="The results file to write (JSON Lines), for `xborder build --batch-in`.")
+@click.option("--output", "out", type=click.Path(path_type=Path, dir_okay=False),
+              help="The results file to write (JSON Lines), for `xborder build --batch-in`.  [required]")
+@legacy_o_option
 @json_option
 @config_option
-def collect(batch_id: str, out: Path, as_json: bool, config_path: Path | None) -> None:
+def collect(batch_id: str, out: Path | None, legacy_output: Path | None, as_json: bool,
+            config_path: Path | None) -> None:
     """Download the replies of a finished batch (its results and its errors) into one file.
 
     Exit 1 while the batch is still running; 3 when it failed or the provider refused."""
+    out = output_file(out, legacy_output, required=True)
+    assert out is not None
     with _client(config_path) as client:
         found = client.collect(batch_id, out)
     if as_json:

@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, output_file, project_config
 from xborder.errors import ConfigError
 from xborder.files import write_text
 from xborder.exports.check import check_outputs, junit_xml
@@ -20,12 +20,20 @@ from xborder.status import ExitStatus
 @click.argument("dist", type=click.Path(path_type=Path), default=Path("dist"))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True,
               help="How to report: for people, JSON, or JUnit XML for CI systems.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the JSON or JUnit report to this file instead of stdout.")
+@legacy_o_option
 @config_option
-def check(dist: Path, fmt: str, output: Path | None, config_path: Path | None) -> None:
+def check(dist: Path, fmt: str, as_json: bool, output: Path | None, legacy_output: Path | None,
+          config_path: Path | None) -> None:
     """Run every check of the market again on the listings in DIST (a build's --out folder, or its
     listings.xlsx) after a person edited them. Exit 0 when no field has an error, 1 when one has."""
+    output = output_file(output, legacy_output)
+    if as_json:
+        if fmt not in ("text", "json"):
+            raise click.UsageError("--json is --format json: give one of them")
+        fmt = "json"
     config = project_config(config_path, [])
     results = check_outputs(dist, config)
     errors = [r for r in results if any(f.severity == "error" for f in r.findings)]

@@ -19,6 +19,24 @@ config_option = click.option(
     help="Project file (default: xborder.toml in the current folder, else next to the catalog).")
 
 
+# -o is --out, a folder, in every command; a command that writes one file takes --output FILE. An -o given to such a
+# command (as older versions took it) still works, with a note.
+legacy_o_option = click.option("-o", "legacy_output", type=click.Path(path_type=Path, dir_okay=False), hidden=True)
+
+
+def output_file(output: Path | None, legacy_output: Path | None, *, required: bool = False) -> Path | None:
+    """The file of --output, or of an -o given the old way (said once on stderr)."""
+    if legacy_output is not None:
+        if output is not None:
+            raise click.UsageError("give the file once, as --output FILE")
+        click.echo("xborder: -o means --out (a folder) in every command; this one writes a file: use --output FILE",
+                   err=True)
+        output = legacy_output
+    if required and output is None:
+        raise click.UsageError("Missing option '--output FILE'.")
+    return output
+
+
 def load_project(config_path: Path | None, inputs: list[Path]) -> Project:
     """The project every command starts from: its xborder.toml found (--config, here, beside the first input)
     and checked once."""

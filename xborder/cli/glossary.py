@@ -9,7 +9,7 @@ from rich.table import Table
 
 from xborder.catalog import read_catalog
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, print_json, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, output_file, print_json, project_config
 from xborder.config import Config
 from xborder.files import write_bytes, write_text
 from xborder.markets import get_markets
@@ -31,7 +31,7 @@ def glossary() -> None:
 
 
 @glossary.command("list")
-@click.option("--lang", "langs", multiple=True, help="Languages to show (default: the project's).")
+@click.option("--lang", "-l", "langs", multiple=True, help="Languages to show (default: the project's).")
 @click.option("--type", "kind", type=click.Choice(TYPES), help="Only entries of this type.")
 @click.option("--search", help="Only entries whose source or target contains this text.")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
@@ -160,12 +160,16 @@ def import_(file: Path, replace: bool, config_path: Path | None) -> None:
 
 @glossary.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "tbx"]), default=None,
-              help="File format (default: from the -o file's extension).")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True)
+              help="File format (default: from the --output file's extension).")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="The file to write.  [required]")
+@legacy_o_option
 @click.option("--project-only", is_flag=True, help="Only the project's glossary files, not the starter ones.")
 @config_option
-def export(fmt: str | None, output: Path, project_only: bool, config_path: Path | None) -> None:
+def export(fmt: str | None, output: Path | None, legacy_output: Path | None, project_only: bool,
+           config_path: Path | None) -> None:
     """Write the stacked glossary as CSV or TBX."""
+    output = output_file(output, legacy_output, required=True)
+    assert output is not None
     config = project_config(config_path, [])
     fmt = fmt or output.suffix.lower().lstrip(".")
     if fmt not in ("csv", "tbx"):
@@ -184,13 +188,15 @@ def export(fmt: str | None, output: Path, project_only: bool, config_path: Path 
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", help="Read this sheet of the catalog.")
 @click.option("--min-count", default=2, show_default=True, help="How many product names must share a term.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the candidates as a glossary CSV to fill in and `glossary import`.")
+@legacy_o_option
 @click.option("--json", "as_json", is_flag=True, help="Print the candidates as JSON.")
 @config_option
-def suggest(file: Path, sheet: str | None, min_count: int, output: Path | None, as_json: bool,
-            config_path: Path | None) -> None:
+def suggest(file: Path, sheet: str | None, min_count: int, output: Path | None, legacy_output: Path | None,
+            as_json: bool, config_path: Path | None) -> None:
     """Suggest terms from a catalog for the glossary. Nothing is added until you import them."""
+    output = output_file(output, legacy_output)
     config = project_config(config_path, [file])
     catalog = read_catalog(file, config.catalog, sheet=sheet)
     candidates = suggest_terms(catalog.products, project_glossary(config), min_count)

@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, print_json, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, output_file, print_json, project_config
 from xborder.language.glossary import GlossaryError
 from xborder.language.memory import MergeReport, check_memory_file
 from xborder.language.project import open_memory
@@ -57,13 +57,16 @@ def import_(files: tuple[Path, ...], memory_path: Path | None, config_path: Path
 
 
 @tm.command()
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="The .tmx file to write.")
-@click.option("--lang", "langs", multiple=True, help="Only these target languages.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="The .tmx file to write.  [required]")
+@legacy_o_option
+@click.option("--lang", "-l", "langs", multiple=True, help="Only these target languages.")
 @memory_option
 @config_option
-def export(output: Path, langs: tuple[str, ...], memory_path: Path | None, config_path: Path | None) -> None:
+def export(output: Path | None, legacy_output: Path | None, langs: tuple[str, ...], memory_path: Path | None,
+           config_path: Path | None) -> None:
     """Write the approved translations as TMX, to keep them in git or share them."""
+    output = output_file(output, legacy_output, required=True)
+    assert output is not None
     config = project_config(config_path, [])
     with open_memory(config, memory_path, readonly=True) as memory:
         count = write_tmx(memory.all_approved(list(langs) or None), output, config.source_language)

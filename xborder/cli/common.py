@@ -41,7 +41,27 @@ def load_project(config_path: Path | None, inputs: list[Path]) -> Project:
     """The project every command starts from: its xborder.toml found (--config, here, beside the first input)
     and checked once."""
     from xborder.project import Project
-    return Project.load(config_path, inputs)
+    project = Project.load(config_path, inputs)
+    if project.config.path is None:
+        _say_defaults_once(project)
+    return project
+
+
+_said: set[str] = set()
+
+
+def _say_defaults_once(project: Project) -> None:
+    """Without a project file, say once what xborder assumed, and how to write one."""
+    from xborder.markets import get_markets
+    config = project.config
+    markets = get_markets(config.markets, config.market_overrides)
+    modes = ", ".join(f"{m.key} with {config.pricing.fulfilment or m.fulfilment} fulfilment" for m in markets)
+    line = (f"xborder: no xborder.toml here or beside the catalog, so defaults are assumed: {modes}, "
+            f"{config.pricing.margin:.0%} margin, no freight, the catalog's prices in {config.catalog.currency}; "
+            "`xborder init CATALOG` writes a project file with these to change")
+    if line not in _said:
+        _said.add(line)
+        click.echo(line, err=True)
 
 
 def project_config(config_path: Path | None, inputs: list[Path]) -> Config:

@@ -165,3 +165,13 @@ def test_every_help_page_says_what_the_command_writes_and_its_exit_codes(run_cli
         assert "Exit codes: 0 done; 1 findings to fix; 2 bad input" in page and "130 interrupted" in page, path
         assert "Writes: " in page, path
     assert "the upload files" in " ".join(run_cli("build", "--help").output.split())
+
+
+def test_without_a_project_file_the_defaults_assumed_are_said_once(tmp_path, run_cli):
+    write_xlsx(tmp_path / "catalog.xlsx", [["款号", "品名", "出厂价", "毛重(kg)"], ["A-1", "硅胶铲", 3.5, 0.1],
+                                          ["A-2", "硅胶铲", 4.5, 0.1]])
+    output = run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02").output
+    said = [line for line in output.splitlines() if "no xborder.toml" in line]
+    assert len(said) == 1 and "amazon-us with marketplace fulfilment" in said[0] and "xborder init" in said[0]
+    (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["amazon-us"]\n', encoding="utf-8")
+    assert "no xborder.toml" not in run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02").output

@@ -47,21 +47,20 @@ def load_project(config_path: Path | None, inputs: list[Path]) -> Project:
     return project
 
 
-_said: set[str] = set()
-
-
 def _say_defaults_once(project: Project) -> None:
-    """Without a project file, say once what xborder assumed, and how to write one."""
+    """Without a project file, say once per command what xborder assumed, and how to write one."""
     from xborder.markets import get_markets
+    context = click.get_current_context(silent=True)
+    said = context.find_root().meta if context is not None else {}
+    if said.get("xborder.defaults_said"):
+        return
+    said["xborder.defaults_said"] = True
     config = project.config
     markets = get_markets(config.markets, config.market_overrides)
     modes = ", ".join(f"{m.key} with {config.pricing.fulfilment or m.fulfilment} fulfilment" for m in markets)
-    line = (f"xborder: no xborder.toml here or beside the catalog, so defaults are assumed: {modes}, "
-            f"{config.pricing.margin:.0%} margin, no freight, the catalog's prices in {config.catalog.currency}; "
-            "`xborder init CATALOG` writes a project file with these to change")
-    if line not in _said:
-        _said.add(line)
-        click.echo(line, err=True)
+    click.echo(f"xborder: no xborder.toml here or beside the catalog, so defaults are assumed: {modes}, "
+               f"{config.pricing.margin:.0%} margin, no freight, the catalog's prices in {config.catalog.currency}; "
+               "`xborder init CATALOG` writes a project file with these to change", err=True)
 
 
 def project_config(config_path: Path | None, inputs: list[Path]) -> Config:

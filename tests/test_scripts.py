@@ -267,7 +267,10 @@ def test_scripts_fit_the_duration_by_priority_and_never_cut_a_sentence(example, 
         assert set(REQUIRED) <= set(kinds)  # every beat of a 单品脚本 is always said
         assert kinds == [k for k in phrases[script.lang_tag].order if k in kinds]
         for beat in said:
-            assert re.search(r"[.?!。]$", beat.text), beat.text
+            if beat.text:  # a further demonstration step is a stage direction alone
+                assert re.search(r"[.?!。]$", beat.text), beat.text
+            else:
+                assert beat.cue and beat.direction
         if script.within_tolerance:
             assert abs(script.total_seconds - duration) <= 0.1 * duration
         else:
@@ -394,7 +397,7 @@ def test_every_script_language_has_every_segment_and_its_placeholders():
     raw = data.load("script_phrases.toml")
     allowed = {"name", "point", "label", "value", "price", "tax", "options", "colors", "sizes", "material", "category",
                "description", "origin", "cta", "platform", "polite", "noun", "scene", "demo_use", "capacity", "power",
-               "age", "certs", "volts", "mains", "cn_sizes"}
+               "age", "certs", "volts", "mains", "cn_sizes", "voltage"}
     for tag in LOCALES:
         phrases = script_phrases(tag)
         assert set(phrases.order) == set(phrases.beats) <= set(SEGMENT_KINDS), tag

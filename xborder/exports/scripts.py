@@ -56,7 +56,8 @@ def script_markdown(script: LiveScript) -> str:
             if beat.direction:
                 out += [f"> *[{beat.direction}]*", ""]
             if beat.cue:  # not a line to say: the host's cue (text to translate, a claim left out)
-                out += [f"> **{beat.text}**", ""]
+                if beat.text:  # a demonstration step is its stage direction alone
+                    out += [f"> **{beat.text}**", ""]
                 continue
             out += [f"## {beat.text}", ""]
             if beat.draft:

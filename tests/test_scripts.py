@@ -306,7 +306,7 @@ def test_run_of_show_slots_sum_exactly_to_the_session(example, order, session):
     assert sum(s.seconds for s in show.slots) == session == show.total_seconds
     assert all(s.seconds > 0 for s in show.slots)
     assert all(a.end == b.start for a, b in zip(show.slots, show.slots[1:]))
-    assert show.slots[0].kind == "opening" and show.slots[-1].kind == "closing"
+    assert show.slots[0].kind == "warmup" and show.slots[-1].kind == "closing"
     products = [s for s in show.slots if s.kind == "product"]
     assert products
     if order == "opener":

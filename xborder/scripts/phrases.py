@@ -120,8 +120,10 @@ def script_languages() -> list[str]:
 
 
 @cache
-def script_phrases(tag: str) -> ScriptPhrases:
-    """The phrases for a language tag, falling back from 'es-MX' to 'es'; ScriptError for a language without any."""
+def script_phrases(tag: str, host: str = "") -> ScriptPhrases:
+    """The phrases for a language tag, falling back from 'es-MX' to 'es'; ScriptError for a language without any.
+    `host` (female, male, neutral: [scripts] host) picks the language's sentence particle (`host_polite`: Thai
+    ค่ะ, ครับ or none); "" keeps the phrase bank's."""
     raw = data.load("script_phrases.toml")
     tag = normalize_tag(tag)
     language = tag.split("-")[0]
@@ -148,7 +150,7 @@ def script_phrases(tag: str) -> ScriptPhrases:
     return ScriptPhrases(
         tag=tag, order=tuple(merged.get("order", SEGMENT_KINDS)), titles=dict(merged.get("titles", {})),
         beats={kind: tuple(_beat(tag, kind, item) for item in items) for kind, items in beats.items()},
-        polite=str(merged.get("polite", "")), tax_included=str(merged.get("tax_included", "")),
+        polite=str(merged.get("host_polite", {}).get(host, merged.get("polite", ""))), tax_included=str(merged.get("tax_included", "")),
         tax_excluded=str(merged.get("tax_excluded", "")), own_store_cta=str(merged.get("own_store_cta", "")),
         shop_cta=str(merged.get("shop_cta", "")), show={k: str(v) for k, v in merged.get("show", {}).items()},
         angles={k: dict(v) for k, v in merged.get("angles", {}).items()},

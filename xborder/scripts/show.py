@@ -201,7 +201,7 @@ def order_scripts(scripts: list[LiveScript], order: str) -> list[LiveScript]:
 def run_of_show(scripts: list[LiveScript], session_seconds: int, order: str = "given", *,
                 again: Callable[[LiveScript, int], LiveScript] | None = None,
                 flash: dict[str, FlashDeal] | None = None,
-                answers: dict[str, list[ShowLine]] | None = None) -> RunOfShow:
+                answers: dict[str, list[ShowLine]] | None = None, host: str = "") -> RunOfShow:
     """Time slots for a session of `session_seconds` (all scripts in one language); they sum exactly to it.
 
     `again(script, round)`: the product's script for a later round, said with other variants (else the same
@@ -214,7 +214,7 @@ def run_of_show(scripts: list[LiveScript], session_seconds: int, order: str = "g
         raise ScriptError(f"a run of show is in one language; these scripts are in {', '.join(sorted(tags))}")
     tag = scripts[0].lang_tag
     market = scripts[0].market
-    phrases, rate, glue = script_phrases(tag), speaking_rate(tag), show_phrases(tag)
+    phrases, rate, glue = script_phrases(tag, host), speaking_rate(tag), show_phrases(tag)
     timing = show_timing()
     rehook_every, reminder_every = show_settings()
     rehook_every = int(timing.get("rehook_every_seconds", rehook_every))
@@ -236,7 +236,7 @@ def run_of_show(scripts: list[LiveScript], session_seconds: int, order: str = "g
                        "noun": _noun(script)}
         for name, value in values.items():
             template = template.replace("{" + name + "}", value)
-        return " ".join(template.split())
+        return re.sub(r"[ \t\r\n]+", " ", template).strip()  # no-break spaces (28,99 €) stay
 
     def pick(key: str, variants: tuple[str, ...]) -> str:
         """The next variant of a glue line: the session counts on, so a re-hook or a reminder is not the same text

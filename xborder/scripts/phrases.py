@@ -150,13 +150,18 @@ def script_phrases(tag: str, host: str = "") -> ScriptPhrases:
     return ScriptPhrases(
         tag=tag, order=tuple(merged.get("order", SEGMENT_KINDS)), titles=dict(merged.get("titles", {})),
         beats={kind: tuple(_beat(tag, kind, item) for item in items) for kind, items in beats.items()},
-        polite=str(merged.get("host_polite", {}).get(host, merged.get("polite", ""))), tax_included=str(merged.get("tax_included", "")),
+        polite=_polite(merged, host), tax_included=str(merged.get("tax_included", "")),
         tax_excluded=str(merged.get("tax_excluded", "")), own_store_cta=str(merged.get("own_store_cta", "")),
         shop_cta=str(merged.get("shop_cta", "")), show={k: str(v) for k, v in merged.get("show", {}).items()},
         angles={k: dict(v) for k, v in merged.get("angles", {}).items()},
         cta_variants={k: tuple(str(x) for x in v) for k, v in merged.get("cta", {}).items()},
         cue={k: str(v) for k, v in merged.get("cue", {}).items()},
         demo_steps=tuple(str(s) for s in merged.get("demo_steps", ())))
+
+
+def _polite(merged: dict[str, Any], host: str) -> str:
+    """The sentence particle for the host ([scripts] host), else the phrase bank's."""
+    return str(merged.get("host_polite", {}).get(host, merged.get("polite", "")))
 
 
 def _beat(tag: str, kind: str, item: dict[str, Any]) -> BeatTemplate:

@@ -168,7 +168,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
 
                 if writer is not None:
                     facts = script_facts(product, market, tag, options.duration, text=plan.text_for(product, market),
-                                         quote=quote, approved=approved, price_for=price_for, picker=picker, host=config.host.host)
+                                         quote=quote, approved=approved, price_for=price_for, picker=picker,
+                                         host=config.host.host)
                     briefs.append(script_brief(facts, writer, config.source_language))
                     continue
                 result.scripts[tag].append(write_script(

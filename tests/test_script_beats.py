@@ -65,8 +65,7 @@ def sources() -> list[str]:
     return parts
 
 
-@pytest.mark.parametrize("duration", [60, pytest.param(180, marks=pytest.mark.xfail(
-    reason="issue 23 open: a product with most selling points still in Chinese fills about 150 s of 180 s", strict=True))])
+@pytest.mark.parametrize("duration", [60, 180])
 def test_scripts_a_host_can_say_in_five_languages(factory, run_cli, duration):
     args = ["script", "catalog.xlsx", "--duration", f"{duration}s", "--fx-date", "2025-06-02"]
     for tag in LANGS:

@@ -267,7 +267,10 @@ def test_scripts_fit_the_duration_by_priority_and_never_cut_a_sentence(example, 
         assert set(REQUIRED) <= set(kinds)  # every beat of a 单品脚本 is always said
         assert kinds == [k for k in phrases[script.lang_tag].order if k in kinds]
         for beat in said:
-            assert re.search(r"[.?!。]$", beat.text), beat.text
+            if beat.text:  # a further demonstration step is a stage direction alone
+                assert re.search(r"[.?!。]$", beat.text), beat.text
+            else:
+                assert beat.cue and beat.direction
         if script.within_tolerance:
             assert abs(script.total_seconds - duration) <= 0.1 * duration
         else:
@@ -303,7 +306,7 @@ def test_run_of_show_slots_sum_exactly_to_the_session(example, order, session):
     assert sum(s.seconds for s in show.slots) == session == show.total_seconds
     assert all(s.seconds > 0 for s in show.slots)
     assert all(a.end == b.start for a, b in zip(show.slots, show.slots[1:]))
-    assert show.slots[0].kind == "opening" and show.slots[-1].kind == "closing"
+    assert show.slots[0].kind == "warmup" and show.slots[-1].kind == "closing"
     products = [s for s in show.slots if s.kind == "product"]
     assert products
     if order == "opener":
@@ -394,7 +397,7 @@ def test_every_script_language_has_every_segment_and_its_placeholders():
     raw = data.load("script_phrases.toml")
     allowed = {"name", "point", "label", "value", "price", "tax", "options", "colors", "sizes", "material", "category",
                "description", "origin", "cta", "platform", "polite", "noun", "scene", "demo_use", "capacity", "power",
-               "age", "certs", "volts", "mains", "cn_sizes"}
+               "age", "certs", "volts", "mains", "cn_sizes", "voltage"}
     for tag in LOCALES:
         phrases = script_phrases(tag)
         assert set(phrases.order) == set(phrases.beats) <= set(SEGMENT_KINDS), tag

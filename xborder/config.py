@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from xborder.errors import ConfigError
 from xborder.catalog.options import CatalogSettings
 from xborder.markets import check_overrides
-from xborder.settings import PricingSettings, Seller, model_settings, pricing_settings, read_limits
+from xborder.settings import (HostProfile, PricingSettings, Seller, host_profile, model_settings, pricing_settings,
+                              read_limits)
 
 __all__ = ["CatalogSettings", "Config", "PricingSettings", "Seller", "find_config", "load_config", "parse_date"]
 
@@ -43,6 +44,7 @@ class Config:
     seller: Seller = field(default_factory=Seller)
     model: dict[str, Any] = field(default_factory=dict)  # [model]: checked at load by xborder.settings.model_settings
     image_base_url: str = ""  # [project]: where the seller uploads the build's images/ files ('' = not given)
+    host: HostProfile = field(default_factory=HostProfile)  # [scripts]: the live host's profile
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,10 +141,14 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}: [markets] must hold tables such as [markets.amazon-de]")
     check_overrides(overrides, path)  # a bad limit stops every command at load, used market or not
     config.market_overrides = overrides
+    scripts = raw.get("scripts", {})
+    if not isinstance(scripts, dict):
+        raise ConfigError(f'{path}: [scripts] must be a table such as host = "female"')
+    config.host = host_profile(scripts, f"{path}: [scripts]")
     return config
 
 
-_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits", "compliance"}
+_SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits", "compliance", "scripts"}
 
 
 def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> Seller:

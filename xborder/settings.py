@@ -302,3 +302,34 @@ def model_settings(table: dict[str, Any], where: str = "[model]", base: ModelSet
     settings = replace(base, **changes)
     settings.check(where)
     return settings
+
+
+HOSTS = ("female", "male", "neutral")
+FORMALITY = ("formal", "casual")
+
+
+@dataclass(frozen=True)
+class HostProfile:
+    """[scripts] of xborder.toml: who hosts the live stream. `host` drives Thai sentence particles (ค่ะ for a female
+    host, ครับ for a male one, none for neutral); "" keeps the phrase bank's ค่ะ/ครับ for the host to choose."""
+
+    host: str = ""
+    name: str = ""
+    formality: str = "formal"
+
+
+def host_profile(table: dict[str, Any], where: str = "[scripts]") -> HostProfile:
+    """Check a [scripts] table: host one of HOSTS, name text, formality one of FORMALITY."""
+    known = {"host", "name", "formality"}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{where} has no setting '{key}'; known: {', '.join(sorted(known))}")
+        if not isinstance(value, str):
+            raise ConfigError(f'{where} {key} must be text, e.g. host = "female"')
+    host = table.get("host", "")
+    if host and host not in HOSTS:
+        raise ConfigError(f"{where} host = '{host}' is not one of {', '.join(HOSTS)}")
+    formality = table.get("formality", "formal")
+    if formality not in FORMALITY:
+        raise ConfigError(f"{where} formality = '{formality}' is not one of {', '.join(FORMALITY)}")
+    return HostProfile(host, table.get("name", "").strip(), formality)

@@ -77,19 +77,24 @@ class _Sheet:
         XML rejects) and written as text, numbers as numbers."""
         if self.row >= MAX_ROWS:
             self._open()
-        ws, row = self.ws, self.row
-        for column, value in enumerate(values):
-            cell_style = styles.get(column, style) if styles else style
-            if value is None or value == "":
-                if cell_style is not None:
-                    ws.write_blank(row, column, None, cell_style)
-            elif isinstance(value, str):
-                ws.write_string(row, column, neutralize(value), cell_style)
-            elif isinstance(value, bool):
-                ws.write_boolean(row, column, value, cell_style)
-            else:
-                ws.write_number(row, column, value, cell_style)
+        write_cells(self.ws, self.row, values, style, styles)
         self.row += 1
+
+
+def write_cells(ws, row: int, values: Sequence[object], style=None, styles: dict[int, object] | None = None) -> None:
+    """One row of an xlsxwriter sheet as every workbook of xborder writes it: text neutralized (no live formula, no
+    character XML rejects) and written as text, numbers as numbers."""
+    for column, value in enumerate(values):
+        cell_style = styles.get(column, style) if styles else style
+        if value is None or value == "":
+            if cell_style is not None:
+                ws.write_blank(row, column, None, cell_style)
+        elif isinstance(value, str):
+            ws.write_string(row, column, neutralize(value), cell_style)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, column, value, cell_style)
+        else:
+            ws.write_number(row, column, value, cell_style)
 
 
 class ReviewWorkbook:

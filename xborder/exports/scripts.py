@@ -14,8 +14,9 @@ from typing import Any
 
 import xlsxwriter
 
-from xborder.files import (hold_lock, map_names, neutralize, real_folder, reproducible_zip, stage_folder, swap_in,
+from xborder.files import (hold_lock, map_names, real_folder, reproducible_zip, stage_folder, swap_in,
                            write_bytes, write_text)
+from xborder.exports.review_workbook import write_cells
 from xborder.findings import Finding
 from xborder.scripts.model import LiveScript
 from xborder.scripts.run import ScriptResult
@@ -56,7 +57,8 @@ def script_markdown(script: LiveScript) -> str:
             if beat.direction:
                 out += [f"> *[{beat.direction}]*", ""]
             if beat.cue:  # not a line to say: the host's cue (text to translate, a claim left out)
-                out += [f"> **{beat.text}**", ""]
+                if beat.text:  # a demonstration step is its stage direction alone
+                    out += [f"> **{beat.text}**", ""]
                 continue
             out += [f"## {beat.text}", ""]
             if beat.draft:
@@ -89,7 +91,12 @@ def script_markdown(script: LiveScript) -> str:
     return "\n".join(out) + "\n"
 
 
-_HEADER = ["#", "start", "end", "length", "slot", "SKU", "product", "price", "say / script"]
+_HEADER = ["#", "start", "end", "length", "slot", "SKU", "product", "price", "say (the lines themselves)", "do / notes"]
+
+
+def slot_text(slot) -> str:
+    """A slot's lines, one per line of text: spoken lines as they are, cues for the host in brackets."""
+    return "\n".join(line.text for line in slot.lines)
 
 
 def run_of_show_markdown(show: RunOfShow) -> str:
@@ -98,11 +105,19 @@ def run_of_show_markdown(show: RunOfShow) -> str:
            f"Order: {show.rule}. {products} product slots; the slots add up to {clock(show.total_seconds)}.", ""]
     if show.left_out:
         out += [f"No room for: {', '.join(show.left_out)}.", ""]
-    out += ["| " + " | ".join(_HEADER) + " |", "| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |"]
+    if show.flash or show.announced:
+        deals = {d.sku: d for d in show.announced + show.flash}.values()
+        out += ["Flash deals (priced by the pricing engine, above break-even): " + "; ".join(
+            f"{d.sku} {d.formatted} instead of {d.regular} (break-even {d.break_even_formatted})" for d in deals), ""]
+    out += ["| " + " | ".join(_HEADER[:9]) + " |", "| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |"]
     for s in show.slots:
-        say = f"→ [{s.notes}]({s.notes})" if s.kind == "product" else s.say
+        lines = "<br>".join(_cell(line.text) for line in s.lines)
+        say = f"→ [{s.notes}]({s.notes})<br>{lines}" if s.kind == "product" else lines
         out.append(f"| {s.number} | {clock(s.start)} | {clock(s.end)} | {s.seconds} s | {s.kind} | {_cell(s.sku)} | "
-                   f"{_cell(s.name)} | {_cell(s.price)} | {_cell(say)} |")
+                   f"{_cell(s.name)} | {_cell(s.price)} | {say} |")
+    if show.findings:
+        out += ["", "#### Findings", "", "| severity | check | where | message |", "| --- | --- | --- | --- |"]
+        out += [f"| {f.severity} | {f.check} | {f.field} | {_cell(f.message)} |" for f in show.findings]
     return "\n".join(out) + "\n"
 
 
@@ -117,19 +132,14 @@ def run_of_show_xlsx(show: RunOfShow) -> bytes:
     body = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     product = book.add_format({"border": 1, "text_wrap": True, "valign": "top", "bold": True, "bg_color": "#F2F2F2"})
     sheet = book.add_worksheet("Run of show")
-    for column, width in enumerate([4, 8, 8, 7, 11, 11, 32, 11, 70]):
+    for column, width in enumerate([4, 8, 8, 7, 11, 11, 24, 11, 70, 30]):
         sheet.set_column(column, column, width)
-    sheet.write_row(0, 0, _HEADER, head)
+    write_cells(sheet, 0, _HEADER, head)
     for row, s in enumerate(show.slots, start=1):
         style = product if s.kind == "product" else body
-        say = s.notes if s.kind == "product" else s.say
-        values = [s.number, clock(s.start), clock(s.end), s.seconds, s.kind, s.sku, s.name, s.price, say]
-        for column, value in enumerate(values):
-            value = neutralize(value)
-            if isinstance(value, str):
-                sheet.write_string(row, column, value, style)
-            else:
-                sheet.write(row, column, value, style)
+        notes = "\n".join(x for x in (s.direction, s.notes) if x)
+        write_cells(sheet, row, [s.number, clock(s.start), clock(s.end), s.seconds, s.kind, s.sku, s.name, s.price,
+                                 slot_text(s), notes], style)
     total = len(show.slots) + 1
     sheet.write(total, 2, "total", head)
     sheet.write_formula(total, 3, f"=SUM(D2:D{total})", head, show.total_seconds)

@@ -26,6 +26,7 @@ class Beat:
     cue: bool = False  # not a spoken line: a bracketed cue for the host ("[to translate: 烧水快]", a claim left out)
     draft: tuple[str, ...] = ()  # source texts the line says as a draft (glossary terms in the catalog's word order)
     sources: tuple[str, ...] = ()  # every catalog text the line says
+    fact: bool = False  # an answer from the product's facts (a Q&A beat with `when` or `each`)
 
     @property
     def spoken(self) -> bool:

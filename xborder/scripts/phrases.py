@@ -16,7 +16,7 @@ SEGMENT_KINDS = ("hook", "story", "demo", "specs", "proof", "social_proof", "saf
 REQUIRED = ("hook", "demo", "proof", "offer", "cta")
 WHEN = ("description", "category", "origin", "colors", "sizes", "cn_sizes", "material", "electrical", "food",
         "capacity", "power", "certs", "figure", "voltage_mismatch", "plug_mismatch", "food_contact", "age", "scene",
-        "demo_use")
+        "demo_use", "voltage")
 EACH = ("first_point", "more_points", "specs", "other_prices", "figures")
 _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?$")
 
@@ -57,6 +57,8 @@ class ScriptPhrases:
     angles: dict[str, dict[str, Any]] = field(default_factory=dict)  # noun, hooks and demo use per product angle
     cta_variants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 'live' / 'shop' / 'own_store' lines
     cue: dict[str, str] = field(default_factory=dict)  # the host's bracketed cues: to_translate, claim, draft
+    # further demonstration steps: stage directions only (the host shows the product; no stock line is said)
+    demo_steps: tuple[str, ...] = ()
 
     def title(self, kind: str) -> str:
         return self.titles.get(kind, kind.replace("_", " ").capitalize())
@@ -118,8 +120,10 @@ def script_languages() -> list[str]:
 
 
 @cache
-def script_phrases(tag: str) -> ScriptPhrases:
-    """The phrases for a language tag, falling back from 'es-MX' to 'es'; ScriptError for a language without any."""
+def script_phrases(tag: str, host: str = "") -> ScriptPhrases:
+    """The phrases for a language tag, falling back from 'es-MX' to 'es'; ScriptError for a language without any.
+    `host` (female, male, neutral: [scripts] host) picks the language's sentence particle (`host_polite`: Thai
+    ค่ะ, ครับ or none); "" keeps the phrase bank's."""
     raw = data.load("script_phrases.toml")
     tag = normalize_tag(tag)
     language = tag.split("-")[0]
@@ -146,12 +150,18 @@ def script_phrases(tag: str) -> ScriptPhrases:
     return ScriptPhrases(
         tag=tag, order=tuple(merged.get("order", SEGMENT_KINDS)), titles=dict(merged.get("titles", {})),
         beats={kind: tuple(_beat(tag, kind, item) for item in items) for kind, items in beats.items()},
-        polite=str(merged.get("polite", "")), tax_included=str(merged.get("tax_included", "")),
+        polite=_polite(merged, host), tax_included=str(merged.get("tax_included", "")),
         tax_excluded=str(merged.get("tax_excluded", "")), own_store_cta=str(merged.get("own_store_cta", "")),
         shop_cta=str(merged.get("shop_cta", "")), show={k: str(v) for k, v in merged.get("show", {}).items()},
         angles={k: dict(v) for k, v in merged.get("angles", {}).items()},
         cta_variants={k: tuple(str(x) for x in v) for k, v in merged.get("cta", {}).items()},
-        cue={k: str(v) for k, v in merged.get("cue", {}).items()})
+        cue={k: str(v) for k, v in merged.get("cue", {}).items()},
+        demo_steps=tuple(str(s) for s in merged.get("demo_steps", ())))
+
+
+def _polite(merged: dict[str, Any], host: str) -> str:
+    """The sentence particle for the host ([scripts] host), else the phrase bank's."""
+    return str(merged.get("host_polite", {}).get(host, merged.get("polite", "")))
 
 
 def _beat(tag: str, kind: str, item: dict[str, Any]) -> BeatTemplate:
@@ -187,6 +197,11 @@ def timing_settings() -> tuple[float, float]:
     """(seconds a stage direction adds to its beat, tolerance as a share of the duration)."""
     timing = data.load("script_phrases.toml")["timing"]
     return float(timing["direction_pause_seconds"]), float(timing["tolerance"])
+
+
+def demo_step_seconds() -> float:
+    """Seconds one further demonstration step (a stage direction, no stock line) takes."""
+    return float(data.load("script_phrases.toml")["timing"]["demo_step_seconds"])
 
 
 def show_settings() -> tuple[int, int]:

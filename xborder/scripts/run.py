@@ -12,7 +12,8 @@ one request per product × language, cached in the memory.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,13 @@ from xborder.config import Config
 from xborder.errors import InputError
 from xborder.markets import Market, get_markets, load_markets
 from xborder.listing.compose import ListingTextChecks
-from xborder.pricing import FxTable, quote_price
+from xborder.pricing import FxTable, Quote, quote_price
+from xborder.findings import Finding
+from xborder.scripts.lint import lint_lines
 from xborder.scripts.model import LiveScript
 from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
 from xborder.scripts.model_engine import ScriptBrief, ScriptRun, model_scripts, script_brief
-from xborder.scripts.show import RunOfShow, run_of_show
+from xborder.scripts.show import show_prices, FlashDeal, RunOfShow, ShowLine, platform_show, run_of_show, show_timing
 from xborder.scripts.write import VariantPicker, script_facts, write_script
 from xborder.engines.engine import Rendering, RunControl
 from xborder.language.memory import TranslationMemory
@@ -170,12 +173,13 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
 
                 if writer is not None:
                     facts = script_facts(product, market, tag, options.duration, text=plan.text_for(product, market),
-                                         quote=quote, approved=approved, price_for=price_for, picker=picker)
+                                         quote=quote, approved=approved, price_for=price_for, picker=picker,
+                                         host=config.host.host)
                     briefs.append(script_brief(facts, writer, config.source_language))
                     continue
                 result.scripts[tag].append(write_script(
                     product, market, tag, options.duration, text=plan.text_for(product, market), quote=quote,
-                    approved=approved, price_for=price_for, picker=picker))
+                    approved=approved, price_for=price_for, picker=picker, host=config.host.host))
         if writer is not None:
             control = options.control or RunControl(options.max_requests, options.max_tokens)
             written, result.model = model_scripts(briefs, writer, memory, control, config.source_language)
@@ -190,11 +194,78 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
                 pending.setdefault((source, market.language), PendingSegment(
                     source, config.source_language, market.language, f"{script.product.sku} script ({market.key})",
                     draft=line))
+        if options.session is not None:
+            for tag in languages:
+                _plan_show(result, tag, products, plan, memory, config, fx, options)
     result.pending = list(pending.values())
-    if options.session is not None:
-        for tag in languages:
-            result.shows[tag] = run_of_show(result.scripts[tag], options.session, options.order)
     return result
+
+
+def _plan_show(result: ScriptResult, tag: str, products: list[Product], plan: TextPlan, memory: TranslationMemory,
+               config: Config, fx: FxTable, options: ScriptOptions) -> None:
+    """The language's run of show: later rounds say each product with other variants (a picker per round counts
+    on from the first), flash deals priced by the pricing engine, Q&A answers from each product's facts."""
+    assert options.session is not None
+    market = result.markets[tag]
+    approved = memory.approved_lookup(config.source_language, market.language, market.key)
+    by_sku = {p.sku: p for p in products}
+    pickers: dict[int, VariantPicker] = {}
+
+    def price_for(product: Product):
+        return lambda cost: quote_price(product, market, config.pricing, fx, cost).price
+
+    def again(script: LiveScript, round_: int) -> LiveScript:
+        picker = pickers.setdefault(round_, VariantPicker(len(products)))
+        picker.counter = max(picker.counter, round_ - 1)  # the next round starts its rotation further on
+        product = by_sku[script.product.sku]
+        return write_script(product, market, tag, script.target_seconds, text=plan.text_for(product, market),
+                            quote=script.quote, approved=approved, price_for=price_for(product), picker=picker,
+                            host=config.host.host)
+
+    answers: dict[str, list[ShowLine]] = {}
+    for script in result.scripts[tag]:  # every Q&A beat a long slot would say, from a picker of their own
+        product = by_sku[script.product.sku]
+        long = write_script(product, market, tag, 3600, text=plan.text_for(product, market), quote=script.quote,
+                            approved=approved, price_for=price_for(product), picker=VariantPicker(len(products)),
+                            host=config.host.host)
+        answers[product.sku] = [
+            ShowLine(b.text, b.cue, b.sources) for b in long.beats if b.kind == "faq" and b.fact and (b.cue or not any(
+                f.severity == "error" for f in lint_lines([("qa", b.text)], market, tag, show_prices(long),
+                                                           long.quote.formatted)))]  # a line the lint flags is not said
+    flash, refused = flash_deals(result.scripts[tag], config, fx)
+    show = run_of_show(result.scripts[tag], options.session, options.order, again=again, flash=flash,
+                       answers=answers, host=config.host.host)
+    show.findings = refused + show.findings
+    result.shows[tag] = show
+
+
+def flash_deals(scripts: list[LiveScript], config: Config, fx: FxTable) -> tuple[dict[str, FlashDeal], list[Finding]]:
+    """Each product's flash price: the pricing engine's quote at [script_show.toml] flash_margin_share of the margin.
+    Refused, with a finding, when the listing's price is unconfirmed, or the flash price is at or below the quote's
+    break-even, or not below the listing's price after rounding. Never typed."""
+    share = Decimal(str(show_timing()["flash_margin_share"]))
+    deals: dict[str, FlashDeal] = {}
+    refused: list[Finding] = []
+    for script in scripts:
+        quote, market = script.quote, script.market
+        if not quote.confirmed:
+            refused.append(Finding("flash-refused", "warning", f"{script.product.sku}: no flash deal, the listing's "
+                                   "price is unconfirmed", "flash", script.product.sku))
+            continue
+        margin = quote.settings.margin * share
+        flash_market = replace(market, pricing={**market.pricing, "margin": str(margin)})
+        low: Quote = quote_price(script.product, flash_market, config.pricing, fx)
+        if low.price <= quote.break_even or low.price >= quote.price:
+            why = (f"at or below the break-even {quote.money(quote.break_even)}" if low.price <= quote.break_even
+                   else f"not below the listing's price {quote.formatted} once rounded")
+            refused.append(Finding("flash-refused", "warning", f"{script.product.sku}: a flash price of "
+                                   f"{quote.money(low.price)} would be {why}; no flash deal for it", "flash",
+                                   script.product.sku))
+            continue
+        deals[script.product.sku] = FlashDeal(script.product.sku, low.price, low.formatted, quote.formatted,
+                                              quote.break_even, quote.money(quote.break_even), low.margin,
+                                              str(platform_show(market.platform).get("flash_tool", "")))
+    return deals, refused
 
 
 def _model_engine(options: ScriptOptions, config: Config) -> ModelEngine | None:

@@ -26,8 +26,8 @@ from xborder.pricing import Quote
 from xborder.scripts.culture import cultural_fit
 from xborder.scripts.lint import lint_lines
 from xborder.scripts.model import Beat, LiveScript, ScriptSegment
-from xborder.scripts.phrases import (REQUIRED, ScriptError, ScriptPhrases, SpeakingRate, platform, script_phrases,
-                                     speaking_rate, timing_settings)
+from xborder.scripts.phrases import (REQUIRED, ScriptError, ScriptPhrases, SpeakingRate, demo_step_seconds, platform,
+                                     script_phrases, speaking_rate, timing_settings)
 from xborder.listing.compliance import compliance_data, compliance_for, detection_text, parse_voltage
 from xborder.listing.qa import check_source_claims
 from xborder.scripts.timing import clock, speaking_seconds
@@ -108,14 +108,14 @@ def _value(rendering: Rendering, segments: tuple[str, ...] | None = None) -> _Va
 def write_script(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText, quote: Quote,
                  approved: Callable[[str], str | None] | None = None,
                  price_for: Callable[[Money], Decimal] | None = None,
-                 picker: VariantPicker | None = None) -> LiveScript:
+                 picker: VariantPicker | None = None, host: str = "") -> LiveScript:
     """The script for one product in one market, fitted to `duration` seconds.
 
     `text` is the build's ProductText for this product and market (plan_texts, then fetch_texts), `quote` the
     listing's price (quote_price), `approved` the memory's look-up of a person's corrected fields and `price_for`
     the price of a variant with its own cost, as the build gives them to the composer."""
     facts = script_facts(product, market, lang_tag, duration, text=text, quote=quote, approved=approved,
-                         price_for=price_for, picker=picker)
+                         price_for=price_for, picker=picker, host=host)
     return assemble(facts, facts.candidates)
 
 
@@ -150,9 +150,9 @@ class ScriptFacts:
 def script_facts(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText,
                  quote: Quote, approved: Callable[[str], str | None] | None = None,
                  price_for: Callable[[Money], Decimal] | None = None,
-                 picker: VariantPicker | None = None) -> ScriptFacts:
+                 picker: VariantPicker | None = None, host: str = "") -> ScriptFacts:
     """The listing's facts for a script and the phrase bank's beats around them (see write_script)."""
-    phrases = script_phrases(lang_tag)
+    phrases = script_phrases(lang_tag, host)  # [scripts] host: the Thai particle
     if phrases.tag.split("-")[0] != market.language:
         raise ScriptError(f"a {phrases.tag} script needs a market that lists in {phrases.tag.split('-')[0]}; "
                           f"{market.key} lists in {market.language}")
@@ -258,7 +258,9 @@ def _facts(product: Product, market: Market, phrases: ScriptPhrases, composer: L
             values["material"] = _value(rendering)
         elif key in ("capacity", "power", "age"):
             values[key] = _value(rendering)
-        elif key in _NOT_SPOKEN or key == "voltage":
+        elif key == "voltage":
+            values["voltage"] = _value(rendering)  # answered when asked; a mismatch is the safety beat's
+        elif key in _NOT_SPOKEN:
             continue
         else:
             item = {"label": _Value(label), "value": _value(rendering)}
@@ -412,6 +414,7 @@ def _expand(phrases: ScriptPhrases, values: dict[str, _Value], lists: dict[str, 
     picker = picker or VariantPicker()
     beats: list[Beat] = []
     zh = speaking_rate("zh")
+    said_texts: set[str] = set()
     for kind in phrases.order:
         first = len(beats)
         for number, template in enumerate(phrases.beats.get(kind, ())):
@@ -436,10 +439,17 @@ def _expand(phrases: ScriptPhrases, values: dict[str, _Value], lists: dict[str, 
                 seconds = speaking_seconds(said.text, rate) + (held if direction.text else 0.0)
                 if said.pending:  # the translated line will take about as long as the Chinese takes to say
                     seconds = sum(speaking_seconds(p, zh) for p in said.pending) + (held if direction.text else 0)
+                if text in said_texts:  # never the same line twice in one script: no padding with repeats
+                    continue
+                said_texts.add(text)
                 for copy in range(template.repeat):
                     beats.append(Beat(kind, text, direction.text, priority + copy, seconds,
                                       tuple(dict.fromkeys(said.pending + direction.pending)), cue, said.draft,
-                                      said.sources))
+                                      said.sources, fact=bool(template.when or template.each)))
+        if kind == "demo" and "demo_use" in values:  # a longer slot shows more of the product, step by step
+            step = demo_step_seconds()
+            for number, direction_text in enumerate(phrases.demo_steps):
+                beats.append(Beat(kind, "", direction_text, 4 + number, step, cue=True))
         if kind in REQUIRED:  # the first line of a required beat is said, a spoken one rather than a cue
             offered = beats[first:]
             lead = next((b for b in offered if not b.cue), offered[0] if offered else None)

@@ -329,18 +329,24 @@ def lock_wait() -> float:
         return LOCK_WAIT
 
 
-def lock_file(path: Path) -> Path:
-    """The hidden lock file beside `path` (an output folder or a memory file)."""
+def lock_file(path: Path, *, beside: bool = True) -> Path:
+    """The lock file of `path`: hidden beside a memory file (its journal lives there too); for an output folder, in
+    the user's lock folder under the system's temporary folder, named by the folder's path, so a build leaves
+    nothing beside the folder it was asked to write."""
     path = Path(os.path.abspath(path))
-    return path.parent / f".{path.name}.lock"
+    if beside:
+        return path.parent / f".{path.name}.lock"
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:32]
+    owner = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"xborder-locks-{owner}" / f"{digest}.lock"
 
 
 @contextmanager
-def hold_lock(path: Path, what: str, wait: float | None = None) -> Iterator[None]:
+def hold_lock(path: Path, what: str, wait: float | None = None, *, beside: bool = True) -> Iterator[None]:
     """Hold the lock of `path` (flock on lock_file(path)) for the block: another xborder run on the same output
     folder or memory waits up to `wait` seconds (LOCK_WAIT), then BusyError names the process holding it. The
     system releases the lock when a process ends, however it ends (kill -9 too), so nothing is left locked."""
-    lock = lock_file(path)
+    lock = lock_file(path, beside=beside)
     key = str(lock)
     if key in _held:
         _held[key][1] += 1
@@ -350,7 +356,7 @@ def hold_lock(path: Path, what: str, wait: float | None = None) -> Iterator[None
             _release(key)
         return
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as error:
         if disk_full(error):

@@ -161,16 +161,15 @@ HOLDER = textwrap.dedent("""
     from pathlib import Path
     from xborder.files import hold_lock
 
-    with hold_lock(Path(sys.argv[1]), "test", beside=sys.argv[3] == "beside"):
+    with hold_lock(Path(sys.argv[1]), "test"):
         Path(sys.argv[2]).touch()
         time.sleep(60)
 """)
 
 
-def _hold(path: Path, tmp_path: Path, where: str = "beside") -> subprocess.Popen:
-    """A process holding the lock of `path`: 'beside' a memory, or 'temp' for an output folder's."""
+def _hold(path: Path, tmp_path: Path) -> subprocess.Popen:
     ready = tmp_path / "holding"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(ready), where])
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(ready)])
     deadline = time.monotonic() + 30
     while not ready.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -182,7 +181,7 @@ def test_a_second_run_on_one_output_folder_waits_then_names_the_process(tmp_path
     write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4]])
     assert run_cli("build", "c.xlsx", *FX).exit_code in (0, 1)
     before = snapshot(tmp_path / "dist")
-    holder = _hold(tmp_path / "dist", tmp_path, "temp")
+    holder = _hold(tmp_path / "dist", tmp_path)
     try:
         monkeypatch.setenv("XBORDER_LOCK_WAIT", "0.3")
         one_line(run_cli("build", "c.xlsx", *FX), "in use by another xborder run", f"process {holder.pid}")

@@ -376,7 +376,7 @@ def _build(paths: list[Path], config: Config, options: BuildOptions, on_event: E
         markets_for(tags, [], config)
     setup = _setup(paths, config, options)
     # one run at a time in an output folder: a second waits, or says which process holds it
-    with (hold_lock(real_folder(options.out), "this output folder", beside=False) if write else nullcontext()):
+    with (hold_lock(real_folder(options.out), "this output folder") if write else nullcontext()):
         results = []
         folders, renamed = catalog_names(paths)
         stage = stage_folder(options.out) if write else None
@@ -486,7 +486,7 @@ def write_build(result: BuildResult) -> list[Path]:
     """Write every catalog's exports and the run's report.json into a staging folder, then swap it in for
     --out whole: the output folder is always one complete build. Returns the files, at their final paths."""
     final = result.out
-    with hold_lock(real_folder(final), "this output folder", beside=False):
+    with hold_lock(real_folder(final), "this output folder"):
         stage = stage_folder(final)
         try:
             for catalog in result.catalogs:

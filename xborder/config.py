@@ -76,14 +76,22 @@ def find_config(explicit: Path | None, near: list[Path] | None = None) -> Path |
     return next((c for c in candidates if c.is_file()), None)
 
 
+_MAX_CONFIG_BYTES = 1 << 20  # a project file is a page of settings; megabytes of TOML are a mistake or an attack
+
+
 def load_config(path: Path | None) -> Config:
     """Read and check xborder.toml; None gives the defaults."""
     if path is None:
         return Config()
     try:
+        if path.stat().st_size > _MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes is no project file (at most "
+                              f"{_MAX_CONFIG_BYTES:,}); glossaries and translations go in files of their own")
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: tables or arrays nested too deep to be a project file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot be read ({error})") from None
     unknown = set(raw) - _SECTIONS

@@ -33,7 +33,7 @@ class BusyError(OutputError):
     """Another xborder run holds the output folder or the translation memory (exit 2)."""
 
 
-_FULL = (errno.ENOSPC, errno.EDQUOT)
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # no space: the disk, a quota, a file-size limit
 
 
 def disk_full(error: BaseException) -> bool:
@@ -44,7 +44,8 @@ def disk_full(error: BaseException) -> bool:
 def full_message(folder: Path, written: int | None = None, kept: str = "") -> str:
     """One line for a full disk: where, how much was written, what was kept."""
     amount = f" after writing {_size(written)}" if written else ""
-    return (f"{folder}: the disk is full (no space left){amount}; nothing was half-written"
+    return (f"{folder}: the disk is full (no space left, or a quota or file-size limit reached){amount}; nothing "
+            "was half-written"
             f"{'; ' + kept if kept else ''}. Free some space (or choose another --out) and run again")
 
 
@@ -329,24 +330,21 @@ def lock_wait() -> float:
         return LOCK_WAIT
 
 
-def lock_file(path: Path, *, beside: bool = True) -> Path:
-    """The lock file of `path`: hidden beside a memory file (its journal lives there too); for an output folder, in
-    the user's lock folder under the system's temporary folder, named by the folder's path, so a build leaves
-    nothing beside the folder it was asked to write."""
+def lock_file(path: Path) -> Path:
+    """The lock file of `path` (an output folder or a memory file): in the user's lock folder under the system's
+    temporary folder, named by the path, so a run leaves nothing beside what it was asked to write or read."""
     path = Path(os.path.abspath(path))
-    if beside:
-        return path.parent / f".{path.name}.lock"
     digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:32]
     owner = os.getuid() if hasattr(os, "getuid") else 0
     return Path(tempfile.gettempdir()) / f"xborder-locks-{owner}" / f"{digest}.lock"
 
 
 @contextmanager
-def hold_lock(path: Path, what: str, wait: float | None = None, *, beside: bool = True) -> Iterator[None]:
+def hold_lock(path: Path, what: str, wait: float | None = None) -> Iterator[None]:
     """Hold the lock of `path` (flock on lock_file(path)) for the block: another xborder run on the same output
     folder or memory waits up to `wait` seconds (LOCK_WAIT), then BusyError names the process holding it. The
     system releases the lock when a process ends, however it ends (kill -9 too), so nothing is left locked."""
-    lock = lock_file(path, beside=beside)
+    lock = lock_file(path)
     key = str(lock)
     if key in _held:
         _held[key][1] += 1

@@ -6,6 +6,7 @@ import codecs
 import csv
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,9 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
                             "workbook", file=str(path))
                 else:
                     _check_member(archive, member)
+    except zlib.error as error:  # a compressed part whose bytes were damaged
+        raise InputError(f"the workbook is damaged: a part of it cannot be unpacked ({_first_line(error)}); get "
+                         "the file again or re-save it in Excel", file=str(path)) from None
     except zipfile.BadZipFile as error:
         if "CRC" in str(error):  # the reader does not check: a damaged part would be read as it is
             raise InputError(f"the workbook is damaged: a part of it fails its checksum ({_first_line(error)}); get "

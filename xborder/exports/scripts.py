@@ -172,7 +172,7 @@ def script_names(scripts: list[LiveScript]) -> dict[str, str]:
 def write_scripts(result: ScriptResult) -> list[Path]:
     """Write OUT/scripts/ whole (staged, then swapped in); returns the files at their final paths."""
     final = result.out / "scripts"
-    with hold_lock(real_folder(final), "this scripts folder", beside=False):
+    with hold_lock(real_folder(final), "this scripts folder"):
         stage = stage_folder(final)
         written: list[Path] = []
         try:

@@ -281,7 +281,11 @@ def read_text_grid(path: Path, limits: ReadLimits | None = None) -> SheetGrid:
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("the file is empty; export the catalog again", file=str(path))
-    if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    head = raw[:4096]
+    # a binary file (a workbook or picture named .csv) is full of NUL bytes or starts with its format's mark; a
+    # stray NUL or two pasted into a cell is a problem of that row (below), not of the file
+    if raw.startswith(_BINARY_MARKS) or (head.count(0) > max(2, len(head) // 100)
+                                          and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
         raise InputError("this is a binary file, not a CSV; give the catalog as .xlsx or .csv",
                          file=str(path))
     mixed = False
@@ -384,7 +388,14 @@ class _Lines:
         return False
 
 
+_BINARY_MARKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x7fELF")
+
+
 def _row_fault(row: list[str], mixed: bool, encoding: str) -> RowFault | None:
+    for index, cell in enumerate(row):
+        if "\x00" in cell:
+            return RowFault("control-character", "a cell holds a NUL character (binary data pasted in); retype the "
+                            "cell", index)
     if mixed:
         for index, cell in enumerate(row):
             if _UNREADABLE in cell:

@@ -70,10 +70,9 @@ def folder_size(folder: Path) -> int:
 
 
 def output_file(path: Path) -> Path:
-    """The file to write for an output named `path`: `path` itself when it is new or a regular file, the file a
-    symlink points to when that is a regular file; anything else (a device such as /dev/full, a FIFO, a socket, a
-    folder, a symlink to one of them or to nothing) is refused, so that writing an output never replaces or feeds
-    something that is not an ordinary file."""
+    """The file to write for an output named `path`: `path` itself when it is new or a regular file; anything else
+    (a symbolic link, a device such as /dev/full, a FIFO, a socket, a folder) is refused, so that writing an output
+    never replaces or feeds something that is not an ordinary file, nor changes a file elsewhere."""
     path = Path(path)
     try:
         link = os.lstat(path)
@@ -95,7 +94,9 @@ def output_file(path: Path) -> Path:
             raise OutputError(f"{path}: a symbolic link to nothing ({os.readlink(path)}); xborder writes outputs "
                               "only as regular files: remove the link or name another file") from None
         if stat.S_ISREG(target.st_mode):
-            return path.resolve()
+            # writing through the link would change a file elsewhere, under a name the user did not give
+            raise OutputError(f"{path}: a symbolic link to {os.readlink(path)}; xborder writes outputs only as "
+                              "regular files under the name given: name the file itself, or remove the link")
         what = f"a symbolic link to {_kind(target.st_mode)} ({os.readlink(path)})"
     raise OutputError(f"{path}: {what}, not a regular file; xborder writes outputs only as regular files: name a "
                       "new file or an ordinary one")

@@ -47,6 +47,9 @@ def load_project(config_path: Path | None, inputs: list[Path]) -> Project:
     return project
 
 
+_PRICED = {"build", "price", "script", "inspect"}
+
+
 def _say_defaults_once(project: Project) -> None:
     """Without a project file, say once per command, when it ends without an error, what xborder assumed and how
     to write a project file (a failing command's one line stays one line)."""
@@ -55,7 +58,9 @@ def _say_defaults_once(project: Project) -> None:
     if context is None:
         return
     root = context.find_root()
-    if root.meta.get("xborder.defaults_said"):
+    # the commands whose results the defaults change (markets, fulfilment, margin); not with --json, whose reader
+    # wants one document
+    if root.meta.get("xborder.defaults_said") or context.info_name not in _PRICED or context.params.get("as_json"):
         return
     root.meta["xborder.defaults_said"] = True
     config = project.config

@@ -174,12 +174,13 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
                 if writer is not None:
                     facts = script_facts(product, market, tag, options.duration, text=plan.text_for(product, market),
                                          quote=quote, approved=approved, price_for=price_for, picker=picker,
-                                         host=config.host.host)
+                                         host=config.host.host, formality=config.host.formality)
                     briefs.append(script_brief(facts, writer, config.source_language))
                     continue
                 result.scripts[tag].append(write_script(
                     product, market, tag, options.duration, text=plan.text_for(product, market), quote=quote,
-                    approved=approved, price_for=price_for, picker=picker, host=config.host.host))
+                    approved=approved, price_for=price_for, picker=picker, host=config.host.host,
+                    formality=config.host.formality))
         if writer is not None:
             control = options.control or RunControl(options.max_requests, options.max_tokens)
             written, result.model = model_scripts(briefs, writer, memory, control, config.source_language)
@@ -220,21 +221,21 @@ def _plan_show(result: ScriptResult, tag: str, products: list[Product], plan: Te
         product = by_sku[script.product.sku]
         return write_script(product, market, tag, script.target_seconds, text=plan.text_for(product, market),
                             quote=script.quote, approved=approved, price_for=price_for(product), picker=picker,
-                            host=config.host.host)
+                            host=config.host.host, formality=config.host.formality)
 
     answers: dict[str, list[ShowLine]] = {}
     for script in result.scripts[tag]:  # every Q&A beat a long slot would say, from a picker of their own
         product = by_sku[script.product.sku]
         long = write_script(product, market, tag, 3600, text=plan.text_for(product, market), quote=script.quote,
                             approved=approved, price_for=price_for(product), picker=VariantPicker(len(products)),
-                            host=config.host.host)
+                            host=config.host.host, formality=config.host.formality)
         answers[product.sku] = [
             ShowLine(b.text, b.cue, b.sources) for b in long.beats if b.kind == "faq" and b.fact and (b.cue or not any(
                 f.severity == "error" for f in lint_lines([("qa", b.text)], market, tag, show_prices(long),
                                                            long.quote.formatted)))]  # a line the lint flags is not said
     flash, refused = flash_deals(result.scripts[tag], config, fx)
     show = run_of_show(result.scripts[tag], options.session, options.order, again=again, flash=flash,
-                       answers=answers, host=config.host.host)
+                       answers=answers, host=config.host.host, formality=config.host.formality)
     show.findings = refused + show.findings
     result.shows[tag] = show
 

@@ -80,6 +80,7 @@ class ScriptResult:
     row_problems: list[Problem] = field(default_factory=list)  # those rows' problems, for the console to name
     files: list[Path] = field(default_factory=list)
     model: ScriptRun | None = None  # what the model engine did, when it wrote the scripts
+    note: str = ""  # how the engine was set up, said once ('model: X, the only model URL lists')
 
     @property
     def all_scripts(self) -> list[LiveScript]:
@@ -152,6 +153,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     briefs: list[ScriptBrief] = []
     result = ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems,
                             row_problems=row_problems)
+    if writer is not None:
+        result.note = writer.note
     pending: dict[tuple[str, str], PendingSegment] = {}
     with open_memory(config, options.memory) as memory:
         import_translations(memory, config.translations, config.source_language)

@@ -445,7 +445,8 @@ def _expand(phrases: ScriptPhrases, values: dict[str, _Value], lists: dict[str, 
                 for copy in range(template.repeat):
                     beats.append(Beat(kind, text, direction.text, priority + copy, seconds,
                                       tuple(dict.fromkeys(said.pending + direction.pending)), cue, said.draft,
-                                      said.sources, fact=bool(template.when or template.each)))
+                                      said.sources, fact=bool(template.when or template.each),
+                                      topic=template.when or template.each))
         if kind == "demo" and "demo_use" in values:  # a longer slot shows more of the product, step by step
             step = demo_step_seconds()
             for number, direction_text in enumerate(phrases.demo_steps):

@@ -5,6 +5,7 @@ profile's formality (Japanese register, Spanish address)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -36,7 +37,7 @@ def test_host_sheet_teleprompter_and_reply_bank_are_written_and_listed(factory, 
     assert result.exit_code in (0, 1), result.output
     here = folder(factory, "en-US")
     report = json.loads((factory / "dist" / "scripts" / "report.json").read_text(encoding="utf-8"))
-    for name in ("host-sheet.xlsx", "teleprompter.html", "replies.md"):
+    for name in ("host-sheet.xlsx", "teleprompter.html", "replies.csv"):
         assert f"en-US/{name}" in report["files"]
 
     sheet = load_workbook(here / "host-sheet.xlsx").active
@@ -52,16 +53,23 @@ def test_host_sheet_teleprompter_and_reply_bank_are_written_and_listed(factory, 
     assert "http" not in page and "src=" not in page  # nothing fetched
     assert page.count("<section") >= 20 and "@media print" in page and "page-break-after:always" in page
 
-    bank = (here / "replies.md").read_text(encoding="utf-8")
-    kettle_bank = bank.split("## KT-18")[1].split("\n## ")[0]
-    assert re.search(r"\| capacity \| .*1\.8", kettle_bank)
-    assert re.search(r"\| voltage/plug \| .*220", kettle_bank)  # from the facts: 220 V on a US stream
-    assert re.search(r"\| material \| .*(304|stainless)", kettle_bank, re.IGNORECASE)
-    assert re.search(r"\| price \| .*\$", kettle_bank)
-    assert re.search(r"\| shipping \| \[[^]]+\] \|", kettle_bank) and re.search(r"\| returns \| \[[^]]+\] \|",
-                                                                               kettle_bank)
-    dress = bank.split("## HF-101")[1].split("\n## ")[0]
-    assert re.search(r"\| size \| .*\bS\b.*\bXL\b", dress) and "| capacity | — |" in dress
+    with open(here / "replies.csv", encoding="utf-8-sig", newline="") as handle:
+        bank = list(csv.DictReader(handle))
+    assert not [r for r in bank if r["reply"].startswith(("=", "+", "-", "@"))]
+
+    def replies(sku: str, question: str) -> list[tuple[str, str]]:
+        return [(r["kind"], r["reply"]) for r in bank if r["sku"] == sku and r["question"] == question]
+
+    assert any("1.8" in text for kind, text in replies("KT-18", "capacity") if kind == "say")
+    assert any("220" in text for kind, text in replies("KT-18", "voltage/plug"))  # 220 V on a US stream
+    assert any("$" in text for _, text in replies("KT-18", "price"))
+    for sku in ("KT-18", "HF-101"):  # the project states no shipping or returns: a cue, never an answer
+        for question in ("shipping", "returns"):
+            [(kind, text)] = replies(sku, question)
+            assert kind == "cue" and text.startswith("[") and text.endswith("]")
+    assert any("XL" in text for kind, text in replies("HF-101", "size") if kind == "say")
+    assert any("Chiffon" in text for _, text in replies("HF-101", "material"))
+    assert replies("HF-101", "capacity") == [("none", "")]
 
 
 def spoken(project: Path, tag: str, sku: str) -> list[str]:

@@ -5,6 +5,7 @@ The folder is written to a staging folder and swapped in whole, like a build's o
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
 import io
@@ -15,7 +16,7 @@ from typing import Any
 
 import xlsxwriter
 
-from xborder.files import (hold_lock, map_names, real_folder, reproducible_zip, stage_folder, swap_in,
+from xborder.files import (hold_lock, map_names, neutralize, real_folder, reproducible_zip, stage_folder, swap_in,
                            write_bytes, write_text)
 from xborder.exports.review_workbook import write_cells
 from xborder.findings import Finding
@@ -223,24 +224,27 @@ def teleprompter_html(scripts: list[LiveScript], title: str) -> str:
 _TOPICS = ("size", "material", "capacity", "voltage/plug", "shipping", "returns", "price")
 
 
-def reply_bank_markdown(scripts: list[LiveScript], replies: dict[str, list[tuple[str, Any, bool]]]) -> str:
-    """The comment-reply bank: per product, the viewers' usual questions with the answers from its facts in the
-    script's language; what the product's facts do not answer says so, and shipping and returns (which the project
-    does not state) are a bracketed cue for the host to fill, never an answer."""
-    out = ["# Comment replies", "", "Answers from each product's facts, in the script's language. A bracketed line "
-           "is a cue for the host to fill, not a line to say; '—' means the catalog does not say.", ""]
+def reply_bank_csv(scripts: list[LiveScript], replies: dict[str, list[tuple[str, Any, bool]]]) -> str:
+    """The comment-reply bank (UTF-8 CSV with a BOM, for Excel): per product and usual question (size, material,
+    capacity, voltage/plug, shipping, returns, price), the replies from its facts in the script's language, one per
+    row; 'cue' where the reply is a bracketed cue for the host to fill (shipping and returns, which the project does
+    not state), 'none' where the catalog does not say. Text is neutralized: no cell is a formula."""
+    buffer = io.StringIO()
+    rows = csv.writer(buffer, lineterminator="\r\n")
+    rows.writerow(["sku", "product", "question", "kind", "reply"])
     for script in scripts:
-        out += [f"## {_cell(script.product.sku)} · {_cell(script.name)}", "", "| question | reply |",
-                "| --- | --- |"]
-        by_topic: dict[str, list[str]] = {}
+        by_topic: dict[str, list[Any]] = {}
         for topic, line, _ in replies.get(script.product.sku, []):
             key = REPLY_TOPICS.get(topic)
-            if key is not None and line.text not in by_topic.get(key, []):
-                by_topic.setdefault(key, []).append(line.text)
+            if key is not None and line.text not in [x.text for x in by_topic.get(key, [])]:
+                by_topic.setdefault(key, []).append(line)
         for topic in _TOPICS:
-            out.append(f"| {topic} | {'<br>'.join(_cell(t) for t in by_topic.get(topic, [])) or '—'} |")
-        out.append("")
-    return "\n".join(out)
+            found = by_topic.get(topic) or [None]
+            for line in found:
+                kind = "none" if line is None else "cue" if line.cue else "say"
+                rows.writerow([neutralize(x) for x in (script.product.sku, script.name, topic, kind,
+                                                        "" if line is None else line.text)])
+    return "\ufeff" + buffer.getvalue()
 
 
 def script_names(scripts: list[LiveScript]) -> dict[str, str]:
@@ -274,7 +278,7 @@ def write_scripts(result: ScriptResult) -> list[Path]:
                 if scripts:  # the formats a host uses: bilingual rehearsal, the teleprompter, the reply bank
                     extra = {"host-sheet.xlsx": host_sheet_xlsx(scripts),
                              "teleprompter.html": teleprompter_html(scripts, f"Teleprompter {tag}").encode("utf-8"),
-                             "replies.md": reply_bank_markdown(scripts, result.replies.get(tag, {})).encode("utf-8")}
+                             "replies.csv": reply_bank_csv(scripts, result.replies.get(tag, {})).encode("utf-8")}
                     for name, content in extra.items():
                         write_bytes(folder / name, content)
                         written.append(folder / name)

@@ -101,6 +101,17 @@ def test_a_reply_that_trickles_in_is_cut_at_the_request_deadline(server, project
     assert "request_deadline = 1.5 s" in finding and "kept sending" in finding
 
 
+def test_a_body_that_is_not_streamed_gets_the_deadline_of_a_reply_that_is_not(server, project, run_cli):
+    # streamed, the default deadline allows time for writing the longest answer; a plain JSON body that drips in a
+    # byte at a time writes no tokens, so it gets two timeouts in all, as a reply that is not streamed does
+    write_xlsx(project / "catalog.xlsx", ROWS[:2])
+    configure(project, timeout=1, retries=0)
+    server.stream, server.default = False, Reply(drip=0.3)
+    result, took = within(20, lambda: run_cli("build", "catalog.xlsx"))
+    assert result.exit_code == 3, result.output  # type: ignore[attr-defined]
+    assert took < 6
+
+
 def test_the_deadline_is_a_setting_of_its_own_derived_from_the_timeout_when_left_out():
     assert ModelSettings(timeout=30, stream=False).deadline == 60
     # streamed: two silences plus the longest answer written at min_tokens_per_second (a slow local model finishes)
@@ -131,6 +142,19 @@ def test_a_429_storm_gives_up_after_its_time_with_one_line_and_keeps_what_was_bu
     server.default, asked = Reply(), len(server.requests)
     assert run_cli("build", "catalog.xlsx").exit_code == 0
     assert "腐熟羊粪有机肥" not in [prompt_parts(b)[1]["product"]["name"] for b in server.requests[asked:]]
+
+
+def test_an_endpoint_that_answers_nothing_stops_after_give_up_after_however_many_retries(server, project, run_cli):
+    configure(project, concurrency=1, retries=1000, retry_wait=0.05, max_wait=0.2, give_up_after=1)
+    server.script = [Reply()]  # the first product is built, then every request fails with a 502
+    server.default = Reply(status=502, error="Bad gateway")
+    result, took = within(20, lambda: run_cli("build", "catalog.xlsx"))
+    assert result.exit_code == 3, result.output  # type: ignore[attr-defined]
+    assert took < 8
+    said = [line for line in result.stderr.splitlines() if "gave no reply" in line]  # type: ignore[attr-defined]
+    assert len(said) == 1 and server.url in said[0] and "give_up_after = 1 s" in said[0]
+    items = listings(project)
+    assert not items["GF-500"]["pending"] and items["UM-88"]["pending"]
 
 
 def test_a_key_without_quota_stops_at_once(server, project, run_cli):

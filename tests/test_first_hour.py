@@ -86,6 +86,8 @@ def test_the_output_folder_honours_the_umask(tmp_path, run_cli):
         os.umask(old)
     assert (tmp_path / "dist").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "dist" / "report.json").stat().st_mode & 0o777 == 0o644
+    # the output folder's lock lives in the system's temporary folder: nothing is left beside dist/
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".dist")) == []
 
 
 def test_pending_xlf_is_xliff_1_2_with_each_files_target_language(tmp_path, run_cli):
@@ -172,6 +174,6 @@ def test_without_a_project_file_the_defaults_assumed_are_said_once(tmp_path, run
                                           ["A-2", "硅胶铲", 4.5, 0.1]])
     output = run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02").output
     said = [line for line in output.splitlines() if "no xborder.toml" in line]
-    assert len(said) == 1 and "amazon-us with marketplace fulfilment" in said[0] and "xborder init" in said[0]
+    assert len(said) == 1 and "amazon-us with marketplace fulfilment" in said[0] and "assumed" in said[0] and "xborder init" in said[0]
     (tmp_path / "xborder.toml").write_text('[project]\nmarkets = ["amazon-us"]\n', encoding="utf-8")
     assert "no xborder.toml" not in run_cli("price", "catalog.xlsx", "--fx-date", "2025-06-02").output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,14 +77,22 @@ def find_config(explicit: Path | None, near: list[Path] | None = None) -> Path |
     return next((c for c in candidates if c.is_file()), None)
 
 
+_MAX_CONFIG_BYTES = 1 << 20  # a project file is a page of settings; megabytes of TOML are a mistake or an attack
+
+
 def load_config(path: Path | None) -> Config:
     """Read and check xborder.toml; None gives the defaults."""
     if path is None:
         return Config()
     try:
+        if path.stat().st_size > _MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes is no project file (at most "
+                              f"{_MAX_CONFIG_BYTES:,}); glossaries and translations go in files of their own")
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: tables or arrays nested too deep to be a project file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot be read ({error})") from None
     unknown = set(raw) - _SECTIONS
@@ -151,6 +160,10 @@ def load_config(path: Path | None) -> Config:
 _SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits", "compliance", "scripts"}
 
 
+# HTML tags, control characters and invisible ones (zero-width, bidi controls): never in a name a file carries as is
+_NOT_PLAIN = re.compile(r"<\s*/?\s*[A-Za-z!]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> Seller:
     """[project] brand, manufacturer and certifications, and [compliance]'s responsible persons, manufacturer
     address and declarations (a food-contact declaration of conformity, an LFGB report: held like a certificate,
@@ -167,6 +180,9 @@ def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> 
         value = table.get(key, "")
         if not isinstance(value, str):
             raise ConfigError(f'{path}: [{section}] {key} must be text, e.g. {key} = "…"')
+        if _NOT_PLAIN.search(value):
+            raise ConfigError(f"{path}: [{section}] {key} must be plain text, as it goes into upload files unchanged: "
+                              "no HTML tags, control or invisible characters")
         texts[key] = value.strip()
     certifications = project.get("certifications", [])
     if not isinstance(certifications, list) or not all(isinstance(c, str) for c in certifications):

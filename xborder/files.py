@@ -33,7 +33,7 @@ class BusyError(OutputError):
     """Another xborder run holds the output folder or the translation memory (exit 2)."""
 
 
-_FULL = (errno.ENOSPC, errno.EDQUOT)
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # no space: the disk, a quota, a file-size limit
 
 
 def disk_full(error: BaseException) -> bool:
@@ -44,7 +44,8 @@ def disk_full(error: BaseException) -> bool:
 def full_message(folder: Path, written: int | None = None, kept: str = "") -> str:
     """One line for a full disk: where, how much was written, what was kept."""
     amount = f" after writing {_size(written)}" if written else ""
-    return (f"{folder}: the disk is full (no space left){amount}; nothing was half-written"
+    return (f"{folder}: the disk is full (no space left, or a quota or file-size limit reached){amount}; nothing "
+            "was half-written"
             f"{'; ' + kept if kept else ''}. Free some space (or choose another --out) and run again")
 
 
@@ -330,9 +331,12 @@ def lock_wait() -> float:
 
 
 def lock_file(path: Path) -> Path:
-    """The hidden lock file beside `path` (an output folder or a memory file)."""
+    """The lock file of `path` (an output folder or a memory file): in the user's lock folder under the system's
+    temporary folder, named by the path, so a run leaves nothing beside what it was asked to write or read."""
     path = Path(os.path.abspath(path))
-    return path.parent / f".{path.name}.lock"
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:32]
+    owner = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"xborder-locks-{owner}" / f"{digest}.lock"
 
 
 @contextmanager
@@ -350,7 +354,7 @@ def hold_lock(path: Path, what: str, wait: float | None = None) -> Iterator[None
             _release(key)
         return
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as error:
         if disk_full(error):

@@ -190,7 +190,7 @@ class ModelSettings:
     retries: int = 4  # further attempts after a transient failure (429, 5xx, timeout, dropped connection)
     retry_wait: float = 1.0  # first backoff in seconds; doubles with jitter up to max_wait
     max_wait: float = 60.0  # the longest any one wait lasts, whatever a Retry-After asks
-    give_up_after: float = 180.0  # seconds of nothing but refusals (HTTP 429) after which the run stops asking
+    give_up_after: float = 60.0  # seconds of nothing but refusals or failures after which the run stops asking
     max_output_tokens: int = 4096
     structured_output: str = ""  # json_schema | json_object | prompted; "": found on a run's first request
     requests_per_minute: int = 0  # the provider's rate limits, if known; requests are paced under them (0: none)
@@ -219,6 +219,10 @@ class ModelSettings:
                               "(requests in flight at once)")
         if self.max_output_tokens < 1:
             raise ConfigError(f"{where} max_output_tokens must be above 0")
+        if self.retries < 0:
+            raise ConfigError(f"{where} retries = {self.retries} cannot be negative")
+        if not 0 <= self.retry_rejected <= MAX_RETRIES:
+            raise ConfigError(f"{where} retry_rejected = {self.retry_rejected} must be from 0 to {MAX_RETRIES}")
         if self.temperature > 2:
             raise ConfigError(f"{where} temperature {self.temperature} is above 2")
         for key in SECONDS:
@@ -230,7 +234,7 @@ class ModelSettings:
             raise ConfigError(f"{where} timeout must be above 0 (seconds a reply may stay silent), e.g. timeout = 120")
         if self.give_up_after <= 0:
             raise ConfigError(f"{where} give_up_after must be above 0 (seconds of refusals before the run stops "
-                              "asking), e.g. give_up_after = 180")
+                              "asking), e.g. give_up_after = 60")
         if self.request_deadline and self.request_deadline < self.timeout:
             raise ConfigError(f"{where} request_deadline = {self.request_deadline:g} s is shorter than timeout = "
                               f"{self.timeout:g} s: the deadline is for the whole request, the timeout for each "
@@ -258,6 +262,7 @@ TYPICAL_LISTING_TOKENS = 600  # about the answer of one listing (title, bullets,
 SMALLEST_PROMPT = 1_000
 
 
+MAX_RETRIES = 20  # further attempts per request: past that an endpoint is down, not busy
 LIMITS = ("requests_per_minute", "tokens_per_minute")  # left out for no limit; when given, a whole number above 0
 
 

@@ -114,6 +114,11 @@ LARGEST = Decimal(10) ** 9  # no cost, weight or size on a product row is this l
 SMALLEST = Decimal("0.000001")
 
 
+def _shown(text: str, most: int = 24) -> str:
+    """A cell's text as a message quotes it: a 300-digit number is cut, not printed whole."""
+    return text if len(text) <= most else f"{text[:most - 8]}…{text[-6:]} ({len(text):,} characters)"
+
+
 def parse_number(text: str) -> Decimal:
     """'1,234.5' '1.234,56' '3,50' '25.8' → Decimal; raises CellError otherwise."""
     raw = text.replace(" ", "").replace("'", "")
@@ -131,9 +136,10 @@ def parse_number(text: str) -> Decimal:
     if not number.is_finite():
         raise CellError(f"'{text}' is not a number")
     if number and not LARGEST.copy_negate() < number < LARGEST:
-        raise NumberRangeError(f"'{text}' is too large a number for a catalog (at most {LARGEST:,}); check the cell")
+        raise NumberRangeError(f"'{_shown(text)}' is too large a number for a catalog (at most {LARGEST:,}); check "
+                               "the cell")
     if number and abs(number) < SMALLEST:
-        raise NumberRangeError(f"'{text}' has more than 6 decimals; round it")
+        raise NumberRangeError(f"'{_shown(text)}' has more than 6 decimals; round it")
     return number
 
 
@@ -189,6 +195,11 @@ def parse_money(value: object, currency: str) -> Money:
 
 
 def _checked_money(amount: Decimal, currency: str, shown: str) -> Money:
+    if not amount.is_finite():
+        raise CellError(f"'{shown}' is not a number")
+    if abs(amount) >= LARGEST:
+        raise NumberRangeError(f"'{_shown(shown)}' is too large a number for a catalog (at most {LARGEST:,}); check "
+                               "the cell")
     if amount < 0:
         raise CellError(f"'{shown}' is negative; a price must be above 0")
     if amount == 0:

@@ -173,6 +173,10 @@ def _require_columns(path: Path, grid: SheetGrid, header_index: int, columns: li
                 file=str(path), sheet=None if grid.text else grid.name, row=header_index + 1)
 
 
+
+_AS_WRITTEN = {"brand", "manufacturer", "manufacturer_address"}  # cells the upload files carry unchanged
+_TAG = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>?")
+
 class _SheetReader:
     """Walks the rows under the header, building products and problems."""
 
@@ -247,6 +251,7 @@ class _SheetReader:
     def _read_row(self, number: int, row: list[object]) -> None:
         if not self._check_invisible(number, row):
             return
+        self._strip_markup(number, row)
         texts = [to_text(cell) for cell in row]
         filled = [t for t in texts if t]
         first = normalize(filled[0])
@@ -320,6 +325,17 @@ class _SheetReader:
         # the product is made now and its weights settled once the sheet has said which columns are per carton:
         # holding every row's values until then would hold the catalog twice
         self.pending.append((number, self._add(number, values), weights))
+
+    def _strip_markup(self, number: int, row: list[object]) -> None:
+        """HTML in the cells that go into upload files as they are (brand, manufacturer and its address; listing
+        text has its own check) is taken out, with a warning: a brand is a name, never markup."""
+        for column in self.columns:
+            if column.field in _AS_WRITTEN and column.index < len(row):
+                cell = row[column.index]
+                if isinstance(cell, str) and _TAG.search(cell):
+                    row[column.index] = re.sub(r"\s+", " ", _TAG.sub(" ", cell)).strip()
+                    self.problem("warning", "markup-removed", f"HTML tags were removed from the {column.header}; "
+                                 "check what is left", number, column)
 
     def _check_invisible(self, number: int, row: list[object]) -> bool:
         """Invisible characters (bidi controls such as U+202E, zero-width spaces, NUL): in a SKU they are a row

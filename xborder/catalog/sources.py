@@ -6,6 +6,7 @@ import codecs
 import csv
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,9 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
                             "workbook", file=str(path))
                 else:
                     _check_member(archive, member)
+    except zlib.error as error:  # a compressed part whose bytes were damaged
+        raise InputError(f"the workbook is damaged: a part of it cannot be unpacked ({_first_line(error)}); get "
+                         "the file again or re-save it in Excel", file=str(path)) from None
     except zipfile.BadZipFile as error:
         if "CRC" in str(error):  # the reader does not check: a damaged part would be read as it is
             raise InputError(f"the workbook is damaged: a part of it fails its checksum ({_first_line(error)}); get "
@@ -277,7 +281,11 @@ def read_text_grid(path: Path, limits: ReadLimits | None = None) -> SheetGrid:
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("the file is empty; export the catalog again", file=str(path))
-    if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    head = raw[:4096]
+    # a binary file (a workbook or picture named .csv) is full of NUL bytes or starts with its format's mark; a
+    # stray NUL or two pasted into a cell is a problem of that row (below), not of the file
+    if raw.startswith(_BINARY_MARKS) or (head.count(0) > max(2, len(head) // 100)
+                                          and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
         raise InputError("this is a binary file, not a CSV; give the catalog as .xlsx or .csv",
                          file=str(path))
     mixed = False
@@ -380,7 +388,14 @@ class _Lines:
         return False
 
 
+_BINARY_MARKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x7fELF")
+
+
 def _row_fault(row: list[str], mixed: bool, encoding: str) -> RowFault | None:
+    for index, cell in enumerate(row):
+        if "\x00" in cell:
+            return RowFault("control-character", "a cell holds a NUL character (binary data pasted in); retype the "
+                            "cell", index)
     if mixed:
         for index, cell in enumerate(row):
             if _UNREADABLE in cell:

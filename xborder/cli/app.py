@@ -99,14 +99,25 @@ class XborderGroup(click.Group):
         try:
             return super().invoke(ctx)
         except XborderError as error:
+            ctx.meta["xborder.failed"] = True  # notes said at the end (cli.common) give way to the one error line
             click.echo(f"xborder: {error}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("xborder: interrupted", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.exceptions.Exit as done:
+            if done.exit_code not in (0, 1):
+                ctx.meta["xborder.failed"] = True
+            raise
+        except SystemExit as done:  # a command's own exit code: rows left out (2), pending text (1) …
+            if done.code not in (0, 1, None):
+                ctx.meta["xborder.failed"] = True
+            raise
+        except (click.ClickException, click.Abort):
+            ctx.meta["xborder.failed"] = True
             raise
         except Exception as error:  # a bug, not bad input: say so, keep the traceback for --debug
+            ctx.meta["xborder.failed"] = True
             if os.environ.get("XBORDER_DEBUG"):
                 raise
             click.echo(f"xborder: internal error: {type(error).__name__}: {error}\n"

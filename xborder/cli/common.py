@@ -48,19 +48,28 @@ def load_project(config_path: Path | None, inputs: list[Path]) -> Project:
 
 
 def _say_defaults_once(project: Project) -> None:
-    """Without a project file, say once per command what xborder assumed, and how to write one."""
+    """Without a project file, say once per command, when it ends without an error, what xborder assumed and how
+    to write a project file (a failing command's one line stays one line)."""
     from xborder.markets import get_markets
     context = click.get_current_context(silent=True)
-    said = context.find_root().meta if context is not None else {}
-    if said.get("xborder.defaults_said"):
+    if context is None:
         return
-    said["xborder.defaults_said"] = True
+    root = context.find_root()
+    if root.meta.get("xborder.defaults_said"):
+        return
+    root.meta["xborder.defaults_said"] = True
     config = project.config
     markets = get_markets(config.markets, config.market_overrides)
     modes = ", ".join(f"{m.key} with {config.pricing.fulfilment or m.fulfilment} fulfilment" for m in markets)
-    click.echo(f"xborder: no xborder.toml here or beside the catalog, so defaults are assumed: {modes}, "
-               f"{config.pricing.margin:.0%} margin, no freight, the catalog's prices in {config.catalog.currency}; "
-               "`xborder init CATALOG` writes a project file with these to change", err=True)
+    line = (f"xborder: no xborder.toml here or beside the catalog, so defaults were assumed: {modes}, "
+            f"{config.pricing.margin:.0%} margin, no freight, the catalog's prices in {config.catalog.currency}; "
+            "`xborder init CATALOG` writes a project file with these to change")
+
+    def say() -> None:
+        if not root.meta.get("xborder.failed"):
+            click.echo(line, err=True)
+
+    root.call_on_close(say)
 
 
 def project_config(config_path: Path | None, inputs: list[Path]) -> Config:

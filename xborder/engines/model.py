@@ -35,7 +35,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from xborder.catalog.model import Product
 from xborder.claims import claim_rules
-from xborder.settings import (LIMITS, MODES, TYPICAL_LISTING_TOKENS, ModelSettings,  # noqa: F401 - the API
+from xborder.settings import (DEADLINE_TIMEOUTS, LIMITS, MODES, TYPICAL_LISTING_TOKENS, ModelSettings,  # noqa: F401 - the API
                               model_settings)
 from xborder.errors import ConfigError, ProviderError
 from xborder.markets import ListingLimits, Market
@@ -248,6 +248,7 @@ def within_deadline(seconds: float, call: Callable[[], T], silence: float | None
     now = time.monotonic()
     at = now + seconds
     _deadline.at = at
+    _deadline.began = now
     _deadline.silence = silence
     _deadline.quiet = None if silence is None else now + silence
     try:
@@ -293,6 +294,7 @@ class RateGate:
         self._spacing = 0.0
         self._next = 0.0
         self._refused_since: float | None = None  # the first 429 since the last reply
+        self._failing_since: float | None = None  # the first failure of any kind since the last reply
 
     def wait(self) -> None:
         with self._lock:
@@ -313,9 +315,19 @@ class RateGate:
             self._spacing = min(max(self._spacing * 2, 0.1), 10.0, self._max_wait)
             return now - self._refused_since
 
+    def failed(self) -> float:
+        """Note a failed request (no reply: a dropped connection, a timeout, a 5xx, a page that is no reply);
+        returns the seconds since the first of the failures in a row (no reply in between)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._failing_since is None:
+                self._failing_since = now
+            return now - self._failing_since
+
     def speed_up(self) -> None:
         with self._lock:
             self._refused_since = None
+            self._failing_since = None
             self._spacing = self._spacing * 0.8 if self._spacing > 0.01 else 0.0
 
 
@@ -435,14 +447,23 @@ def read_stream(stream: Any) -> Streamed:
     began = time.monotonic()
     response = stream.response
     if "event-stream" not in response.headers.get("content-type", ""):
-        _deadline.silence = _deadline.quiet = None  # no tokens to wait for: each read's timeout, and the deadline
+        # no tokens to wait for: each read's timeout, and the deadline of a reply that is not streamed (the time
+        # for writing tokens that streaming allows would let a body that drips in a byte at a time run on)
+        silence = getattr(_deadline, "silence", None)
+        if silence is not None and getattr(_deadline, "at", None) is not None:
+            _deadline.at = min(_deadline.at, getattr(_deadline, "began", began) + DEADLINE_TIMEOUTS * silence)
+        _deadline.silence = _deadline.quiet = None
         try:
             raw = response.read()
         except httpx2.TimeoutException:  # as the openai client turns the HTTP client's errors into its own
             raise openai.APITimeoutError(request=response.request) from None
         except httpx2.RequestError:
             raise openai.APIConnectionError(request=response.request) from None
-        data = json.loads(raw)
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # not JSON, or nested past what any reply needs
+            raise MalformedReply("answered with something that is not a chat completion (an HTML page from a "
+                                 "proxy?)") from None
         try:
             choices = data.get("choices") or []
             text = choices[0]["message"].get("content") if choices else None
@@ -523,11 +544,27 @@ def read_json(text: str) -> dict[str, Any]:
             continue
         try:
             data = json.loads(candidate)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # RecursionError: arrays nested thousands deep
             continue
         if isinstance(data, dict):
-            return data
+            plain: dict[str, Any] = _plain(data)
+            return plain
     raise ReplyError("the reply is not a JSON object")
+
+
+_UNWRITABLE = re.compile(r"[\ud800-\udfff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _plain(value: Any) -> Any:
+    """A reply's strings without lone surrogates (no file can hold them) or control characters (NUL, ESC): a
+    reply is words for a buyer, and one such character must not stop a build."""
+    if isinstance(value, str):
+        return _UNWRITABLE.sub(lambda m: "\ufffd" if "\ud800" <= m.group(0) <= "\udfff" else "", value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -1146,8 +1183,24 @@ class ModelEngine(Engine):
 
     def _send(self, body: dict[str, Any], control: RunControl) -> tuple[str | None, Reported]:
         """One request within its deadline: the reply's text and the usage it reports. A 429 holds every worker
-        (the shared gate), and refusals that go on for give_up_after seconds stop the run. Streamed (the
-        default), a reply may take as long as its tokens keep coming, up to the deadline."""
+        (the shared gate), and refusals or failures that go on for give_up_after seconds stop the run. Streamed
+        (the default), a reply may take as long as its tokens keep coming, up to the deadline."""
+        try:
+            return self._send_once(body, control)
+        except _Stopped:
+            raise
+        except Exception as error:
+            if _transient(error) and not isinstance(error, openai.RateLimitError):
+                failing = self.gate.failed()  # an endpoint that is down stops the run, however many retries
+                if failing >= self.settings.give_up_after:
+                    control.stop("provider", f"{_base(self.settings)} gave no reply for {failing:.0f} s "
+                                             f"({_detail(error) or type(error).__name__}); stopped asking it after "
+                                             f"give_up_after = {self.settings.give_up_after:g} s. What was built is "
+                                             "kept: check the endpoint (xborder doctor) and build again")
+                    raise _Stopped() from None
+            raise
+
+    def _send_once(self, body: dict[str, Any], control: RunControl) -> tuple[str | None, Reported]:
         settings = self.settings
         if settings.stream:
             try:
@@ -1298,12 +1351,13 @@ def scrub(text: str, key: str, marker: str = "***") -> str:
     """Text without the API key or any long piece of it (providers echo masked keys), each put as `marker`."""
     if not key or key == "unused":
         return text
-    text = text.replace(key, marker)
-    for size in (12, 8):
-        for start in range(0, max(len(key) - size + 1, 0)):
-            piece = key[start:start + size]
-            if piece in text:
-                text = text.replace(piece, marker)
+    # in any letter case: an endpoint that echoes 'authorization: BEARER SK-…' upper-cased still echoes the key
+    pieces = [key] + [key[start:start + size] for size in (12, 8) for start in range(0, max(len(key) - size + 1, 0))]
+    folded = text.casefold()
+    for piece in pieces:
+        if piece.casefold() in folded:
+            text = re.sub(re.escape(piece), marker, text, flags=re.IGNORECASE)
+            folded = text.casefold()
     return text
 
 

@@ -348,7 +348,12 @@ def read_csv(text: str, origin: str) -> list[GlossaryEntry]:
     languages = [c for c in columns if c not in META_COLUMNS]
     entries: list[GlossaryEntry] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, row in enumerate(reader, start=2):
+    try:
+        rows = list(enumerate(reader, start=2))
+    except csv.Error as error:  # a cell over the csv module's cap, a quote the reader cannot close
+        raise GlossaryError(f"{origin}, line {reader.line_num}: not a glossary row ({error}); a term's cell holds a "
+                            "few words, so check for a quote left open or text pasted into the wrong file") from None
+    for number, row in rows:
         # a cell a spreadsheet would run as a formula was written with a leading ' (see write_csv): drop it
         row = {k: v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in FORMULA_STARTS else v
                for k, v in row.items()}

@@ -166,4 +166,8 @@ def _read_rates_file(path: Path) -> list[FxRate]:
                                     (row.get("source") or "").strip()))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: save the rates file as UTF-8") from None
+    except csv.Error as error:
+        raise ConfigError(f"{path}: not a rates CSV ({error}); rows are base,quote,rate,date") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
     return rates

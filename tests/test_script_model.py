@@ -211,7 +211,7 @@ def test_a_refused_key_is_one_line_and_exit_3(server, example, run_cli):
     assert not (example / "dist" / "scripts").exists()
 
 
-def test_a_server_without_json_schema_is_detected_once_and_a_new_duration_asks_again(server, example, run_cli):
+def test_a_server_without_json_schema_is_detected_once_and_remembered_for_the_next_run(server, example, run_cli):
     server.refuse = "schema"
     args = ("script", "catalog.xlsx", "--lang", "en-US", "--sku", "UM-88", "--sku", "CK-60", "--engine", "openai",
             "--concurrency", "1", *FX)
@@ -221,9 +221,20 @@ def test_a_server_without_json_schema_is_detected_once_and_a_new_duration_asks_a
     assert report(example)["engine"]["structured_output"] == "json_object"
     assert run_cli(*args).exit_code == 0 and len(server.requests) == 3
     longer = run_cli(*args, "--duration", "90s")  # the duration is part of the key: written again, to fit 90 s
-    assert longer.exit_code == 0 and len(server.requests) == 3 + 1 + 2  # the mode is found once per run
+    assert longer.exit_code == 0 and len(server.requests) == 3 + 2  # the mode remembered: no request to find it
+    assert {(b.get("response_format") or {}).get("type") for b in server.requests[3:]} == {"json_object"}
     assert all(81 <= item["estimated_seconds"] <= 99 or any(f["check"] == "under-time" for f in item["findings"])
                for item in report(example)["scripts"])
+
+
+def test_a_server_with_one_model_needs_no_model_named_and_says_which(server, example, run_cli):
+    config = example / "xborder.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('name = "test-model"\n', ""), encoding="utf-8")
+    result = run_cli("script", "catalog.xlsx", "--lang", "en-US", "--sku", "UM-88", "--engine", "openai", *FX)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "the only model" in line]
+    assert said == [f"xborder: model: test-model, the only model {server.url} lists"]
+    assert {body["model"] for body in server.requests} == {"test-model"}
 
 
 def test_build_scripts_and_listings_share_one_budget(server, example, run_cli):

@@ -320,7 +320,7 @@ class HostProfile:
 
     host: str = ""
     name: str = ""
-    formality: str = "formal"
+    formality: str = ""  # formal | casual; "" keeps the phrase bank's register (Japanese polite, Spanish tú)
 
 
 def host_profile(table: dict[str, Any], where: str = "[scripts]") -> HostProfile:
@@ -334,7 +334,7 @@ def host_profile(table: dict[str, Any], where: str = "[scripts]") -> HostProfile
     host = table.get("host", "")
     if host and host not in HOSTS:
         raise ConfigError(f"{where} host = '{host}' is not one of {', '.join(HOSTS)}")
-    formality = table.get("formality", "formal")
-    if formality not in FORMALITY:
+    formality = table.get("formality", "")
+    if formality and formality not in FORMALITY:
         raise ConfigError(f"{where} formality = '{formality}' is not one of {', '.join(FORMALITY)}")
     return HostProfile(host, table.get("name", "").strip(), formality)

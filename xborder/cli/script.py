@@ -87,6 +87,8 @@ def script(inputs: tuple[Path, ...], languages: tuple[str, ...], market_keys: tu
                             engine=engine or config.engine, model=model_overrides(model_name, concurrency),
                             max_requests=max_requests, max_tokens=max_tokens, retry_rejected=retry_rejected)
     result = make_scripts(files, config, options)
+    if result.note and not as_json:  # the engine's setup, said once as a build says it (the model it chose)
+        click.echo(f"xborder: {result.note}", err=True)
     written = write_scripts(result)
     scripts = result.all_scripts
     if as_json:

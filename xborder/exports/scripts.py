@@ -5,7 +5,9 @@ The folder is written to a staging folder and swapped in whole, like a build's o
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import html
 import io
 import json
 import shutil
@@ -14,12 +16,12 @@ from typing import Any
 
 import xlsxwriter
 
-from xborder.files import (hold_lock, map_names, real_folder, reproducible_zip, stage_folder, swap_in,
+from xborder.files import (hold_lock, map_names, neutralize, real_folder, reproducible_zip, stage_folder, swap_in,
                            write_bytes, write_text)
 from xborder.exports.review_workbook import write_cells
 from xborder.findings import Finding
 from xborder.scripts.model import LiveScript
-from xborder.scripts.run import ScriptResult
+from xborder.scripts.run import REPLY_TOPICS, ScriptResult
 from xborder.scripts.show import RunOfShow
 from xborder.scripts.timing import clock
 from xborder.language.xliff import write_xliff
@@ -155,6 +157,96 @@ def run_of_show_xlsx(show: RunOfShow) -> bytes:
     return reproducible_zip(buffer.getvalue())
 
 
+_HOST_HEADER = ["SKU", "product", "segment", "say / cue", "the line (as said)", "source (the catalog text it says)"]
+
+
+def host_sheet_xlsx(scripts: list[LiveScript]) -> bytes:
+    """The host sheet for bilingual rehearsal: every line of every script in order, the catalog text it came from
+    beside it (a phrase bank line that says no catalog text: '(phrase bank)'); text is text, never a formula."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                        "strings_to_urls": False})
+    book.set_properties({"title": "Host sheet", "created": dt.datetime(2000, 1, 1)})
+    head = book.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"})
+    body = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    sheet = book.add_worksheet("Host sheet")
+    for column, width in enumerate([11, 24, 12, 8, 60, 50]):
+        sheet.set_column(column, column, width)
+    write_cells(sheet, 0, _HOST_HEADER, head)
+    row = 1
+    for script in scripts:
+        for segment in script.segments:
+            for beat in segment.beats:
+                if not beat.text:  # a demonstration step: a stage direction alone
+                    continue
+                source = "\n".join(beat.pending or beat.sources) or "(phrase bank)"
+                write_cells(sheet, row, [script.product.sku, script.name, segment.title, "cue" if beat.cue else "say",
+                                         beat.text, source], body)
+                row += 1
+    sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    book.close()
+    return reproducible_zip(buffer.getvalue())
+
+
+_TELEPROMPTER_CSS = """html{background:#000;color:#fff}
+body{margin:0;font-family:system-ui,sans-serif}
+section{min-height:100vh;display:flex;flex-direction:column;justify-content:center;padding:0 6vw;box-sizing:border-box}
+section p{font-size:7vw;line-height:1.25;margin:0}
+section small{font-size:2.2vw;color:#ff0;margin-bottom:2vh}
+section.cue p{color:#ff0}
+@media print{html{background:#fff;color:#000}section{min-height:0;height:auto;break-after:page;
+page-break-after:always;padding:2cm}section p{font-size:40pt;color:#000}section small{font-size:14pt;color:#000}}"""
+
+
+def teleprompter_html(scripts: list[LiveScript], title: str) -> str:
+    """The spoken lines one per screen in large type, high contrast, CSS only (no script, nothing fetched); it
+    scrolls, and prints one line per page. Every text is HTML-escaped; a cue for the host is set apart in yellow."""
+    out = ["<!DOCTYPE html>", '<html lang="' + html.escape(scripts[0].lang_tag if scripts else "") + '">', "<head>",
+           '<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{html.escape(title)}</title>", f"<style>{_TELEPROMPTER_CSS}</style>", "</head>", "<body>"]
+    for script in scripts:
+        for segment in script.segments:
+            for beat in segment.beats:
+                if not beat.text:
+                    continue
+                where = f"{script.product.sku} · {segment.title}"
+                kind = ' class="cue"' if beat.cue else ""
+                out.append(f"<section{kind}><small>{html.escape(where)}</small><p>{html.escape(beat.text)}</p>"
+                           "</section>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+_TOPICS = ("size", "material", "capacity", "voltage/plug", "shipping", "returns", "price")
+
+
+def reply_bank_csv(scripts: list[LiveScript], replies: dict[str, list[tuple[str, Any, bool]]]) -> str:
+    """The comment-reply bank (UTF-8 CSV with a BOM, for Excel): per product and usual question (size, material,
+    capacity, voltage/plug, shipping, returns, price), the replies from its facts in the script's language, one per
+    row; 'cue' where the reply is a bracketed cue for the host to fill (shipping and returns, which the project does
+    not state), 'none' where the catalog does not say. Text is neutralized: no cell is a formula."""
+    buffer = io.StringIO()
+    rows = csv.writer(buffer, lineterminator="\r\n")
+    rows.writerow(["sku", "product", "question", "kind", "reply"])
+    for script in scripts:
+        by_topic: dict[str, list[Any]] = {}
+        for topic, line, _ in replies.get(script.product.sku, []):
+            key = REPLY_TOPICS.get(topic)
+            if key is not None and line.text not in [x.text for x in by_topic.get(key, [])]:
+                by_topic.setdefault(key, []).append(line)
+        for topic in _TOPICS:
+            found = by_topic.get(topic) or [None]
+            for line in found:
+                kind = "none" if line is None else "cue" if line.cue else "say"
+                rows.writerow([neutralize(x) for x in (script.product.sku, script.name, topic, kind,
+                                                        "" if line is None else line.text)])
+    return "\ufeff" + buffer.getvalue()
+
+
 def script_names(scripts: list[LiveScript]) -> dict[str, str]:
     """Each SKU's script file in its language's folder, by the one file-name mapper (files.map_names): SKUs that
     read alike as file names ('HF/1', 'HF 1', 'HF-1'; '.' and '..') get a stable suffix and a `file-name` finding
@@ -183,6 +275,13 @@ def write_scripts(result: ScriptResult) -> list[Path]:
                     path = folder / names[script.product.sku]
                     write_text(path, script_markdown(script))
                     written.append(path)
+                if scripts:  # the formats a host uses: bilingual rehearsal, the teleprompter, the reply bank
+                    extra = {"host-sheet.xlsx": host_sheet_xlsx(scripts),
+                             "teleprompter.html": teleprompter_html(scripts, f"Teleprompter {tag}").encode("utf-8"),
+                             "replies.csv": reply_bank_csv(scripts, result.replies.get(tag, {})).encode("utf-8")}
+                    for name, content in extra.items():
+                        write_bytes(folder / name, content)
+                        written.append(folder / name)
                 show = result.shows.get(tag)
                 if show is not None:
                     for slot in show.slots:

@@ -27,6 +27,7 @@ class Beat:
     draft: tuple[str, ...] = ()  # source texts the line says as a draft (glossary terms in the catalog's word order)
     sources: tuple[str, ...] = ()  # every catalog text the line says
     fact: bool = False  # an answer from the product's facts (a Q&A beat with `when` or `each`)
+    topic: str = ""  # the fact it answers (the phrase bank's `when` or `each`: sizes, material, voltage …)
 
     @property
     def spoken(self) -> bool:

@@ -402,6 +402,7 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
         asking.append((index, brief, before))
     run.asked = len(asking)
     if asking:
+        engine.recall(memory)  # the structured-output mode an earlier run found for this endpoint and model
         engine.start()
         key = endpoint(engine.settings)[1]
         consecutive = 0
@@ -439,6 +440,7 @@ def model_scripts(briefs: list[ScriptBrief], engine: ModelEngine, memory: Transl
                                        f"{outcome.error}); stopped asking it")
         finally:
             engine.close()
+            engine.remember(memory)  # the mode this run found, for the next run (as a build's fetch keeps it)
             run.structured_output = engine.mode or ""
     run.stop_reason = control.stop_reason if control.stop_reason in ("budget", "provider") else ""
     run.message = run.message or (control.stop_message if run.stop_reason else "")

@@ -120,10 +120,29 @@ def script_languages() -> list[str]:
 
 
 @cache
-def script_phrases(tag: str, host: str = "") -> ScriptPhrases:
+def register(tag: str, formality: str = "") -> tuple[tuple[str, str], ...]:
+    """The phrase replacements that put a language's lines in the host's register ([scripts] formality: formal,
+    casual), as script_phrases.toml [register.<language>.<formality>] lists them; none for "" or a register the
+    phrase bank already writes in."""
+    if not formality:
+        return ()
+    table = data.load("script_phrases.toml").get("register", {}).get(normalize_tag(tag).split("-")[0], {})
+    return tuple((str(a), str(b)) for a, b in table.get(formality, {}).get("replace", ()))
+
+
+def in_register(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """A phrase bank's template in the host's register (see register)."""
+    for old, new in pairs:
+        text = text.replace(old, new)
+    return text
+
+
+@cache
+def script_phrases(tag: str, host: str = "", formality: str = "") -> ScriptPhrases:
     """The phrases for a language tag, falling back from 'es-MX' to 'es'; ScriptError for a language without any.
     `host` (female, male, neutral: [scripts] host) picks the language's sentence particle (`host_polite`: Thai
-    ค่ะ, ครับ or none); "" keeps the phrase bank's."""
+    ค่ะ, ครับ or none); "" keeps the phrase bank's. `formality` ([scripts] formality) puts the spoken lines in
+    the host's register (Japanese plain form, Spanish usted: see register); "" keeps the phrase bank's."""
     raw = data.load("script_phrases.toml")
     tag = normalize_tag(tag)
     language = tag.split("-")[0]
@@ -147,6 +166,21 @@ def script_phrases(tag: str, host: str = "") -> ScriptPhrases:
                 merged.setdefault(key, {}).update(value)
             else:
                 merged[key] = value
+    pairs = register(tag, formality)
+
+    def said(value: Any) -> Any:  # a spoken template (or a list or table of them) in the host's register
+        if isinstance(value, str):
+            return in_register(value, pairs)
+        return [said(v) for v in value] if isinstance(value, list) else value
+
+    if pairs:
+        beats = {kind: [{**item, "say": said(item["say"])} for item in items] for kind, items in beats.items()}
+        merged["cta"] = {k: said(v) for k, v in merged.get("cta", {}).items()}
+        merged["angles"] = {k: {**v, "hooks": said(v.get("hooks", []))} for k, v in merged.get("angles", {}).items()}
+        merged["show"] = {k: said(v) for k, v in merged.get("show", {}).items()}
+        for key in ("own_store_cta", "shop_cta"):
+            if key in merged:
+                merged[key] = said(merged[key])
     return ScriptPhrases(
         tag=tag, order=tuple(merged.get("order", SEGMENT_KINDS)), titles=dict(merged.get("titles", {})),
         beats={kind: tuple(_beat(tag, kind, item) for item in items) for kind, items in beats.items()},

@@ -30,7 +30,8 @@ from xborder.scripts.lint import lint_lines
 from xborder.scripts.model import LiveScript
 from xborder.scripts.phrases import ScriptError, normalize_tag, script_phrases
 from xborder.scripts.model_engine import ScriptBrief, ScriptRun, model_scripts, script_brief
-from xborder.scripts.show import show_prices, FlashDeal, RunOfShow, ShowLine, platform_show, run_of_show, show_timing
+from xborder.scripts.show import (FlashDeal, RunOfShow, ShowLine, platform_show, run_of_show, show_phrases,
+                                  show_prices, show_timing)
 from xborder.scripts.write import VariantPicker, script_facts, write_script
 from xborder.engines.engine import Rendering, RunControl
 from xborder.language.memory import TranslationMemory
@@ -80,6 +81,10 @@ class ScriptResult:
     row_problems: list[Problem] = field(default_factory=list)  # those rows' problems, for the console to name
     files: list[Path] = field(default_factory=list)
     model: ScriptRun | None = None  # what the model engine did, when it wrote the scripts
+    # per language and SKU, the comment-reply bank: (topic, the answer from the product's facts or a cue)
+    # (and whether the run of show's Q&A block says it)
+    replies: dict[str, dict[str, list[tuple[str, ShowLine, bool]]]] = field(default_factory=dict)
+    note: str = ""  # how the engine was set up, said once ('model: X, the only model URL lists')
 
     @property
     def all_scripts(self) -> list[LiveScript]:
@@ -152,6 +157,8 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
     briefs: list[ScriptBrief] = []
     result = ScriptResult(options.out, {tag: [] for tag in languages}, markets, problems=problems,
                             row_problems=row_problems)
+    if writer is not None:
+        result.note = writer.note
     pending: dict[tuple[str, str], PendingSegment] = {}
     with open_memory(config, options.memory) as memory:
         import_translations(memory, config.translations, config.source_language)
@@ -174,12 +181,13 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
                 if writer is not None:
                     facts = script_facts(product, market, tag, options.duration, text=plan.text_for(product, market),
                                          quote=quote, approved=approved, price_for=price_for, picker=picker,
-                                         host=config.host.host)
+                                         host=config.host.host, formality=config.host.formality)
                     briefs.append(script_brief(facts, writer, config.source_language))
                     continue
                 result.scripts[tag].append(write_script(
                     product, market, tag, options.duration, text=plan.text_for(product, market), quote=quote,
-                    approved=approved, price_for=price_for, picker=picker, host=config.host.host))
+                    approved=approved, price_for=price_for, picker=picker, host=config.host.host,
+                    formality=config.host.formality))
         if writer is not None:
             control = options.control or RunControl(options.max_requests, options.max_tokens)
             written, result.model = model_scripts(briefs, writer, memory, control, config.source_language)
@@ -194,8 +202,9 @@ def make_scripts(paths: list[Path], config: Config, options: ScriptOptions) -> S
                 pending.setdefault((source, market.language), PendingSegment(
                     source, config.source_language, market.language, f"{script.product.sku} script ({market.key})",
                     draft=line))
-        if options.session is not None:
-            for tag in languages:
+        for tag in languages:
+            _fact_answers(result, tag, products, plan, memory, config, fx)
+            if options.session is not None:
                 _plan_show(result, tag, products, plan, memory, config, fx, options)
     result.pending = list(pending.values())
     return result
@@ -220,23 +229,58 @@ def _plan_show(result: ScriptResult, tag: str, products: list[Product], plan: Te
         product = by_sku[script.product.sku]
         return write_script(product, market, tag, script.target_seconds, text=plan.text_for(product, market),
                             quote=script.quote, approved=approved, price_for=price_for(product), picker=picker,
-                            host=config.host.host)
+                            host=config.host.host, formality=config.host.formality)
 
-    answers: dict[str, list[ShowLine]] = {}
-    for script in result.scripts[tag]:  # every Q&A beat a long slot would say, from a picker of their own
-        product = by_sku[script.product.sku]
-        long = write_script(product, market, tag, 3600, text=plan.text_for(product, market), quote=script.quote,
-                            approved=approved, price_for=price_for(product), picker=VariantPicker(len(products)),
-                            host=config.host.host)
-        answers[product.sku] = [
-            ShowLine(b.text, b.cue, b.sources) for b in long.beats if b.kind == "faq" and b.fact and (b.cue or not any(
-                f.severity == "error" for f in lint_lines([("qa", b.text)], market, tag, show_prices(long),
-                                                           long.quote.formatted)))]  # a line the lint flags is not said
+    answers = {sku: [line for _, line, qa in lines if qa]
+               for sku, lines in result.replies[tag].items()}
     flash, refused = flash_deals(result.scripts[tag], config, fx)
     show = run_of_show(result.scripts[tag], options.session, options.order, again=again, flash=flash,
-                       answers=answers, host=config.host.host)
+                       answers=answers, host=config.host.host, formality=config.host.formality)
     show.findings = refused + show.findings
     result.shows[tag] = show
+
+
+# the comment-reply bank's topics: the phrase bank's `when`/`each` a Q&A or safety line answers → the question
+REPLY_TOPICS = {"sizes": "size", "cn_sizes": "size", "material": "material", "capacity": "capacity",
+                "voltage": "voltage/plug", "voltage_mismatch": "voltage/plug", "plug_mismatch": "voltage/plug",
+                "price": "price", "shipping": "shipping", "returns": "returns"}
+
+
+def _fact_answers(result: ScriptResult, tag: str, products: list[Product], plan: TextPlan,
+                  memory: TranslationMemory, config: Config, fx: FxTable) -> None:
+    """Each product's answers from its facts, for the Q&A block of a run of show and the comment-reply bank: every
+    Q&A beat a long slot would say (from a picker of their own; a line the lint flags is not said), the safety
+    lines on voltage and plug, the listing's price, and for shipping and returns, which the project does not
+    state, a cue for the host to fill (data/script_show.toml shipping_cue, returns_cue), never an answer."""
+    market = result.markets[tag]
+    approved = memory.approved_lookup(config.source_language, market.language, market.key)
+    by_sku = {p.sku: p for p in products}
+    glue = show_phrases(tag, config.host.formality)
+    replies: dict[str, list[tuple[str, ShowLine, bool]]] = {}
+    for script in result.scripts[tag]:
+        product = by_sku[script.product.sku]
+
+        def price_for(cost, product=product):
+            return quote_price(product, market, config.pricing, fx, cost).price
+
+        long = write_script(product, market, tag, 3600, text=plan.text_for(product, market), quote=script.quote,
+                            approved=approved, price_for=price_for, picker=VariantPicker(len(products)),
+                            host=config.host.host, formality=config.host.formality)
+        lines: list[tuple[str, ShowLine, bool]] = []
+        for b in long.beats:  # Q&A beats; the demonstration's, proof's and safety lines on sizes, material …
+            qa = b.kind == "faq" and b.fact
+            if (qa or (b.topic in REPLY_TOPICS and not b.cue)) and (b.cue or not any(
+                    f.severity == "error" for f in lint_lines([("qa", b.text)], market, tag, show_prices(long),
+                                                              long.quote.formatted))):
+                lines.append((b.topic, ShowLine(b.text, b.cue, b.sources), qa))
+        offer = next((b for b in script.beats if b.kind == "offer" and not b.cue), None)
+        if offer is not None and script.quote.confirmed:
+            lines.append(("price", ShowLine(offer.text, False, offer.sources), False))
+        for topic, cue in (("shipping", glue.shipping_cue or "shipping: the delivery time your store states"),
+                           ("returns", glue.returns_cue or "returns: the terms your store states")):
+            lines.append((topic, ShowLine(f"[{cue}]", cue=True), False))
+        replies[product.sku] = lines
+    result.replies[tag] = replies
 
 
 def flash_deals(scripts: list[LiveScript], config: Config, fx: FxTable) -> tuple[dict[str, FlashDeal], list[Finding]]:

@@ -24,8 +24,8 @@ from xborder.files import safe_name
 from xborder.findings import Finding
 from xborder.scripts.lint import amounts, lint_lines
 from xborder.scripts.model import LiveScript
-from xborder.scripts.phrases import (ScriptError, lint_rules, normalize_tag, script_phrases, show_settings,
-                                     speaking_rate)
+from xborder.scripts.phrases import (ScriptError, in_register, lint_rules, normalize_tag, register, script_phrases,
+                                     show_settings, speaking_rate)
 from xborder.scripts.timing import clock, speaking_seconds
 from xborder.scripts.write import facts_noun
 
@@ -150,19 +150,33 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
-def show_phrases(tag: str) -> ShowPhrases:
+def show_phrases(tag: str, formality: str = "") -> ShowPhrases:
+    """The glue in the host's register ([scripts] formality; see phrases.register)."""
     language = normalize_tag(tag).split("-")[0]
     rich = data.load("script_show.toml").get(language)
     if rich is None:  # a language without the full glue: the opening, transitions, reminders and closing it has
-        old = script_phrases(tag).show
+        old = script_phrases(tag, "", formality).show
         return ShowPhrases(_strings(old.get("opening")), "", old.get("first", ""), _strings(old.get("transition")),
                            _strings(old.get("rehook")), _strings(old.get("reminder")), "", "", old.get("qa", ""),
                            "", "", _strings(old.get("closing")), {})
+    pairs = register(tag, formality)
+    cues = {"shipping_cue", "returns_cue"}  # the host's cues stay as written
+    rich = {k: (v if k in cues else _said(v, pairs)) for k, v in rich.items()}
     return ShowPhrases(_strings(rich["warmup"]), str(rich.get("opening_offer", "")), str(rich["first"]),
                        _strings(rich["transition"]), _strings(rich["rehook"]), _strings(rich["reminder"]),
                        str(rich.get("flash_open", "")), str(rich.get("flash_close", "")), str(rich["qa"]),
                        str(rich.get("shipping_cue", "")), str(rich.get("returns_cue", "")), _strings(rich["closing"]),
                        {k: _strings(v) for k, v in rich.get("interaction", {}).items()})
+
+
+def _said(value: Any, pairs: tuple[tuple[str, str], ...]) -> Any:
+    if isinstance(value, str):
+        return in_register(value, pairs)
+    if isinstance(value, list):
+        return [_said(v, pairs) for v in value]
+    if isinstance(value, dict):
+        return {k: _said(v, pairs) for k, v in value.items()}
+    return value
 
 
 def show_timing() -> dict[str, float]:
@@ -201,7 +215,8 @@ def order_scripts(scripts: list[LiveScript], order: str) -> list[LiveScript]:
 def run_of_show(scripts: list[LiveScript], session_seconds: int, order: str = "given", *,
                 again: Callable[[LiveScript, int], LiveScript] | None = None,
                 flash: dict[str, FlashDeal] | None = None,
-                answers: dict[str, list[ShowLine]] | None = None, host: str = "") -> RunOfShow:
+                answers: dict[str, list[ShowLine]] | None = None, host: str = "",
+                formality: str = "") -> RunOfShow:
     """Time slots for a session of `session_seconds` (all scripts in one language); they sum exactly to it.
 
     `again(script, round)`: the product's script for a later round, said with other variants (else the same
@@ -214,7 +229,7 @@ def run_of_show(scripts: list[LiveScript], session_seconds: int, order: str = "g
         raise ScriptError(f"a run of show is in one language; these scripts are in {', '.join(sorted(tags))}")
     tag = scripts[0].lang_tag
     market = scripts[0].market
-    phrases, rate, glue = script_phrases(tag, host), speaking_rate(tag), show_phrases(tag)
+    phrases, rate, glue = script_phrases(tag, host, formality), speaking_rate(tag), show_phrases(tag, formality)
     timing = show_timing()
     rehook_every, reminder_every = show_settings()
     rehook_every = int(timing.get("rehook_every_seconds", rehook_every))

@@ -108,14 +108,14 @@ def _value(rendering: Rendering, segments: tuple[str, ...] | None = None) -> _Va
 def write_script(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText, quote: Quote,
                  approved: Callable[[str], str | None] | None = None,
                  price_for: Callable[[Money], Decimal] | None = None,
-                 picker: VariantPicker | None = None, host: str = "") -> LiveScript:
+                 picker: VariantPicker | None = None, host: str = "", formality: str = "") -> LiveScript:
     """The script for one product in one market, fitted to `duration` seconds.
 
     `text` is the build's ProductText for this product and market (plan_texts, then fetch_texts), `quote` the
     listing's price (quote_price), `approved` the memory's look-up of a person's corrected fields and `price_for`
     the price of a variant with its own cost, as the build gives them to the composer."""
     facts = script_facts(product, market, lang_tag, duration, text=text, quote=quote, approved=approved,
-                         price_for=price_for, picker=picker, host=host)
+                         price_for=price_for, picker=picker, host=host, formality=formality)
     return assemble(facts, facts.candidates)
 
 
@@ -150,9 +150,9 @@ class ScriptFacts:
 def script_facts(product: Product, market: Market, lang_tag: str, duration: int, *, text: ProductText,
                  quote: Quote, approved: Callable[[str], str | None] | None = None,
                  price_for: Callable[[Money], Decimal] | None = None,
-                 picker: VariantPicker | None = None, host: str = "") -> ScriptFacts:
+                 picker: VariantPicker | None = None, host: str = "", formality: str = "") -> ScriptFacts:
     """The listing's facts for a script and the phrase bank's beats around them (see write_script)."""
-    phrases = script_phrases(lang_tag, host)  # [scripts] host: the Thai particle
+    phrases = script_phrases(lang_tag, host, formality)  # [scripts] host: the Thai particle; formality: register
     if phrases.tag.split("-")[0] != market.language:
         raise ScriptError(f"a {phrases.tag} script needs a market that lists in {phrases.tag.split('-')[0]}; "
                           f"{market.key} lists in {market.language}")
@@ -445,7 +445,8 @@ def _expand(phrases: ScriptPhrases, values: dict[str, _Value], lists: dict[str, 
                 for copy in range(template.repeat):
                     beats.append(Beat(kind, text, direction.text, priority + copy, seconds,
                                       tuple(dict.fromkeys(said.pending + direction.pending)), cue, said.draft,
-                                      said.sources, fact=bool(template.when or template.each)))
+                                      said.sources, fact=bool(template.when or template.each),
+                                      topic=template.when or template.each))
         if kind == "demo" and "demo_use" in values:  # a longer slot shows more of the product, step by step
             step = demo_step_seconds()
             for number, direction_text in enumerate(phrases.demo_steps):

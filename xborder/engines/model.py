@@ -1200,27 +1200,25 @@ class ModelEngine(Engine):
                     raise _Stopped() from None
             raise
 
-    def _send_once(self, body: dict[str, Any], control: RunControl) -> tuple[str | None, Reported]:
-        settings = self.settings
-        if settings.stream:
-            try:
-                reply = within_deadline(settings.deadline, lambda: self._streamed(body), settings.timeout)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise MalformedReply("answered with something that is not JSON (an HTML page from a proxy?)") from None
-            except openai.APIStatusError as error:
-                self._refused(error, control)
-                raise
-            self.gate.speed_up()
-            self.last_reply = reply
-            return reply.text, reply.usage
+    def _answered(self, call: Callable[[], T], control: RunControl, silence: float | None = None) -> T:
+        """call() within the request's deadline: a body that is not JSON is a malformed reply, an HTTP refusal
+        goes through _refused, and a reply lets the shared gate speed up again."""
         try:
-            response = within_deadline(settings.deadline, lambda: self.client.chat.completions.create(**body))
+            answer = within_deadline(self.settings.deadline, call, silence)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise MalformedReply("answered with something that is not JSON (an HTML page from a proxy?)") from None
         except openai.APIStatusError as error:
             self._refused(error, control)
             raise
         self.gate.speed_up()
+        return answer
+
+    def _send_once(self, body: dict[str, Any], control: RunControl) -> tuple[str | None, Reported]:
+        if self.settings.stream:
+            reply = self._answered(lambda: self._streamed(body), control, self.settings.timeout)
+            self.last_reply = reply
+            return reply.text, reply.usage
+        response = self._answered(lambda: self.client.chat.completions.create(**body), control)
         try:
             # create(**body) matches no single overload of openai's, so mypy sees the response as Any
             content: str | None = response.choices[0].message.content if response.choices else None

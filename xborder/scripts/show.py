@@ -30,7 +30,7 @@ from xborder.scripts.timing import clock, speaking_seconds
 from xborder.scripts.write import facts_noun
 
 ORDERS = {
-    "given": "the order given (the catalog's, or --sku's)",
+    "given": "the order given: the catalog's, or --sku's",
     "opener": "opener first: the lowest price opens, as an easy first buy; the rest as given",
     "hero": "hero first: the highest profit per unit opens; the rest by margin, highest first",
     "margin": "by margin, highest first",

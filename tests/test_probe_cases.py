@@ -101,3 +101,32 @@ def test_replies_nested_thousands_deep_or_with_unwritable_characters_are_read_sa
         assert type(error).__name__ == "ReplyError"
     assert scrub("authorization: BEARER SK-TEST-ABCDEFGHIJKLMNOP", "sk-test-abcdefghijklmnop", "[K]") == \
         "authorization: BEARER [K]"
+
+
+def test_a_cell_past_the_last_row_a_worksheet_has_is_one_line(tmp_path, run_cli):
+    write_xlsx(tmp_path / "good.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4, 5], ["A-2", "雨伞", 25, 0.4, 5]])
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as source, zipfile.ZipFile(tmp_path / "bad.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<row r="3"', b'<row r="99999999999"')
+                for letter in b"ABCDE":
+                    data = data.replace(b'r="%c3"' % letter, b'r="%c99999999999"' % letter)
+            target.writestr(item, data)
+    one_line(run_cli("inspect", "bad.xlsx"), "bad.xlsx", "past the last row")
+
+
+def test_a_catalog_that_is_a_symlink_loop_is_one_line(tmp_path, run_cli):
+    (tmp_path / "a.csv").symlink_to("b.csv")
+    (tmp_path / "b.csv").symlink_to("a.csv")
+    result = run_cli("build", "a.csv")
+    assert result.exit_code == 2 and "internal error" not in result.output, result.output
+
+
+def test_a_stage_folder_a_killed_run_left_is_removed_by_the_next_run(tmp_path, run_cli):
+    write_xlsx(tmp_path / "c.xlsx", [HEADER, ["A-1", "雨伞", 25, 0.4, 5]])
+    left = tmp_path / ".dist.partial-killed"
+    left.mkdir()
+    (left / "amazon-us.json").write_text("{}", encoding="utf-8")  # as a kill -9 a moment ago leaves it
+    assert run_cli("build", "c.xlsx").exit_code in (0, 1)
+    assert not left.exists() and (tmp_path / "dist" / "report.json").exists()

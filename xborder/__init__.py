@@ -5,9 +5,24 @@ The Python API starts from a Project: `from xborder import Project` (xborder/pro
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from typing import TYPE_CHECKING
 
-from xborder.version import __version__
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    sys.stderr.write("xborder: interrupted\n")
+    os._exit(130)
+
+
+# The `xborder` command: a Ctrl-C before its main() runs (the interpreter still importing) ends it quietly with 130;
+# main() puts Python's own handling back, which keeps finished work. A program importing xborder is left alone.
+if sys.argv and os.path.basename(sys.argv[0]).split(".")[0] == "xborder" and \
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+from xborder.version import __version__  # noqa: E402 - after the handler: importing metadata takes a while
 
 if TYPE_CHECKING:
     from xborder.project import Project

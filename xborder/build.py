@@ -30,7 +30,7 @@ from xborder.catalog.select import in_shard, select_products  # noqa: F401 - in_
 from xborder.config import Config
 from xborder.errors import InputError, XborderError
 from xborder.files import DiskFullError, disk_full, folder_size, full_message, hold_lock, map_names, real_folder, \
-    stage_folder, swap_in
+    real_path, stage_folder, swap_in
 from xborder.status import ExitStatus
 from xborder.listing.compose import ListingComposer, ListingTextChecks
 from xborder.listing.identifiers import Identifiers
@@ -548,9 +548,9 @@ def catalog_names(paths: list[Path]) -> tuple[dict[Path, str], list[tuple[str, s
 
 def check_paths(paths: list[Path], out: Path) -> None:
     """Refuse a build whose output folder holds one of its catalogs: replacing it would lose the input."""
-    root = out.resolve()
+    root = real_path(out)
     for path in paths:
-        resolved = path.resolve()
+        resolved = real_path(path)
         if resolved == root or root in resolved.parents:
             raise BuildError(f"{path}: this catalog is inside the output folder {out}, which a build replaces; "
                              "move it or choose another --out")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from xborder.files import real_path
 from xborder.errors import ConfigError
 from xborder.catalog.options import CatalogSettings
 from xborder.markets import check_overrides
@@ -115,17 +116,17 @@ def load_config(path: Path | None) -> Config:
         config.image_base_url = _image_base_url(project["image_base_url"], f"{path}: [project] image_base_url")
     config.source_language = str(project.get("source_language", "zh"))
     if "memory" in project:
-        config.memory = (path.parent / str(project["memory"])).resolve()
+        config.memory = real_path(path.parent / str(project["memory"]))
     translations = project.get("translations", [])
     if not isinstance(translations, list) or not all(isinstance(t, str) for t in translations):
         raise ConfigError(f'{path}: [project] translations must be a list of TMX files such as ["memory.tmx"]')
-    config.translations = [(path.parent / t).resolve() for t in translations]
+    config.translations = [real_path(path.parent / t) for t in translations]
     glossary = raw.get("glossary", {})
     _check_keys(path, "glossary", glossary, {"files", "starter"})
     files = glossary.get("files", [])
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise ConfigError(f'{path}: [glossary] files must be a list such as ["glossary.csv"]')
-    config.glossaries = [(path.parent / f).resolve() for f in files]
+    config.glossaries = [real_path(path.parent / f) for f in files]
     config.starter_glossaries = bool(glossary.get("starter", True))
     if "markets" in project:
         markets = project["markets"]
@@ -143,7 +144,7 @@ def load_config(path: Path | None) -> Config:
     if fx_date is not None:
         config.fx_date = parse_date(str(fx_date), f"{path}: [pricing] fx_date")
     if rates_file is not None:
-        config.rates_file = (path.parent / str(rates_file)).resolve()
+        config.rates_file = real_path(path.parent / str(rates_file))
     config.pricing = pricing_settings(pricing, where=f"{path}: [pricing]")
     overrides = raw.get("markets", {})
     if not isinstance(overrides, dict):

@@ -69,6 +69,12 @@ def folder_size(folder: Path) -> int:
     return total
 
 
+def real_path(path: Path | str) -> Path:
+    """The absolute path with every symbolic link followed; unlike Path.resolve(), a symlink loop raises nothing
+    (the loop's path comes back, and opening it then fails as a missing file does)."""
+    return Path(os.path.realpath(path))
+
+
 def output_file(path: Path) -> Path:
     """The file to write for an output named `path`: `path` itself when it is new or a regular file; anything else
     (a symbolic link, a device such as /dev/full, a FIFO, a socket, a folder) is refused, so that writing an output
@@ -205,7 +211,7 @@ def real_folder(final: Path) -> Path:
     """The output folder to replace: a symbolic link's target (the link itself stays and points at the new
     build), else `final`."""
     final = Path(final)
-    return final.resolve() if final.is_symlink() else final
+    return real_path(final) if final.is_symlink() else final
 
 
 def foreign_files(folder: Path) -> list[Path]:
@@ -291,11 +297,8 @@ def stage_folder(final: Path) -> Path:
 
 def _leftover(stage: Path) -> bool:
     """A stage folder no run is writing any more: killed runs leave them. The caller holds the output folder's
-    lock, so another run's stage can only be a leftover; still, one changed in the last minute is left alone."""
-    try:
-        return time.time() - stage.stat().st_mtime > 60 or not any(stage.iterdir())
-    except OSError:
-        return False
+    lock (hold_lock), so no other run can be writing one: every stage found is a leftover, however new."""
+    return stage.is_dir() and not stage.is_symlink()
 
 
 def swap_in(stage: Path, final: Path) -> None:

@@ -25,8 +25,11 @@ _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # an old binary .xls
 
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")  # a worksheet's rows and cells
 _REF = re.compile(rb'\br="([^"]*)"')
-_ROW_NUMBER = re.compile(rb"[0-9]{1,9}")
-_CELL_NAME = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,9})")
+_ROW_NUMBER = re.compile(rb"[0-9]+")
+_CELL_NAME = re.compile(rb"([A-Za-z]+)([0-9]+)")
+# the largest row and column a worksheet can hold (Excel's 1,048,576 rows and XFD = 16,384 columns): a reference
+# past them is no workbook Excel wrote, and the reader below would fail on it outright
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 
 
 @dataclass
@@ -127,6 +130,12 @@ def check_extent(path: Path, limits: ReadLimits | None = None) -> None:
                 if suffix in (".xlsx", ".xlsm") and member.filename.startswith("xl/worksheets/") \
                         and member.filename.endswith(".xml"):
                     rows, columns = _farthest_cell(archive, member)
+                    if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+                        raise InputError(
+                            f"a sheet names a cell past the last row or column a worksheet has (row {rows:,} of "
+                            f"{EXCEL_ROWS:,}, column {columns:,} of {EXCEL_COLUMNS:,}); the file is damaged or was "
+                            "not written by a spreadsheet program: open it in Excel or WPS and save it again",
+                            file=str(path))
                     if columns > limits.columns or rows * columns > limits.cells:
                         raise InputError(
                             f"a sheet reaches row {rows:,}, column {columns:,} ({rows * columns:,} cells), over the "
@@ -171,17 +180,19 @@ def _farthest_cell(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[i
                 reference = _REF.search(match.group(2))
                 if match.group(1) == b"row":
                     number = _ROW_NUMBER.fullmatch(reference.group(1)) if reference else None
-                    row, column = (int(number.group()) if number else row + 1), 0
+                    row, column = (int(number.group()[:12]) if number else row + 1), 0
                 else:
                     cell = _CELL_NAME.fullmatch(reference.group(1)) if reference else None
                     if cell:
                         column = 0
-                        for letter in cell.group(1).upper():
+                        for letter in cell.group(1)[:4].upper():
                             column = column * 26 + letter - 64
-                        row = max(row, int(cell.group(2)))
+                        row = max(row, int(cell.group(2)[:12]))
                     else:
                         column += 1
                 rows, columns = max(rows, row), max(columns, column)
+                if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+                    return rows, columns
             tail = data[end:]
     return rows, columns
 

@@ -6,6 +6,7 @@ the library load (most of a second) is one line and exit 130, not a traceback, t
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any, NoReturn
 
@@ -17,6 +18,7 @@ __all__ = ["cli", "main"]
 def main() -> None:
     """Console-script entry point."""
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here a Ctrl-C is a KeyboardInterrupt
         app = _load()  # importing the commands imports the library: a Ctrl-C lands here most often
         app.main()
     except KeyboardInterrupt:  # outside a command's own handling (XborderGroup): loading, parsing, exiting

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xborder.files import real_path
 from xborder.config import Config
 from xborder.markets import Market
 from xborder.language.glossary import Glossary, stack
@@ -14,7 +15,7 @@ def project_glossary(config: Config, market: Market | None = None) -> Glossary:
     """Starter glossaries, the project's [glossary] files, then the market's own glossary files."""
     paths = config.glossary_files
     if market is not None:
-        paths += [(config.root / p).resolve() for p in market.glossaries]
+        paths += [real_path(config.root / p) for p in market.glossaries]
     return stack(paths, include_starter=config.starter_glossaries)
 
 

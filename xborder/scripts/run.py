@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from xborder.files import real_path
 from xborder.catalog import read_catalog
 from xborder.catalog.model import Problem, Product
 from xborder.catalog.select import select_products
@@ -336,8 +337,8 @@ def _model_renderings(plan: TextPlan, engine: ModelEngine, memory: TranslationMe
 
 def check_scripts_paths(paths: list[Path], out: Path) -> None:
     """Refuse to write scripts into a folder that holds one of the catalogs."""
-    root = (out / "scripts").resolve()
+    root = real_path(out / "scripts")
     for path in paths:
-        if root == path.resolve() or root in path.resolve().parents:
+        if root == real_path(path) or root in real_path(path).parents:
             raise ScriptError(f"{path}: this catalog is inside {out / 'scripts'}, which `xborder script` replaces; "
                               "move it or choose another --out")

@@ -103,6 +103,7 @@ class XborderGroup(click.Group):
             click.echo(f"xborder: {error}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
+            ctx.meta["xborder.failed"] = True
             click.echo("xborder: interrupted", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         except click.exceptions.Exit as done:

@@ -130,3 +130,24 @@ def test_a_stage_folder_a_killed_run_left_is_removed_by_the_next_run(tmp_path, r
     (left / "amazon-us.json").write_text("{}", encoding="utf-8")  # as a kill -9 a moment ago leaves it
     assert run_cli("build", "c.xlsx").exit_code in (0, 1)
     assert not left.exists() and (tmp_path / "dist" / "report.json").exists()
+
+
+def test_a_cell_pointing_past_the_shared_text_table_leaves_out_its_row_only(tmp_path, run_cli):
+    book = Workbook()
+    book.active.title = "报价单"
+    for row in (HEADER, ["A-1", "雨伞", 25, 0.4, 5], ["A-2", "水杯", 12, 0.3, 5], ["A-3", "茶壶", 30, 0.5, 5]):
+        book.active.append(row)
+    book.save(tmp_path / "good.xlsx")
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as source, zipfile.ZipFile(tmp_path / "bad.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                start = data.index(b'<c r="B3"')
+                end = data.index(b"</c>", start) + 4
+                data = data[:start] + b'<c r="B3" t="s"><v>99999</v></c>' + data[end:]
+            target.writestr(item, data)
+    result = run_cli("build", "bad.xlsx")
+    assert result.exit_code == 2, result.output
+    assert "sheet 报价单, row 3, column 品名 (B): the cell points at text the workbook does not hold" in result.output
+    skus = [item["sku"] for item in json.loads((tmp_path / "dist" / "amazon-us.json").read_text())["listings"]]
+    assert skus == ["A-1", "A-3"]

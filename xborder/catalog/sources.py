@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
+import io
 import re
 import zipfile
 import zlib
@@ -86,16 +88,18 @@ def _read_workbook(path: Path, limits: ReadLimits) -> list[SheetGrid]:
                          "get the file again or re-save it in Excel", file=str(path))
     check_extent(path, limits)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        grids = []
-        for meta in workbook.sheets_metadata:
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue
-            sheet = workbook.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            _fill_merged(rows, sheet.merged_cell_ranges or [])
-            grids.append(SheetGrid(meta.name, rows,
-                                   hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible))
+        try:
+            grids = _calamine_grids(python_calamine.CalamineWorkbook.from_path(str(path)))
+        except python_calamine.CalamineError as error:
+            if "shared strings" not in str(error) or suffix not in (".xlsx", ".xlsm"):
+                raise
+            # a cell that points at text the workbook does not hold: read the rest, that row is left out
+            mended, lost = _without_missing_texts(path)
+            grids = _calamine_grids(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(mended)))
+            for grid in grids:
+                for row, column in lost.get(grid.name, ()):
+                    grid.faults[row] = RowFault("damaged-cell", "the cell points at text the workbook does not hold "
+                                                "(the file is damaged); retype the cell", column)
     except python_calamine.PasswordError:
         raise InputError("the workbook is password-protected; save a copy without a password",
                          file=str(path)) from None
@@ -106,6 +110,71 @@ def _read_workbook(path: Path, limits: ReadLimits) -> list[SheetGrid]:
     if not grids or all(not any(_filled(row) for row in grid.rows) for grid in grids):
         raise InputError("the workbook has no data in any sheet", file=str(path))
     return grids
+
+
+def _calamine_grids(workbook: Any) -> list[SheetGrid]:
+    grids = []
+    for meta in workbook.sheets_metadata:
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        sheet = workbook.get_sheet_by_name(meta.name)
+        rows = sheet.to_python(skip_empty_area=False)
+        _fill_merged(rows, sheet.merged_cell_ranges or [])
+        grids.append(SheetGrid(meta.name, rows, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible))
+    return grids
+
+
+_SHARED_CELL = re.compile(rb'<((?:\w+:)?c)\b([^>]*?)\bt="s"([^>]*)>\s*<((?:\w+:)?v)>\s*([0-9]+)\s*</\4>\s*</\1>')
+_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b([^>]*)>')
+_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b([^>]*)>')
+
+
+def _attribute(tag: bytes, name: bytes) -> bytes:
+    """An attribute's value in a tag's attribute text, in whatever order the writer put them."""
+    found = re.search(rb'(?:^|\s)' + re.escape(name) + rb'="([^"]*)"', tag)
+    return found.group(1) if found else b""
+
+
+def _without_missing_texts(path: Path) -> tuple[bytes, dict[str, list[tuple[int, int]]]]:
+    """The workbook with every cell that points past its shared-text table emptied, and those cells as (row,
+    0-based column) per sheet name. The sheets were scanned and measured by check_extent already."""
+    out = io.BytesIO()
+    lost: dict[str, list[tuple[int, int]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        shared = archive.read("xl/sharedStrings.xml").count(b"<si") if "xl/sharedStrings.xml" in names else 0
+        sheet_of: dict[str, str] = {}
+        if {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names:
+            targets = {_attribute(tag, b"Id"): _attribute(tag, b"Target")
+                       for tag in _RELATIONSHIP.findall(archive.read("xl/_rels/workbook.xml.rels"))}
+            for tag in _SHEET_ENTRY.findall(archive.read("xl/workbook.xml")):
+                name, rid = _attribute(tag, b"name"), _attribute(tag, b"r:id")
+                target = targets.get(rid, b"").decode("utf-8", "replace").lstrip("/")
+                member = target if target.startswith("xl/") else f"xl/{target}"
+                sheet_of[member] = html.unescape(name.decode("utf-8", "replace"))
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as mended:
+            for item in archive.infolist():
+                data = archive.read(item)
+                if item.filename.startswith("xl/worksheets/") and item.filename.endswith(".xml"):
+                    cells: list[tuple[int, int]] = []
+
+                    def empty(match: re.Match[bytes]) -> bytes:
+                        if int(match.group(5)) < shared:
+                            return match.group(0)
+                        reference = _REF.search(match.group(2) + match.group(3))
+                        cell = _CELL_NAME.fullmatch(reference.group(1)) if reference else None
+                        if cell:
+                            column = 0
+                            for letter in cell.group(1).upper():
+                                column = column * 26 + letter - 64
+                            cells.append((int(cell.group(2)), column - 1))
+                        return b"<" + match.group(1) + match.group(2) + match.group(3) + b"/>"
+
+                    data = _SHARED_CELL.sub(empty, data)
+                    if cells:
+                        lost.setdefault(sheet_of.get(item.filename, item.filename), []).extend(cells)
+                mended.writestr(item, data)
+    return out.getvalue(), lost
 
 
 def check_extent(path: Path, limits: ReadLimits | None = None) -> None:

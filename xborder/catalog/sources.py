@@ -361,11 +361,11 @@ def read_text_grid(path: Path, limits: ReadLimits | None = None) -> SheetGrid:
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError("the file is empty; export the catalog again", file=str(path))
-    lines = raw[:65536].split(b"\n")
+    first_lines = raw[:65536].split(b"\n")
     # a binary file (a workbook or picture named .csv) has NUL bytes on most of its lines, or starts with its
     # format's mark; NULs pasted into a row or two are a problem of those rows (below), not of the file
-    with_nul = sum(1 for line in lines if b"\x00" in line)
-    if raw.startswith(_BINARY_MARKS) or (with_nul > max(1, len(lines) // 3)
+    with_nul = sum(1 for line in first_lines if b"\x00" in line)
+    if raw.startswith(_BINARY_MARKS) or (with_nul > max(1, len(first_lines) // 3)
                                           and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
         raise InputError("this is a binary file, not a CSV; give the catalog as .xlsx or .csv",
                          file=str(path))

@@ -6,6 +6,7 @@ the library load (most of a second) is one line and exit 130, not a traceback, t
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from typing import Any, NoReturn
@@ -17,12 +18,22 @@ __all__ = ["cli", "main"]
 
 def main() -> None:
     """Console-script entry point."""
+    sys.unraisablehook = _unraisable
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # from here a Ctrl-C is a KeyboardInterrupt
         app = _load()  # importing the commands imports the library: a Ctrl-C lands here most often
         app.main()
     except KeyboardInterrupt:  # outside a command's own handling (XborderGroup): loading, parsing, exiting
         _interrupted()
+
+
+def _unraisable(unraisable: Any) -> None:
+    """A full disk is said once, in the command's own line: a file object the failed write left open fails again
+    when Python finalizes it, which is no news; anything else is reported as Python would."""
+    error = unraisable.exc_value
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _interrupted() -> NoReturn:

@@ -256,7 +256,8 @@ def within_deadline(seconds: float, call: Callable[[], T], silence: float | None
     except _DeadlinePassed:
         raise Overdue() from None
     except _SilencePassed:
-        raise openai.APITimeoutError(request=None) from None  # type: ignore[arg-type]  # as the client's own
+        # as the client's own; it needs a request to describe (this openai release reads its headers)
+        raise openai.APITimeoutError(request=httpx2.Request("POST", "http://endpoint.invalid/")) from None
     except openai.APIConnectionError as error:  # a timeout the deadline shortened, or a connection it cut
         if time.monotonic() >= at and not isinstance(error, Overdue):
             raise Overdue(getattr(error, "request", None)) from None

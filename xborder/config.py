@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from xborder.files import real_path
+from xborder.files import CONTROL_CHARACTERS, real_path
 from xborder.errors import ConfigError
+from xborder.catalog.cells import INVISIBLE
 from xborder.catalog.options import CatalogSettings
 from xborder.markets import check_overrides
 from xborder.settings import (HostProfile, PricingSettings, Seller, host_profile, model_settings, pricing_settings,
@@ -161,8 +162,7 @@ def load_config(path: Path | None) -> Config:
 _SECTIONS = {"project", "catalog", "pricing", "markets", "glossary", "model", "limits", "compliance", "scripts"}
 
 
-# HTML tags, control characters and invisible ones (zero-width, bidi controls): never in a name a file carries as is
-_NOT_PLAIN = re.compile(r"<\s*/?\s*[A-Za-z!]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_TAG = re.compile(r"<\s*/?\s*[A-Za-z!]")  # the start of an HTML tag
 
 
 def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> Seller:
@@ -181,7 +181,8 @@ def _seller(path: Path, project: dict[str, Any], compliance: dict[str, Any]) -> 
         value = table.get(key, "")
         if not isinstance(value, str):
             raise ConfigError(f'{path}: [{section}] {key} must be text, e.g. {key} = "…"')
-        if _NOT_PLAIN.search(value):
+        # HTML tags, control and invisible characters (zero-width, bidi): never in a name a file carries as is
+        if _TAG.search(value) or CONTROL_CHARACTERS.search(value) or INVISIBLE.search(value):
             raise ConfigError(f"{path}: [{section}] {key} must be plain text, as it goes into upload files unchanged: "
                               "no HTML tags, control or invisible characters")
         texts[key] = value.strip()

@@ -40,6 +40,7 @@ from xborder.settings import (DEADLINE_TIMEOUTS, LIMITS, MODES, TYPICAL_LISTING_
 from xborder.errors import ConfigError, ProviderError
 from xborder.markets import ListingLimits, Market
 from xborder.engines.engine import (Engine, Job, JobResult, ListingCopy, Rendering, RunControl, Usage)
+from xborder.files import CONTROL_CHARACTERS
 from xborder.findings import Finding
 from xborder.language.glossary import Glossary
 from xborder.language.memory import MemoryFileError, TranslationMemory, cache_key
@@ -553,14 +554,11 @@ def read_json(text: str) -> dict[str, Any]:
     raise ReplyError("the reply is not a JSON object")
 
 
-_UNWRITABLE = re.compile(r"[\ud800-\udfff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _plain(value: Any) -> Any:
     """A reply's strings without lone surrogates (no file can hold them) or control characters (NUL, ESC): a
     reply is words for a buyer, and one such character must not stop a build."""
     if isinstance(value, str):
-        return _UNWRITABLE.sub(lambda m: "\ufffd" if "\ud800" <= m.group(0) <= "\udfff" else "", value)
+        return CONTROL_CHARACTERS.sub(lambda m: "\ufffd" if "\ud800" <= m.group(0) <= "\udfff" else "", value)
     if isinstance(value, list):
         return [_plain(item) for item in value]
     if isinstance(value, dict):

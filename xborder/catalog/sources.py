@@ -164,10 +164,7 @@ def _without_missing_texts(path: Path) -> tuple[bytes, dict[str, list[tuple[int,
                         reference = _REF.search(match.group(2) + match.group(3))
                         cell = _CELL_NAME.fullmatch(reference.group(1)) if reference else None
                         if cell:
-                            column = 0
-                            for letter in cell.group(1).upper():
-                                column = column * 26 + letter - 64
-                            cells.append((int(cell.group(2)), column - 1))
+                            cells.append((int(cell.group(2)), _column_number(cell.group(1)) - 1))
                         return b"<" + match.group(1) + match.group(2) + match.group(3) + b"/>"
 
                     data = _SHARED_CELL.sub(empty, data)
@@ -236,6 +233,15 @@ def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
             pass
 
 
+def _column_number(letters: bytes) -> int:
+    """A cell reference's column letters as its 1-based number (b'A' → 1, b'xfd' → 16384); at most four letters
+    are counted, past the last column any worksheet has."""
+    column = 0
+    for letter in letters[:4].upper():
+        column = column * 26 + letter - 64
+    return column
+
+
 def _farthest_cell(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
     """The largest row number and column number of any cell in a worksheet's XML, read in chunks, as a reader
     places cells: by their reference (any case: 'xfd1048576'), and a <row> or <c> without one after the last."""
@@ -253,9 +259,7 @@ def _farthest_cell(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[i
                 else:
                     cell = _CELL_NAME.fullmatch(reference.group(1)) if reference else None
                     if cell:
-                        column = 0
-                        for letter in cell.group(1)[:4].upper():
-                            column = column * 26 + letter - 64
+                        column = _column_number(cell.group(1))
                         row = max(row, int(cell.group(2)[:12]))
                     else:
                         column += 1

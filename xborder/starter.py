@@ -13,6 +13,7 @@ from xborder.catalog.model import Catalog
 from xborder.config import load_config
 from xborder.errors import ConfigError
 from xborder.files import write_text
+from xborder.listing.compliance import compliance_data
 from xborder.markets import load_markets, preset_keys
 
 FULFILMENT = ("direct", "marketplace")
@@ -114,8 +115,10 @@ def fill_first(choices: StarterChoices, survey: CatalogSurvey | None) -> list[st
 
 
 def _eu_or_uk(choices: StarterChoices) -> bool:
-    countries = {load_markets()[m].get("country") for m in choices.markets}
-    return bool(countries & {"GB", "DE", "FR", "ES", "IT", "NL", "PL", "SE", "BE", "AT", "IE"})
+    """Whether a chosen market's country is in the EU or the UK, whose product-safety rules want the maker named."""
+    known = compliance_data().countries
+    countries = [known.get(str(load_markets()[m].get("country"))) for m in choices.markets]
+    return any(country is not None and country.region in ("EU", "GB") for country in countries)
 
 
 def _quoted(text: str) -> str:

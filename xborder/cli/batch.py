@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, legacy_o_option, output_file, print_json, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, chosen_output, print_json, project_config
 from xborder.engines.batch import BatchClient, check_batch_file
 from xborder.engines.model import model_settings
 
@@ -92,7 +92,7 @@ def collect(batch_id: str, out: Path | None, legacy_output: Path | None, as_json
     """Download the replies of a finished batch (its results and its errors) into one file.
 
     Exit 1 while the batch is still running; 3 when it failed or the provider refused."""
-    out = output_file(out, legacy_output, required=True)
+    out = chosen_output(out, legacy_output, required=True)
     assert out is not None
     with _client(config_path) as client:
         found = client.collect(batch_id, out)

@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, legacy_o_option, output_file, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, chosen_output, project_config
 from xborder.errors import ConfigError
 from xborder.files import write_text
 from xborder.exports.check import check_outputs, junit_xml
@@ -29,7 +29,7 @@ def check(dist: Path, fmt: str, as_json: bool, output: Path | None, legacy_outpu
           config_path: Path | None) -> None:
     """Run every check of the market again on the listings in DIST (a build's --out folder, or its
     listings.xlsx) after a person edited them. Exit 0 when no field has an error, 1 when one has."""
-    output = output_file(output, legacy_output)
+    output = chosen_output(output, legacy_output)
     if as_json:
         if fmt not in ("text", "json"):
             raise click.UsageError("--json is --format json: give one of them")

@@ -24,7 +24,7 @@ config_option = click.option(
 legacy_o_option = click.option("-o", "legacy_output", type=click.Path(path_type=Path, dir_okay=False), hidden=True)
 
 
-def output_file(output: Path | None, legacy_output: Path | None, *, required: bool = False) -> Path | None:
+def chosen_output(output: Path | None, legacy_output: Path | None, *, required: bool = False) -> Path | None:
     """The file of --output, or of an -o given the old way (said once on stderr)."""
     if legacy_output is not None:
         if output is not None:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from xborder.catalog import read_catalog
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, legacy_o_option, output_file, print_json, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, chosen_output, print_json, project_config
 from xborder.config import Config
 from xborder.files import write_bytes, write_text
 from xborder.markets import get_markets
@@ -168,7 +168,7 @@ def import_(file: Path, replace: bool, config_path: Path | None) -> None:
 def export(fmt: str | None, output: Path | None, legacy_output: Path | None, project_only: bool,
            config_path: Path | None) -> None:
     """Write the stacked glossary as CSV or TBX."""
-    output = output_file(output, legacy_output, required=True)
+    output = chosen_output(output, legacy_output, required=True)
     assert output is not None
     config = project_config(config_path, [])
     fmt = fmt or output.suffix.lower().lstrip(".")
@@ -196,7 +196,7 @@ def export(fmt: str | None, output: Path | None, legacy_output: Path | None, pro
 def suggest(file: Path, sheet: str | None, min_count: int, output: Path | None, legacy_output: Path | None,
             as_json: bool, config_path: Path | None) -> None:
     """Suggest terms from a catalog for the glossary. Nothing is added until you import them."""
-    output = output_file(output, legacy_output)
+    output = chosen_output(output, legacy_output)
     config = project_config(config_path, [file])
     catalog = read_catalog(file, config.catalog, sheet=sheet)
     candidates = suggest_terms(catalog.products, project_glossary(config), min_count)

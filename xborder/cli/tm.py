@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from xborder.cli.app import cli
-from xborder.cli.common import config_option, console, legacy_o_option, output_file, print_json, project_config
+from xborder.cli.common import config_option, console, legacy_o_option, chosen_output, print_json, project_config
 from xborder.language.glossary import GlossaryError
 from xborder.language.memory import MergeReport, check_memory_file
 from xborder.language.project import open_memory
@@ -65,7 +65,7 @@ def import_(files: tuple[Path, ...], memory_path: Path | None, config_path: Path
 def export(output: Path | None, legacy_output: Path | None, langs: tuple[str, ...], memory_path: Path | None,
            config_path: Path | None) -> None:
     """Write the approved translations as TMX, to keep them in git or share them."""
-    output = output_file(output, legacy_output, required=True)
+    output = chosen_output(output, legacy_output, required=True)
     assert output is not None
     config = project_config(config_path, [])
     with open_memory(config, memory_path, readonly=True) as memory:

@@ -39,7 +39,8 @@ WRITES: dict[str, str] = {
     "build": "--out (dist/): listings.xlsx, <market>.json, the upload files, pending.xlf, images/, report.json; the "
              "memory (.xborder/memory.sqlite); --batch-out FILE",
     "check": "nothing, or the JSON / JUnit report to --output FILE",
-    "script": "--out (dist/): scripts/<lang>/<sku>.md, the run of show, pending.xlf, report.json",
+    "script": "--out (dist/): scripts/<lang>/<sku>.md, host-sheet.xlsx, teleprompter.html, replies.csv, the run "
+              "of show (.md, .xlsx), pending.xlf, report.json",
     "glossary add": "the project glossary file ([glossary] files, the last one)",
     "glossary import": "the project glossary file ([glossary] files, the last one)",
     "glossary export": "--output FILE (.csv or .tbx)",

@@ -295,9 +295,9 @@ def _evidence(texts: tuple[tuple[str, str], ...], group: str) -> str:
     return ""
 
 
-def _why(requirement: Requirement, product: Product, groups: set[str], power: str, country: Country) -> str:
+def _why(requirement: Requirement, product: Product, texts: tuple[tuple[str, str], ...], groups: set[str], power: str,
+         country: Country) -> str:
     """Why a requirement applies to this product: the words that made it its kind and met its conditions."""
-    texts = labelled_texts(product)
     kind = compliance_data().kinds[requirement.kind]
     reasons: list[str] = []
 
@@ -576,6 +576,7 @@ def compliance_for(product: Product, market: Market, seller: Seller | None = Non
         return Compliance(kinds)
     result = Compliance(kinds)
     power = _power_items(product, country, kinds, groups, result) if ELECTRICAL in kinds else UNKNOWN
+    texts = labelled_texts(product)  # once per listing: every item's reason is looked up in it
     for requirement in known.requirements:
         if requirement.kind not in kinds or not requirement.applies(country, groups, power):
             continue
@@ -595,7 +596,7 @@ def compliance_for(product: Product, market: Market, seller: Seller | None = Non
                     f"electronic address on the product and in the listing; add them to {where}"), "compliance"))
         else:
             given = _covered(requirement, product.certifications)
-        why = _why(requirement, product, groups, power, country)
+        why = _why(requirement, product, texts, groups, power, country)
         if requirement.check == "fibre_composition":
             # a composition the catalog gives is what the label needs, not the label itself: the item stays as
             # its certificates say; one missing or incomplete is an error (or a warning) with what to write

@@ -577,8 +577,12 @@ def test_bad_optional_value_names_its_column(xlsx):
             ["A-3", "盘", 7, 0.5, "16*10*5", "lots"],
             ["A-4", "勺", 6, 0.5, "16*10*5", 500]]
     catalog = read_catalog(xlsx(rows))
-    assert [p.sku for p in catalog.products] == ["A-4"]
-    assert [(p.row, p.column) for p in catalog.errors] == [(2, "毛重 (D)"), (3, "包装尺寸 (E)"), (4, "起订量 (F)")]
+    # a weight or size the price needs stops its row; a minimum order no listing or price uses leaves out only its
+    # cell, with a warning ('300/色' once threw away a whole product)
+    assert [p.sku for p in catalog.products] == ["A-3", "A-4"]
+    assert [(p.row, p.column) for p in catalog.errors] == [(2, "毛重 (D)"), (3, "包装尺寸 (E)")]
+    moq = [p for p in catalog.problems if p.code == "bad-value" and p.severity == "warning"]
+    assert [(p.row, p.column) for p in moq] == [(4, "起订量 (F)")] and "the rest of the row is read" in moq[0].message
 
 
 def rows_without_sku(order: list[int]) -> list[list[object]]:
@@ -664,3 +668,9 @@ def test_summary_rows_and_products_named_like_them(first, summary):
     from xborder.catalog.cells import normalize
 
     assert _is_summary(normalize(first), HeaderMap().summary_markers) is summary
+
+
+def test_a_bilingual_row_number_header_is_ignored_not_an_attribute(xlsx):
+    catalog = read_catalog(xlsx([["序号 No.", "品名 Product", "出厂价 EXW Price (RMB)"], [1, "杯", 9], [2, "碗", 8]]))
+    assert [c.role for c in catalog.columns][0] == "ignored"
+    assert all(not p.attributes for p in catalog.products)

@@ -191,8 +191,11 @@ def fact_label(field: str) -> str:
 
 
 def is_ignored_header(header: str) -> bool:
-    """Row numbers and the like (序号, No.): not read at all."""
-    return _header_key(header) in sheet_facts().ignored_headers
+    """Row numbers and the like (序号, No.): not read at all; a bilingual header ('序号 No.') when each of its parts
+    is one."""
+    ignored = sheet_facts().ignored_headers
+    parts = [part for part in re.split(r"[\s/]+", header) if part]
+    return _header_key(header) in ignored or (len(parts) > 1 and all(_header_key(p) in ignored for p in parts))
 
 
 def is_internal_header(header: str) -> bool:

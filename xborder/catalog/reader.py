@@ -39,6 +39,9 @@ _list = lru_cache(maxsize=_CACHE)(cells.parse_list)
 _SETTLED = ("net_weight", "gross_weight", "carton_net_weight", "carton_gross_weight", "weight_basis", "weight_issue")
 _PLACEHOLDERS = frozenset({"", "-", "--", "—", "/", "n/a", "na", "none", "无", "没有", "暂无", "x"})
 _DESCRIPTIVE = frozenset({"capacity", "power", "min_age"})  # a cell that does not parse is kept as text, not a bad row
+# trade terms a listing and a price do without: a cell that does not parse ('300/色') is left out with a warning,
+# not the product (it is no buyer's fact either, so it does not become an attribute)
+_TRADE_TERMS = frozenset({"moq", "stock"})
 _GROSS_FIRST = re.compile(r"(?:毛重|g\.?\s*w\.?|gross)")  # '毛重/净重', 'G.W./N.W.': the pair is gross first
 _WEIGHT_PAIR = re.compile(r"[\d.,\s]+[a-z]*\s*/\s*[\d.,\s]+[a-z]*")
 
@@ -288,6 +291,10 @@ class _SheetReader:
                     values.setdefault("attributes", []).append(
                         ExtraAttribute(column.header, " ".join(to_text(raw).split())[:500], column.label))
                     self.problem("warning", "kept-as-text", f"{error}; kept as text in the listing's attributes",
+                                 number, column)
+                    continue
+                if column.field in _TRADE_TERMS:
+                    self.problem("warning", "bad-value", f"{error}; the cell is left out, the rest of the row is read",
                                  number, column)
                     continue
                 failed.add(column.field)
